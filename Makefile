@@ -1,0 +1,50 @@
+# FlatMinima — build, test, demo and benchmark entry points.
+#
+#   make demo    release build, then a comparison table of every solver on a few instances
+#   make test    installs GSL if missing, builds and runs the whole test suite (optimised)
+#   make bench   package-benchmark suite in Benchmarks/ (a sub-package, see Benchmarks/README.md)
+#   make deps    installs the system dependencies (GSL, pkg-config) when pkg-config cannot find GSL
+#
+# CPU tuning stays here, never in Package.swift: `make MARCH=native build` adds -march=native.
+
+SWIFT      ?= swift
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+MARCH      ?=
+SWIFTFLAGS := $(if $(MARCH),-Xcc -march=$(MARCH) -Xswiftc -target-cpu -Xswiftc $(MARCH),)
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN         = .build/release/flatminima
+
+.PHONY: all deps build debug test demo bench clean
+
+all: build
+
+# GSL through pkg-config; apt-get installs libgsl-dev (and pkg-config) when it is missing.
+deps:
+	@if pkg-config --exists gsl 2>/dev/null; then \
+	  echo "deps: GSL $$(pkg-config --modversion gsl) found through pkg-config"; \
+	else \
+	  echo "deps: GSL not found through pkg-config; installing libgsl-dev with apt-get"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libgsl-dev pkg-config >/dev/null && \
+	  pkg-config --exists gsl && echo "deps: GSL $$(pkg-config --modversion gsl) installed"; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release -j $(JOBS) $(SWIFTFLAGS)
+
+debug: deps
+	$(SWIFT) build -j $(JOBS)
+
+# The numerical tests are run optimised: a debug build is 50-100x slower on the kernels.
+test: deps
+	$(SWIFT) build -c release -j $(JOBS) $(SWIFTFLAGS)
+	$(SWIFT) test -c release -j $(JOBS) $(SWIFTFLAGS)
+
+demo: build
+	@sh scripts/demo.sh $(BIN)
+
+bench: deps
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark $(BENCH_ARGS)
+
+clean:
+	rm -rf .build Benchmarks/.build

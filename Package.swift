@@ -1,0 +1,45 @@
+// swift-tools-version: 6.0
+//
+// FlatMinima: statistical physics of wide flat minima in neural networks.
+// The library has no unsafe flags so that it stays usable as a SwiftPM dependency; CPU tuning goes
+// through the Makefile. The benchmarks live in the Benchmarks/ sub-package so that the library does
+// not inherit package-benchmark.
+import PackageDescription
+
+let package = Package(
+    name: "FlatMinima",
+    products: [
+        .library(name: "FlatMinima", targets: ["FlatMinima"]),
+        .executable(name: "flatminima", targets: ["flatminima"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev"])]
+        ),
+        .target(
+            name: "FlatMinima",
+            dependencies: ["CGSL"]
+        ),
+        .executableTarget(
+            name: "flatminima",
+            dependencies: [
+                "FlatMinima",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "FlatMinimaTests",
+            dependencies: ["FlatMinima", "CGSL"]
+        ),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["flatminima"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,86 @@
+/// Forward passes, stabilities and the energy (error count) of perceptrons and committee machines.
+///
+/// Un-normalised pre-activations s_k = Σ_i w_{k,i} x_{off_k+i}; the normalised field is λ_k = s_k/√n
+/// and the stability of unit k on pattern μ is σ^μ λ_k. A unit votes for the label when σ s_k > κ√n;
+/// the energy E(w) counts patterns with fewer than ⌊K/2⌋+1 votes (SCIENCE.md §1).
+extension Model {
+    /// s_k for unit k on one input.
+    @inlinable
+    public func preactivation(weights w: UnsafeBufferPointer<Double>, unit k: Int,
+                              input x: UnsafeBufferPointer<Double>) -> Double {
+        let n = fanIn, wOffset = k * n, xOffset = inputOffset(unit: k)
+        var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+        var i = 0
+        while i + 4 <= n {
+            s0 += w[wOffset + i] * x[xOffset + i]
+            s1 += w[wOffset + i + 1] * x[xOffset + i + 1]
+            s2 += w[wOffset + i + 2] * x[xOffset + i + 2]
+            s3 += w[wOffset + i + 3] * x[xOffset + i + 3]
+            i += 4
+        }
+        while i < n { s0 += w[wOffset + i] * x[xOffset + i]; i += 1 }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    /// The network's output ±1 on one input, margin ignored: sign(Σ_k sign(s_k)), with sign(0) = −1
+    /// (a tie counts against the +1 class; ties cannot occur with odd fan-in and ±1 inputs).
+    @inlinable
+    public func output(weights w: UnsafeBufferPointer<Double>, input x: UnsafeBufferPointer<Double>) -> Double {
+        var votes = 0
+        for k in 0..<hidden where preactivation(weights: w, unit: k, input: x) > 0 { votes += 1 }
+        return votes >= votesNeeded ? 1 : -1
+    }
+
+    /// `output` for an array of weights.
+    public func output(weights: [Double], input: UnsafeBufferPointer<Double>) -> Double {
+        weights.withUnsafeBufferPointer { output(weights: $0, input: input) }
+    }
+
+    /// Whether a pattern with label σ is satisfied with margin κ (`margin` nil: plain classification).
+    @inlinable
+    func isSatisfied(weights w: UnsafeBufferPointer<Double>, input x: UnsafeBufferPointer<Double>,
+                     label: Double, threshold: Double) -> Bool {
+        var votes = 0
+        for k in 0..<hidden where label * preactivation(weights: w, unit: k, input: x) > threshold { votes += 1 }
+        return votes >= votesNeeded
+    }
+
+    /// Number of patterns of `set` that `weights` does not satisfy with margin `margin` (the model's κ
+    /// when nil). Pass `margin: 0` for plain classification errors.
+    public func errors(weights: [Double], on set: PatternSet, margin: Double? = nil) -> Int {
+        precondition(weights.count == weightCount && set.dimension == inputs)
+        let theta = (margin ?? self.margin) * Double(fanIn).squareRoot()
+        var wrong = 0
+        weights.withUnsafeBufferPointer { w in
+            set.values.withUnsafeBufferPointer { x in
+                for mu in 0..<set.count {
+                    let input = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
+                    if !isSatisfied(weights: w, input: input, label: set.labels[mu], threshold: theta) { wrong += 1 }
+                }
+            }
+        }
+        return wrong
+    }
+
+    /// The energy E(w): patterns not satisfied with the model's margin κ.
+    public func energy(weights: [Double], on set: PatternSet) -> Int {
+        errors(weights: weights, on: set, margin: margin)
+    }
+
+    /// Normalised stabilities σ^μ λ^μ_k = σ^μ s^μ_k/√n, pattern-major (`[μ·K + k]`).
+    public func stabilities(weights: [Double], on set: PatternSet) -> [Double] {
+        let scale = 1 / Double(fanIn).squareRoot()
+        var result = [Double](repeating: 0, count: set.count * hidden)
+        weights.withUnsafeBufferPointer { w in
+            set.values.withUnsafeBufferPointer { x in
+                for mu in 0..<set.count {
+                    let input = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
+                    for k in 0..<hidden {
+                        result[mu * hidden + k] = set.labels[mu] * preactivation(weights: w, unit: k, input: input) * scale
+                    }
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// Losses for gradient methods on continuous weights (SCIENCE.md §2).
+///
+/// - cross-entropy ℓ_β(Δ) = log(1 + e^{−βΔ})/β, ℓ′(Δ) = −1/(1 + e^{βΔ});
+/// - hinge ℓ(Δ) = max(0, κ − Δ), ℓ′(Δ) = −1 when Δ < κ.
+/// The pattern's stability Δ is σ λ for the perceptron (λ = w·x/√N). For the committee machine the
+/// losses act on the soft-committee output Δ = σ (1/√K) Σ_k tanh(λ_k), a differentiable surrogate of
+/// the majority vote (the majority itself has zero gradient almost everywhere).
+public enum Loss: Sendable, Hashable {
+    case crossEntropy(beta: Double)
+    case hinge(margin: Double)
+
+    /// ℓ(Δ).
+    @inlinable
+    public func value(_ delta: Double) -> Double {
+        switch self {
+        case let .crossEntropy(beta): return Special.log1pexp(-beta * delta) / beta
+        case let .hinge(margin): return max(0, margin - delta)
+        }
+    }
+
+    /// ℓ′(Δ).
+    @inlinable
+    public func derivative(_ delta: Double) -> Double {
+        switch self {
+        case let .crossEntropy(beta): return -Special.logistic(-beta * delta)
+        case let .hinge(margin): return delta < margin ? -1 : 0
+        }
+    }
+}
+
+extension Model {
+    /// Total loss Σ_μ ℓ(Δ^μ) over `set` and its gradient with respect to the flat weights.
+    public func lossAndGradient(weights: [Double], on set: PatternSet, loss: Loss) -> (loss: Double, gradient: [Double]) {
+        precondition(weights.count == weightCount && set.dimension == inputs)
+        let n = fanIn, scale = 1 / Double(n).squareRoot(), committeeScale = 1 / Double(hidden).squareRoot()
+        var total = 0.0
+        var gradient = [Double](repeating: 0, count: weightCount)
+        var lambda = [Double](repeating: 0, count: hidden)
+        weights.withUnsafeBufferPointer { w in
+            set.values.withUnsafeBufferPointer { x in
+                gradient.withUnsafeMutableBufferPointer { g in
+                    for mu in 0..<set.count {
+                        let input = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
+                        let sigma = set.labels[mu]
+                        for k in 0..<hidden { lambda[k] = preactivation(weights: w, unit: k, input: input) * scale }
+                        if kind == .perceptron {
+                            let delta = sigma * lambda[0]
+                            total += loss.value(delta)
+                            let c = loss.derivative(delta) * sigma * scale
+                            if c != 0 { for i in 0..<n { g[i] += c * input[i] } }
+                        } else {
+                            var soft = 0.0
+                            for k in 0..<hidden { soft += tanh(lambda[k]) }
+                            let delta = sigma * soft * committeeScale
+                            total += loss.value(delta)
+                            let d = loss.derivative(delta) * sigma * committeeScale
+                            if d == 0 { continue }
+                            for k in 0..<hidden {
+                                let t = tanh(lambda[k])
+                                let c = d * (1 - t * t) * scale
+                                let xOffset = inputOffset(unit: k), wOffset = k * n
+                                for i in 0..<n { g[wOffset + i] += c * input[xOffset + i] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (total, gradient)
+    }
+}

@@ -1,0 +1,71 @@
+import CGSL
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The Gaussian special functions every solver and every replica formula needs, in forms that stay
+/// finite and accurate over the whole real line (SCIENCE.md §1).
+///
+/// With G(x) = e^{−x²/2}/√(2π) and H(x) = ∫_x^∞ G = ½ erfc(x/√2):
+/// - `logH` goes through GSL's `gsl_sf_log_erfc`, which switches to the asymptotic expansion of
+///   log erfc for large arguments: log H(40) = −804.61…, where H itself underflows near x ≈ 38.5.
+/// - `GoverH` is GSL's normal hazard function `gsl_sf_hazard` = G(x)/H(x) ~ x + 1/x for large x.
+/// - `atanhErf(x)` = atanh(erf x) = ½ log(erfc(−x)/erfc(x)), taken directly for |x| < 2 and through
+///   log-erfc beyond, where 1 − erf(x) has lost its digits.
+/// - `log2cosh(x)` = |x| + log1p(e^{−2|x|}).
+/// Never compute H and then take its log.
+public enum Special {
+    /// √(2π).
+    public static let sqrt2pi = 2.506_628_274_631_000_502_415_765_284_811
+    /// log 2.
+    public static let log2 = 0.693_147_180_559_945_309_417_232_121_458
+
+    /// Standard normal density G(x) = e^{−x²/2}/√(2π).
+    @inlinable
+    public static func G(_ x: Double) -> Double { exp(-0.5 * x * x) / sqrt2pi }
+
+    /// Gaussian tail H(x) = ½ erfc(x/√2) (underflows to 0 beyond x ≈ 38.5; use `logH` there).
+    @inlinable
+    public static func H(_ x: Double) -> Double { 0.5 * gsl_sf_erfc(x * 0.5.squareRoot()) }
+
+    /// log H(x), finite for every finite x.
+    @inlinable
+    public static func logH(_ x: Double) -> Double {
+        gsl_sf_log_erfc(x * 0.5.squareRoot()) - log2
+    }
+
+    /// G(x)/H(x), the normal hazard function: → 0 for x → −∞, ~ x + 1/x for x → +∞.
+    @inlinable
+    public static func GoverH(_ x: Double) -> Double { gsl_sf_hazard(x) }
+
+    /// atanh(erf(x)), odd in x, ~ sign(x)(x² + log(|x|√π) + log 2)/2 for large |x|.
+    @inlinable
+    public static func atanhErf(_ x: Double) -> Double {
+        let a = abs(x)
+        if a < 2 { return atanh(gsl_sf_erf(x)) }
+        // ½ [log erfc(−a) − log erfc(a)], with erfc(−a) = 2 − erfc(a).
+        let value = 0.5 * (log2 + log1p(-0.5 * gsl_sf_erfc(a)) - gsl_sf_log_erfc(a))
+        return x < 0 ? -value : value
+    }
+
+    /// log(2 cosh x), finite for every finite x.
+    @inlinable
+    public static func log2cosh(_ x: Double) -> Double {
+        let a = abs(x)
+        return a + log1p(exp(-2 * a))
+    }
+
+    /// log(1 + e^x) without overflow (softplus).
+    @inlinable
+    public static func log1pexp(_ x: Double) -> Double {
+        x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
+    }
+
+    /// The logistic function 1/(1 + e^{−x}), without overflow.
+    @inlinable
+    public static func logistic(_ x: Double) -> Double {
+        if x >= 0 { return 1 / (1 + exp(-x)) }
+        let e = exp(x)
+        return e / (1 + e)
+    }
+}

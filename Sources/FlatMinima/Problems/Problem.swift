@@ -1,0 +1,133 @@
+import Foundation
+
+/// A problem instance: training patterns with labels and, for teacher–student or real data, a way to
+/// measure the test error. Built deterministically from a `ProblemSpec`.
+///
+/// Each kind of randomness has its own stream of the instance seed (`Seeds.InstanceStream`): patterns,
+/// labels, teacher, fresh test patterns and the data split. Test patterns of a teacher task are never
+/// stored: they are regenerated in chunks from their stream, so memory stays O(N) however many there are.
+public struct Problem: Sendable {
+    public let spec: ProblemSpec
+    public let train: PatternSet
+    /// The teacher's weights (teacher task only), in the model's flat layout.
+    public let teacher: [Double]?
+    /// The held-out split (data task only).
+    public let test: PatternSet?
+
+    @inlinable public var model: Model { spec.model }
+
+    /// Generates the instance (storage or teacher) or loads it (data), after validating the spec.
+    public init(_ spec: ProblemSpec) throws(FlatMinimaError) {
+        var spec = spec
+        if spec.task == .data {
+            guard let path = spec.dataFile else {
+                throw .invalidOption(option: "--data", message: "a data task needs a CSV file")
+            }
+            let table = try DataTable.load(path: path)
+            if spec.model.inputs != table.features {
+                spec.model.inputs = table.features
+            }
+            let split = table.split(testFraction: spec.testFraction,
+                                    generator: Generator(base: spec.instanceSeed,
+                                                         stream: Seeds.InstanceStream.dataSplit.rawValue))
+            spec.patterns = split.train.count
+            try spec.validate()
+            self.spec = spec
+            self.train = split.train
+            self.test = split.test.count > 0 ? split.test : nil
+            self.teacher = nil
+            return
+        }
+        try spec.validate()
+        self.spec = spec
+        let n = spec.model.inputs, p = spec.patterns
+        let patternGenerator = Generator(base: spec.instanceSeed, stream: Seeds.InstanceStream.patterns.rawValue)
+        let values = Problem.drawInputs(count: p * n, kind: spec.inputs, generator: patternGenerator)
+        var labels = [Double](repeating: 0, count: p)
+        var teacher: [Double]? = nil
+        switch spec.task {
+        case .storage:
+            let labelGenerator = Generator(base: spec.instanceSeed, stream: Seeds.InstanceStream.labels.rawValue)
+            for mu in 0..<p { labels[mu] = labelGenerator.sign() }
+        case .teacher:
+            let t = Problem.drawTeacher(spec)
+            teacher = t
+            values.withUnsafeBufferPointer { x in
+                for mu in 0..<p {
+                    labels[mu] = spec.model.output(weights: t, input: UnsafeBufferPointer(rebasing: x[mu * n ..< (mu + 1) * n]))
+                }
+            }
+        case .data:
+            preconditionFailure("handled above")
+        }
+        self.train = PatternSet(count: p, dimension: n, values: values, labels: labels)
+        self.teacher = teacher
+        self.test = nil
+    }
+
+    static func drawInputs(count: Int, kind: ProblemSpec.Inputs, generator: Generator) -> [Double] {
+        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+            switch kind {
+            case .pm1: for i in 0..<count { buffer[i] = generator.sign() }
+            case .gaussian: for i in 0..<count { buffer[i] = generator.gaussian() }
+            }
+            initialized = count
+        }
+    }
+
+    static func drawTeacher(_ spec: ProblemSpec) -> [Double] {
+        let generator = Generator(base: spec.instanceSeed, stream: Seeds.InstanceStream.teacher.rawValue)
+        let count = spec.model.weightCount
+        switch spec.teacherPrior {
+        case .binary: return (0..<count).map { _ in generator.sign() }
+        case .gaussian: return (0..<count).map { _ in generator.gaussian() }
+        }
+    }
+
+    /// The fraction of test patterns `weights` misclassifies (margin ignored): fresh patterns from the
+    /// instance's test stream for a teacher task, the held-out split for data, nil for storage.
+    public func testError(_ weights: [Double]) -> Double? {
+        switch spec.task {
+        case .storage: return nil
+        case .data:
+            guard let test else { return nil }
+            return Double(model.errors(weights: weights, on: test, margin: 0)) / Double(test.count)
+        case .teacher:
+            guard let teacher else { return nil }
+            let n = model.inputs, total = spec.testPatterns, chunk = 256
+            let generator = Generator(base: spec.instanceSeed, stream: Seeds.InstanceStream.testPatterns.rawValue)
+            var wrong = 0, done = 0
+            while done < total {
+                let m = min(chunk, total - done)
+                let x = Problem.drawInputs(count: m * n, kind: spec.inputs, generator: generator)
+                x.withUnsafeBufferPointer { x in
+                    for mu in 0..<m {
+                        let input = UnsafeBufferPointer(rebasing: x[mu * n ..< (mu + 1) * n])
+                        if model.output(weights: weights, input: input) != model.output(weights: teacher, input: input) {
+                            wrong += 1
+                        }
+                    }
+                }
+                done += m
+            }
+            return Double(wrong) / Double(total)
+        }
+    }
+
+    /// Normalised overlap R = w·t/(|w||t|) with the teacher, averaged over hidden units for a tree
+    /// (whose units are aligned with the teacher's); nil without a teacher or for a fully connected
+    /// committee, whose hidden units are defined only up to a permutation.
+    public func teacherOverlap(_ weights: [Double]) -> Double? {
+        guard let teacher, model.architecture == .tree || model.kind == .perceptron else { return nil }
+        let n = model.fanIn
+        var total = 0.0
+        for k in 0..<model.hidden {
+            var wt = 0.0, ww = 0.0, tt = 0.0
+            for i in k * n ..< (k + 1) * n {
+                wt += weights[i] * teacher[i]; ww += weights[i] * weights[i]; tt += teacher[i] * teacher[i]
+            }
+            total += ww > 0 && tt > 0 ? wt / (ww * tt).squareRoot() : 0
+        }
+        return total / Double(model.hidden)
+    }
+}

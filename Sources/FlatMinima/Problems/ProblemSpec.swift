@@ -1,0 +1,89 @@
+import Foundation
+
+/// Everything that defines a problem instance: the model, the task, the inputs and the instance seed.
+///
+/// Two runs with equal specs see exactly the same patterns, labels, teacher and test set, whatever
+/// solver or solver seed they use: the instance seed fixes patterns and teacher, separately from the
+/// solver seed (SCIENCE.md §1).
+public struct ProblemSpec: Sendable, Hashable, Codable {
+    /// Storage of random labels, learning a teacher's rule, or a real data set from a CSV file.
+    public enum Task: String, Sendable, Hashable, Codable, CaseIterable { case storage, teacher, data }
+    /// ±1 inputs or standard Gaussian inputs.
+    public enum Inputs: String, Sendable, Hashable, Codable, CaseIterable { case pm1, gaussian }
+    /// A teacher's weights: ±1 or standard Gaussian.
+    public enum TeacherPrior: String, Sendable, Hashable, Codable, CaseIterable { case binary, gaussian }
+
+    public var model: Model
+    public var task: Task
+    public var inputs: Inputs
+    /// P, the number of training patterns (for `data`, fixed by the file and the split).
+    public var patterns: Int
+    public var teacherPrior: TeacherPrior
+    public var instanceSeed: UInt64
+    /// Fresh patterns on which a teacher task measures the test error.
+    public var testPatterns: Int
+    /// The CSV file of a `data` task.
+    public var dataFile: String?
+    /// The fraction of a data file's rows held out as the test split.
+    public var testFraction: Double
+
+    public init(model: Model, task: Task = .storage, inputs: Inputs = .pm1, patterns: Int,
+                teacherPrior: TeacherPrior? = nil, instanceSeed: UInt64 = 1, testPatterns: Int = 10_000,
+                dataFile: String? = nil, testFraction: Double = 0.2) {
+        self.model = model
+        self.task = task
+        self.inputs = inputs
+        self.patterns = patterns
+        self.teacherPrior = teacherPrior ?? (model.weights == .binary ? .binary : .gaussian)
+        self.instanceSeed = instanceSeed
+        self.testPatterns = testPatterns
+        self.dataFile = dataFile
+        self.testFraction = testFraction
+    }
+
+    /// P = round(α · number of weights): α = P/N for perceptrons and trees, P/(K·N) fully connected.
+    public static func patterns(alpha: Double, model: Model) -> Int {
+        Int((alpha * Double(model.weightCount)).rounded())
+    }
+
+    /// α = P / number of weights.
+    public var alpha: Double { Double(patterns) / Double(model.weightCount) }
+
+    /// Bytes the problem and a solver's working copy of it take: the patterns twice (row- and
+    /// column-major) plus per-pattern and per-weight state.
+    public var memoryEstimate: Double {
+        let p = Double(patterns), n = Double(model.inputs), k = Double(model.hidden)
+        return 8 * (2 * p * n + 4 * p * k + 8 * Double(model.weightCount)) + 8 * n * 256
+    }
+
+    /// Checks every option against its accepted range (the data file itself is checked on loading).
+    public func validate(physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) throws(FlatMinimaError) {
+        try model.validate(pm1Inputs: task != .data && inputs == .pm1)
+        switch task {
+        case .storage, .teacher:
+            guard patterns >= 1 else {
+                throw .invalidOption(option: "--alpha/--patterns",
+                                     message: "must give P >= 1 pattern (got P = \(patterns), alpha = \(alpha))")
+            }
+            if task == .teacher {
+                guard testPatterns >= 1 else {
+                    throw .invalidOption(option: "--test-patterns", message: "must be >= 1 (got \(testPatterns))")
+                }
+            }
+        case .data:
+            guard let file = dataFile, !file.isEmpty else {
+                throw .invalidOption(option: "--data", message: "a data task needs a CSV file")
+            }
+            guard testFraction >= 0, testFraction < 1 else {
+                throw .invalidOption(option: "--test-fraction", message: "must be in [0, 1) (got \(testFraction))")
+            }
+        }
+        let limit = 0.8 * Double(physicalMemory)
+        if memoryEstimate > limit {
+            let gib = memoryEstimate / 1_073_741_824, have = Double(physicalMemory) / 1_073_741_824
+            throw .invalidOption(
+                option: "-N/--alpha",
+                message: String(format: "the problem needs about %.1f GiB but this machine has %.1f GiB (accepted: at most 80%% of RAM)", gib, have))
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// The perceptron learning rule for spherical weights (Rosenblatt 1958), with margin κ, and its
+/// least-action generalisation to committee machines (Nilsson 1965; Mitchison & Durbin 1989).
+///
+/// An epoch visits the patterns in a fresh random order. Perceptron: when the normalised stability
+/// Δ^μ = σ^μ w·x^μ/|w| ≤ κ, w ← w + η σ^μ x^μ/√N. Committee machine: when a pattern has too few votes,
+/// the wrong unit closest to its threshold (smallest κ − σλ_k with λ_k = w_k·x_k/|w_k|) is updated,
+/// w_k ← w_k + η σ x_k/√n. Weights are returned with |w_k|² = n. Below capacity (α < 2 at κ = 0) the
+/// perceptron rule converges in finitely many updates (Novikoff's theorem); near it, slowly.
+public struct PerceptronRule: Solver {
+    public static let name = "perceptron"
+    public static let summary = "perceptron rule (least action for committees), spherical weights"
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("max_iters", .integer(1...100_000_000), default: "1000", help: "epochs (each visits every pattern once)"),
+        ParameterSpec("lr", .real(1e-9...1e9), default: "1", help: "learning rate η (irrelevant at κ = 0)"),
+    ]
+
+    public let maxEpochs: Int
+    public let learningRate: Double
+
+    public init(_ p: SolverParameters) throws(FlatMinimaError) {
+        maxEpochs = p.int("max_iters")
+        learningRate = p.double("lr")
+    }
+
+    public static func unsupported(_ model: Model) -> String? {
+        model.weights == .spherical ? nil : "needs spherical weights (use --weights spherical)"
+    }
+
+    public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
+        let model = problem.model, set = problem.train
+        let n = model.fanIn, k = model.hidden, N = model.inputs
+        var w = (0..<model.weightCount).map { _ in generator.gaussian() }
+        var norms = [Double](repeating: 0, count: k)
+        for u in 0..<k { norms[u] = (w[u * n ..< (u + 1) * n].reduce(0) { $0 + $1 * $1 }).squareRoot() }
+        var order = Array(0..<set.count)
+        var lambda = [Double](repeating: 0, count: k)
+        var epochs = 0, updates = 0, errors = set.count
+        let step = learningRate / Double(n).squareRoot()
+        while epochs < maxEpochs {
+            generator.shuffle(&order)
+            errors = 0
+            w.withUnsafeMutableBufferPointer { wb in
+                set.values.withUnsafeBufferPointer { xb in
+                    for mu in order {
+                        let x = UnsafeBufferPointer(rebasing: xb[mu * N ..< (mu + 1) * N])
+                        let sigma = set.labels[mu]
+                        var votes = 0
+                        for u in 0..<k {
+                            lambda[u] = sigma * model.preactivation(weights: UnsafeBufferPointer(wb), unit: u, input: x) / norms[u]
+                            if lambda[u] > model.margin { votes += 1 }
+                        }
+                        if votes >= model.votesNeeded { continue }
+                        errors += 1
+                        // The wrong unit nearest its threshold (for the perceptron, the only unit).
+                        var target = -1, gap = Double.infinity
+                        for u in 0..<k where lambda[u] <= model.margin && model.margin - lambda[u] < gap {
+                            gap = model.margin - lambda[u]; target = u
+                        }
+                        let offset = model.inputOffset(unit: target), base = target * n
+                        var norm2 = 0.0
+                        for i in 0..<n {
+                            wb[base + i] += step * sigma * x[offset + i]
+                            norm2 += wb[base + i] * wb[base + i]
+                        }
+                        norms[target] = norm2.squareRoot()
+                        updates += 1
+                    }
+                }
+            }
+            epochs += 1
+            observer.observe(SolverStep(iteration: epochs, energy: errors))
+            if errors == 0 { break }
+        }
+        for u in 0..<k {
+            let scale = Double(n).squareRoot() / norms[u]
+            for i in u * n ..< (u + 1) * n { w[i] *= scale }
+        }
+        return SolverOutcome(weights: w, iterations: epochs, converged: errors == 0,
+                             extra: [("updates", .int(updates))])
+    }
+}

@@ -1,0 +1,159 @@
+import ArgumentParser
+import FlatMinima
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `flatminima solve`: builds instances, runs solvers on them, prints one record per run.
+struct Solve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Solve problem instances with one or more solvers and print one record per run.",
+        discussion: """
+        Examples:
+          flatminima solve --solver sa -N 501 --alpha 0.2 --format json
+          flatminima solve --weights spherical --solver perceptron -N 1000 --alpha 1.5
+          flatminima solve --solver sa -N 1001 --alpha 0.3 --instances 5 --format table
+          flatminima solve --model committee -K 3 --arch full -N 201 --alpha 0.2 --solver sa
+          flatminima solve --data data/digits.csv --weights spherical --solver perceptron
+
+        Solver parameters are set with -o NAME=VALUE (or -o SOLVER.NAME=VALUE when several solvers run).
+        Solvers and their parameters:
+        \(ListSolvers.listing(indent: "  "))
+        """
+    )
+
+    @OptionGroup(title: "Problem") var problem: ProblemOptions
+
+    @Option(help: "Solvers to run, comma-separated, or 'all' (every solver that supports the problem). Default: sa for binary weights, perceptron for spherical.")
+    var solver: String?
+
+    @Option(name: [.customShort("o"), .customLong("option")], help: ArgumentHelp("Solver parameter NAME=VALUE or SOLVER.NAME=VALUE (repeatable).", valueName: "name=value"))
+    var options: [String] = []
+
+    @Option(help: "Iteration limit of the solvers (sweeps, epochs, ...); each solver has its own default.")
+    var maxIters: Int?
+
+    @Option(help: "Seed of the solvers' randomness, 0 ... 2^63-1.")
+    var seed: Int = 1
+
+    @Option(help: "Number of instances: instance seeds s, s+1, ... from --instance-seed.")
+    var instances: Int = 1
+
+    @Option(help: "Output: json (one object per line) | tsv | table. Default: table on a terminal, json otherwise.")
+    var format: RecordFormat?
+
+    func validate() throws {
+        guard seed >= 0 else { throw ValidationError("--seed: must be in [0, 2^63-1] (got \(seed))") }
+        guard instances >= 1, instances <= 1_000_000 else { throw ValidationError("--instances: must be in [1, 1000000] (got \(instances))") }
+        if let maxIters, maxIters < 1 { throw ValidationError("--max-iters: must be >= 1 (got \(maxIters))") }
+    }
+
+    func run() throws {
+        let specs = try (0..<instances).map { try problem.spec(instanceSeed: problem.instanceSeed + $0) }
+        let runs = try SolverSelection.resolve(solver, options: options, maxIters: maxIters, model: specs[0].model)
+        let format = self.format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)
+        var records: [Record] = []
+        for spec in specs {
+            let instance = try Problem(spec)
+            for run in runs {
+                let record = try Run.execute(instance, entry: run.entry, solver: run.solver,
+                                             parameters: run.parameters, seed: UInt64(seed))
+                if format == .json { Output.write(record.json + "\n") }
+                records.append(record)
+            }
+        }
+        switch format {
+        case .json: break
+        case .tsv: Output.write(format.render(records))
+        case .table: Output.write(SummaryTable.render(records))
+        }
+    }
+}
+
+/// Resolves `--solver`, `-o` and `--max-iters` into built solvers.
+enum SolverSelection {
+    struct Selected {
+        let entry: SolverEntry
+        let solver: any Solver
+        let parameters: SolverParameters
+    }
+
+    static func resolve(_ list: String?, options: [String], maxIters: Int?, model: Model) throws -> [Selected] {
+        var entries: [SolverEntry]
+        switch list {
+        case nil:
+            entries = [try SolverRegistry.entry(named: model.weights == .binary ? "sa" : "perceptron")]
+        case "all"?:
+            entries = SolverRegistry.all.filter { $0.unsupported(model) == nil }
+        case let names?:
+            entries = try names.split(separator: ",").map { name throws(FlatMinimaError) in try SolverRegistry.entry(named: String(name)) }
+            guard !entries.isEmpty else {
+                throw FlatMinimaError.invalidOption(option: "--solver", message: "names no solver (accepted: \(SolverRegistry.all.map(\.name).joined(separator: ", ")), all)")
+            }
+        }
+        for entry in entries {
+            if let reason = entry.unsupported(model) {
+                throw FlatMinimaError.invalidOption(option: "--solver", message: "\(entry.name) \(reason)")
+            }
+        }
+        // name=value pairs, optionally prefixed by a solver name.
+        var given: [String: [String: String]] = [:]
+        for option in options {
+            let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw FlatMinimaError.invalidOption(option: "-o/--option", message: "must be NAME=VALUE or SOLVER.NAME=VALUE (got '\(option)')")
+            }
+            let key = parts[0].split(separator: ".", maxSplits: 1).map(String.init)
+            if key.count == 2 {
+                guard entries.contains(where: { $0.name == key[0] }) else {
+                    throw FlatMinimaError.invalidOption(option: "-o/--option", message: "'\(option)' names solver \(key[0]), which is not among --solver")
+                }
+                given[key[0], default: [:]][key[1]] = parts[1]
+            } else {
+                let takers = entries.filter { e in e.parameters.contains { $0.name == key[0] } }
+                guard !takers.isEmpty else {
+                    let accepted = Set(entries.flatMap { $0.parameters.map(\.name) }).sorted().joined(separator: ", ")
+                    throw FlatMinimaError.invalidOption(option: key[0], message: "is not a parameter of \(entries.map(\.name).joined(separator: ", ")) (accepted: \(accepted))")
+                }
+                for e in takers { given[e.name, default: [:]][key[0]] = parts[1] }
+            }
+        }
+        return try entries.map { entry throws(FlatMinimaError) in
+            var values = given[entry.name] ?? [:]
+            if let maxIters { values["max_iters"] = String(maxIters) }
+            let (solver, parameters) = try entry.build(values)
+            return Selected(entry: entry, solver: solver, parameters: parameters)
+        }
+    }
+}
+
+/// The `table` format of `solve`: one record as a field/value list; several as rows of the key
+/// columns followed by a per-solver summary (solved count, median iterations and time).
+enum SummaryTable {
+    static let columns = ["solver", "instance_seed", "seed", "N", "P", "alpha", "solved", "train_errors",
+                          "test_error", "iterations", "seconds"]
+
+    static func render(_ records: [Record]) -> String {
+        if records.count == 1 {
+            let rows = [["field", "value"]] + records[0].fields.map { [$0.name, $0.value.text] }
+            return RecordFormat.align(rows)
+        }
+        var text = RecordFormat.table.render(records, columns: columns)
+        var solvers: [String] = []
+        for r in records { if let s = r["solver"]?.text, !solvers.contains(s) { solvers.append(s) } }
+        var rows = [["solver", "runs", "solved", "median_iterations", "median_seconds"]]
+        for s in solvers {
+            let mine = records.filter { $0["solver"]?.text == s }
+            let solved = mine.filter { $0["solved"] == .int(1) }.count
+            func median(_ key: String) -> String {
+                let v = mine.compactMap { Double($0[key]?.text ?? "") }.sorted()
+                guard !v.isEmpty else { return "NA" }
+                let m = v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
+                return Record.Value.double((m * 1000).rounded() / 1000).text
+            }
+            rows.append([s, String(mine.count), "\(solved)/\(mine.count)", median("iterations"), median("seconds")])
+        }
+        text += "\n" + RecordFormat.align(rows)
+        return text
+    }
+}
