@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import FlatMinima
 #if canImport(Glibc)
 import Glibc
@@ -46,21 +47,35 @@ struct Solve: ParsableCommand {
         guard seed >= 0 else { throw ValidationError("--seed: must be in [0, 2^63-1] (got \(seed))") }
         guard instances >= 1, instances <= 1_000_000 else { throw ValidationError("--instances: must be in [1, 1000000] (got \(instances))") }
         if let maxIters, maxIters < 1 { throw ValidationError("--max-iters: must be >= 1 (got \(maxIters))") }
+        if let jobs, jobs < 1 || jobs > 4096 { throw ValidationError("--jobs: must be in [1, 4096] (got \(jobs))") }
     }
+
+    @Option(help: "Runs in parallel (default: all cores); records keep the order of the runs.")
+    var jobs: Int?
 
     func run() throws {
         let specs = try (0..<instances).map { try problem.spec(instanceSeed: problem.instanceSeed + $0) }
         let runs = try SolverSelection.resolve(solver, options: options, maxIters: maxIters, model: specs[0].model)
         let format = self.format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)
-        var records: [Record] = []
-        for spec in specs {
-            let instance = try Problem(spec)
-            for run in runs {
-                let record = try Run.execute(instance, entry: run.entry, solver: run.solver,
-                                             parameters: run.parameters, seed: UInt64(seed))
-                if format == .json { Output.write(record.json + "\n") }
-                records.append(record)
+        let tasks = specs.flatMap { spec in runs.map { (spec, $0) } }
+        let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, tasks.count))
+        let seed = UInt64(self.seed)
+        // Each worker takes the next task, builds its instance and runs the solver with its own generator.
+        let results = ResultSlots(count: tasks.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let t = results.next() {
+                let (spec, run) = tasks[t]
+                results.set(t, Result { () throws -> Record in
+                    try Run.execute(try Problem(spec), entry: run.entry, solver: run.solver,
+                                    parameters: run.parameters, seed: seed)
+                })
             }
+        }
+        var records: [Record] = []
+        for result in results.all {
+            let record = try result.get()
+            if format == .json { Output.write(record.json + "\n") }
+            records.append(record)
         }
         switch format {
         case .json: break
@@ -128,32 +143,67 @@ enum SolverSelection {
 }
 
 /// The `table` format of `solve`: one record as a field/value list; several as rows of the key
-/// columns followed by a per-solver summary (solved count, median iterations and time).
+/// columns followed by one summary row per (solver, N, alpha): solved count, median iterations and time.
 enum SummaryTable {
     static let columns = ["solver", "instance_seed", "seed", "N", "P", "alpha", "solved", "train_errors",
                           "test_error", "iterations", "seconds"]
 
     static func render(_ records: [Record]) -> String {
         if records.count == 1 {
-            let rows = [["field", "value"]] + records[0].fields.map { [$0.name, $0.value.text] }
+            let rows = [["field", "value"]] + records[0].fields.map { [$0.name, $0.value.short] }
             return RecordFormat.align(rows)
         }
         var text = RecordFormat.table.render(records, columns: columns)
-        var solvers: [String] = []
-        for r in records { if let s = r["solver"]?.text, !solvers.contains(s) { solvers.append(s) } }
-        var rows = [["solver", "runs", "solved", "median_iterations", "median_seconds"]]
-        for s in solvers {
-            let mine = records.filter { $0["solver"]?.text == s }
+        // One summary row per (solver, N, alpha) cell, in order of first appearance.
+        func cell(_ r: Record) -> [String] { ["solver", "N", "alpha"].map { r[$0]?.short ?? "NA" } }
+        var cells: [[String]] = []
+        for r in records where !cells.contains(cell(r)) { cells.append(cell(r)) }
+        var rows = [["solver", "N", "alpha", "runs", "solved", "median_iterations", "median_seconds"]]
+        for c in cells {
+            let mine = records.filter { cell($0) == c }
             let solved = mine.filter { $0["solved"] == .int(1) }.count
             func median(_ key: String) -> String {
                 let v = mine.compactMap { Double($0[key]?.text ?? "") }.sorted()
                 guard !v.isEmpty else { return "NA" }
                 let m = v.count % 2 == 1 ? v[v.count / 2] : (v[v.count / 2 - 1] + v[v.count / 2]) / 2
-                return Record.Value.double((m * 1000).rounded() / 1000).text
+                return Record.Value.double(m).short
             }
-            rows.append([s, String(mine.count), "\(solved)/\(mine.count)", median("iterations"), median("seconds")])
+            rows.append(c + [String(mine.count), "\(solved)/\(mine.count)", median("iterations"), median("seconds")])
         }
         text += "\n" + RecordFormat.align(rows)
         return text
+    }
+}
+
+/// Results of parallel runs, in run order, behind a lock; `next()` hands out task indices.
+final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Record, any Error>?]
+    private var cursor = 0
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// The next task index, or nil when every task is taken (or one has failed).
+    func next() -> Int? {
+        lock.withLock {
+            guard cursor < slots.count, !slots.contains(where: { if case .failure = $0 { return true } else { return false } }) else { return nil }
+            defer { cursor += 1 }
+            return cursor
+        }
+    }
+
+    func set(_ index: Int, _ result: Result<Record, any Error>) { lock.withLock { slots[index] = result } }
+
+    /// Every finished result in order, up to and including the first failure.
+    var all: [Result<Record, any Error>] {
+        lock.withLock {
+            var out: [Result<Record, any Error>] = []
+            for slot in slots {
+                guard let slot else { break }
+                out.append(slot)
+                if case .failure = slot { break }
+            }
+            return out
+        }
     }
 }

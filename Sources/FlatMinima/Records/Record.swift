@@ -34,6 +34,12 @@ public struct Record: Sendable, Equatable {
             }
         }
 
+        /// Text for an aligned table: like `text`, with doubles to 6 significant digits.
+        public var short: String {
+            if case let .double(v) = self, v.isFinite, v != v.rounded() { return String(format: "%.6g", v) }
+            return text
+        }
+
         /// Shortest round-trip decimal of a finite double.
         static func number(_ v: Double) -> String? {
             guard v.isFinite else { return nil }
@@ -97,7 +103,7 @@ public enum RecordFormat: String, Sendable, CaseIterable {
             return lines.joined(separator: "\n") + "\n"
         case .table:
             let names = columns ?? RecordFormat.union(records)
-            let rows = [names] + records.map { r in names.map { r[$0]?.text ?? "NA" } }
+            let rows = [names] + records.map { r in names.map { r[$0]?.short ?? "NA" } }
             return RecordFormat.align(rows)
         }
     }

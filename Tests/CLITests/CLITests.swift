@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+
+/// End-to-end tests: run the built `flatminima` executable as a user would.
+enum CLI {
+    /// The executable, built beside the test bundle (the test target depends on it).
+    static let executable: URL = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+        ]
+        for directory in candidates {
+            let url = directory.appendingPathComponent("flatminima")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return candidates[0].appendingPathComponent("flatminima")
+    }()
+
+    /// The repository root (for data/digits.csv).
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static func run(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func json(_ line: Substring) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+}
+
+@Suite struct CLITests {
+    static let requiredKeys = ["model", "weights", "arch", "K", "N", "P", "alpha", "task", "margin", "solver",
+                               "instance_seed", "seed", "solved", "train_errors", "train_error_rate", "test_error",
+                               "iterations", "seconds", "version"]
+
+    @Test func version() throws {
+        let r = try CLI.run(["--version"])
+        #expect(r.status == 0)
+        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test func help() throws {
+        let r = try CLI.run(["solve", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("--instance-seed") && r.stdout.contains("beta_end"))
+    }
+
+    /// The acceptance command.
+    @Test func solvesEasyInstanceAsJSON() throws {
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "501", "--alpha", "0.2", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 1)
+        let record = try CLI.json(try #require(lines.first))
+        for key in Self.requiredKeys { #expect(record.keys.contains(key), "missing \(key)") }
+        #expect(record["solved"] as? Int == 1)
+        #expect(record["train_errors"] as? Int == 0)
+        #expect(record["N"] as? Int == 501 && record["P"] as? Int == 100)
+        #expect(record["test_error"] is NSNull)
+        #expect(r.stderr.isEmpty)
+    }
+
+    /// Same seeds → byte-identical records apart from the timing field.
+    @Test func deterministic() throws {
+        let args = ["solve", "--solver", "sa", "-N", "301", "--alpha", "0.3", "--instances", "2", "--seed", "5", "--format", "json"]
+        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "", options: .regularExpression) }
+        let a = try CLI.run(args), b = try CLI.run(args)
+        #expect(a.status == 0 && b.status == 0)
+        #expect(strip(a.stdout) == strip(b.stdout))
+        #expect(!strip(a.stdout).isEmpty)
+    }
+
+    @Test func teacherAndSphericalRecords() throws {
+        let r = try CLI.run(["solve", "--weights", "spherical", "--task", "teacher", "--inputs", "gaussian",
+                             "-N", "200", "--alpha", "2", "--test-patterns", "2000", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try CLI.json(try #require(r.stdout.split(separator: "\n").first))
+        let test = try #require(record["test_error"] as? Double)
+        #expect(test >= 0 && test < 0.3)
+        #expect(record["solver"] as? String == "perceptron")
+    }
+
+    @Test func tsvHasHeaderAndRows() throws {
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.2", "--instances", "3", "--format", "tsv"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        let header = lines[0].split(separator: "\t").map(String.init)
+        for key in Self.requiredKeys { #expect(header.contains(key)) }
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == header.count })
+    }
+
+    @Test func tableSummarisesSolvers() throws {
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.2", "--instances", "2", "--format", "table"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("median_seconds") && r.stdout.contains("solved"))
+    }
+
+    @Test func realData() throws {
+        let r = try CLI.run(["solve", "--data", "data/digits.csv", "--weights", "spherical", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try CLI.json(try #require(r.stdout.split(separator: "\n").first))
+        #expect(record["N"] as? Int == 64)
+        let test = try #require(record["test_error"] as? Double)
+        #expect(test > 0 && test < 0.5)
+    }
+
+    /// Usage errors: exit 2, one line on stderr naming the option, nothing on stdout.
+    @Test(arguments: [
+        (["-N", "0", "--alpha", "0.3"], "-N"),
+        (["-N", "500", "--alpha", "0.3"], "odd"),
+        (["--model", "committee", "-K", "4", "-N", "401", "--alpha", "0.3"], "-K/--hidden"),
+        (["--model", "committee", "-K", "3", "-N", "1000", "--alpha", "0.3"], "divide"),
+        (["-N", "101", "--alpha", "0"], "--alpha"),
+        (["-N", "101", "--alpha", "-1"], "--alpha"),
+        (["-N", "101", "--alpha", "nan"], "--alpha"),
+        (["-N", "101"], "--alpha/--patterns"),
+        (["-N", "101", "--alpha", "0.3", "--solver", "nope"], "--solver"),
+        (["-N", "101", "--alpha", "0.3", "--model", "nope"], "--model"),
+        (["-N", "101", "--alpha", "0.3", "--solver", "perceptron"], "spherical"),
+        (["-N", "101", "--alpha", "0.3", "-o", "beta_end=-3"], "beta_end"),
+        (["-N", "101", "--alpha", "0.3", "-o", "bogus=1"], "bogus"),
+        (["-N", "101", "--alpha", "0.3", "--seed", "-1"], "--seed"),
+        (["-N", "100001", "--alpha", "1"], "GiB"),
+        (["-N", "101", "--alpha", "0.3", "--frobnicate"], "frobnicate"),
+    ])
+    func usageErrors(arguments: [String], expected: String) throws {
+        let r = try CLI.run(["solve"] + arguments)
+        #expect(r.status == 2, "\(arguments): status \(r.status), stderr \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("flatminima: error:") && r.stderr.contains(expected), "\(r.stderr)")
+    }
+
+    /// Runtime failures (bad data files): exit 1, one line on stderr, nothing on stdout.
+    @Test(arguments: ["missing", "nan", "ragged"])
+    func dataErrors(kind: String) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-cli-\(kind)-\(UUID().uuidString).csv").path
+        switch kind {
+        case "nan": try "1,2,1\n3,NaN,-1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        case "ragged": try "1,2,1\n3,-1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        default: break
+        }
+        let r = try CLI.run(["solve", "--data", path, "--weights", "spherical"])
+        #expect(r.status == 1, "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(path))
+    }
+}
