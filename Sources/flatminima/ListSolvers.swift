@@ -15,7 +15,8 @@ struct ListSolvers: ParsableCommand {
         for entry in SolverRegistry.all {
             text += "\(indent)\(entry.name): \(entry.summary)\n"
             for p in entry.parameters {
-                text += "\(indent)    \(p.name) = \(p.defaultValue)  (\(p.accepted)) \(p.help)\n"
+                text += "\(indent)  \(p.name)=\(p.defaultValue): \(p.help)\n"
+                text += "\(indent)      (\(p.accepted))\n"
             }
         }
         return text

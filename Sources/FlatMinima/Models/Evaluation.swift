@@ -6,40 +6,35 @@
 extension Model {
     /// s_k for unit k on one input.
     @inlinable
-    public func preactivation(weights w: UnsafeBufferPointer<Double>, unit k: Int,
-                              input x: UnsafeBufferPointer<Double>) -> Double {
+    public func preactivation<X: PatternScalar>(weights w: UnsafeBufferPointer<Double>, unit k: Int,
+                                                input x: UnsafeBufferPointer<X>) -> Double {
         let n = fanIn, wOffset = k * n, xOffset = inputOffset(unit: k)
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
         var i = 0
         while i + 4 <= n {
-            s0 += w[wOffset + i] * x[xOffset + i]
-            s1 += w[wOffset + i + 1] * x[xOffset + i + 1]
-            s2 += w[wOffset + i + 2] * x[xOffset + i + 2]
-            s3 += w[wOffset + i + 3] * x[xOffset + i + 3]
+            s0 += w[wOffset + i] * x[xOffset + i].asDouble
+            s1 += w[wOffset + i + 1] * x[xOffset + i + 1].asDouble
+            s2 += w[wOffset + i + 2] * x[xOffset + i + 2].asDouble
+            s3 += w[wOffset + i + 3] * x[xOffset + i + 3].asDouble
             i += 4
         }
-        while i < n { s0 += w[wOffset + i] * x[xOffset + i]; i += 1 }
+        while i < n { s0 += w[wOffset + i] * x[xOffset + i].asDouble; i += 1 }
         return (s0 + s1) + (s2 + s3)
     }
 
     /// The network's output ±1 on one input, margin ignored: sign(Σ_k sign(s_k)), with sign(0) = −1
     /// (a tie counts against the +1 class; ties cannot occur with odd fan-in and ±1 inputs).
     @inlinable
-    public func output(weights w: UnsafeBufferPointer<Double>, input x: UnsafeBufferPointer<Double>) -> Double {
+    public func output<X: PatternScalar>(weights w: UnsafeBufferPointer<Double>, input x: UnsafeBufferPointer<X>) -> Double {
         var votes = 0
         for k in 0..<hidden where preactivation(weights: w, unit: k, input: x) > 0 { votes += 1 }
         return votes >= votesNeeded ? 1 : -1
     }
 
-    /// `output` for an array of weights.
-    public func output(weights: [Double], input: UnsafeBufferPointer<Double>) -> Double {
-        weights.withUnsafeBufferPointer { output(weights: $0, input: input) }
-    }
-
-    /// Whether a pattern with label σ is satisfied with margin κ (`margin` nil: plain classification).
+    /// Whether a pattern with label σ has enough units with σ s_k > `threshold`.
     @inlinable
-    func isSatisfied(weights w: UnsafeBufferPointer<Double>, input x: UnsafeBufferPointer<Double>,
-                     label: Double, threshold: Double) -> Bool {
+    func isSatisfied<X: PatternScalar>(weights w: UnsafeBufferPointer<Double>, input x: UnsafeBufferPointer<X>,
+                                       label: Double, threshold: Double) -> Bool {
         var votes = 0
         for k in 0..<hidden where label * preactivation(weights: w, unit: k, input: x) > threshold { votes += 1 }
         return votes >= votesNeeded
@@ -49,17 +44,9 @@ extension Model {
     /// when nil). Pass `margin: 0` for plain classification errors.
     public func errors(weights: [Double], on set: PatternSet, margin: Double? = nil) -> Int {
         precondition(weights.count == weightCount && set.dimension == inputs)
-        let theta = (margin ?? self.margin) * Double(fanIn).squareRoot()
-        var wrong = 0
-        weights.withUnsafeBufferPointer { w in
-            set.values.withUnsafeBufferPointer { x in
-                for mu in 0..<set.count {
-                    let input = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
-                    if !isSatisfied(weights: w, input: input, label: set.labels[mu], threshold: theta) { wrong += 1 }
-                }
-            }
+        return weights.withUnsafeBufferPointer { w in
+            set.visit(ErrorCounter(model: self, weights: w, threshold: (margin ?? self.margin) * Double(fanIn).squareRoot()))
         }
-        return wrong
     }
 
     /// The energy E(w): patterns not satisfied with the model's margin κ.
@@ -69,16 +56,38 @@ extension Model {
 
     /// Normalised stabilities σ^μ λ^μ_k = σ^μ s^μ_k/√n, pattern-major (`[μ·K + k]`).
     public func stabilities(weights: [Double], on set: PatternSet) -> [Double] {
-        let scale = 1 / Double(fanIn).squareRoot()
-        var result = [Double](repeating: 0, count: set.count * hidden)
-        weights.withUnsafeBufferPointer { w in
-            set.values.withUnsafeBufferPointer { x in
-                for mu in 0..<set.count {
-                    let input = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
-                    for k in 0..<hidden {
-                        result[mu * hidden + k] = set.labels[mu] * preactivation(weights: w, unit: k, input: input) * scale
-                    }
-                }
+        precondition(weights.count == weightCount && set.dimension == inputs)
+        return weights.withUnsafeBufferPointer { w in set.visit(StabilityComputer(model: self, weights: w)) }
+    }
+}
+
+struct ErrorCounter: PatternVisitor {
+    let model: Model
+    let weights: UnsafeBufferPointer<Double>
+    let threshold: Double
+
+    func visit<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: [Double]) -> Int {
+        let n = model.inputs
+        var wrong = 0
+        for mu in 0..<labels.count {
+            let input = UnsafeBufferPointer(rebasing: x[mu * n ..< (mu + 1) * n])
+            if !model.isSatisfied(weights: weights, input: input, label: labels[mu], threshold: threshold) { wrong += 1 }
+        }
+        return wrong
+    }
+}
+
+struct StabilityComputer: PatternVisitor {
+    let model: Model
+    let weights: UnsafeBufferPointer<Double>
+
+    func visit<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: [Double]) -> [Double] {
+        let n = model.inputs, k = model.hidden, scale = 1 / Double(model.fanIn).squareRoot()
+        var result = [Double](repeating: 0, count: labels.count * k)
+        for mu in 0..<labels.count {
+            let input = UnsafeBufferPointer(rebasing: x[mu * n ..< (mu + 1) * n])
+            for u in 0..<k {
+                result[mu * k + u] = labels[mu] * model.preactivation(weights: weights, unit: u, input: input) * scale
             }
         }
         return result

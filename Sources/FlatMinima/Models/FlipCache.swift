@@ -23,15 +23,10 @@ public struct FlipCache {
         precondition(weights.count == model.weightCount && patterns.dimension == model.inputs)
         self.model = model
         self.weights = weights
-        let p = patterns.count, n = model.inputs
+        let p = patterns.count
         patternCount = p
         threshold = model.threshold
-        var columns = [Double](repeating: 0, count: p * n)
-        for mu in 0..<p {
-            let sigma = patterns.labels[mu]
-            for a in 0..<n { columns[a * p + mu] = sigma * patterns.values[mu * n + a] }
-        }
-        self.columns = columns
+        self.columns = patterns.visit(ColumnTransposer())
         stabilities = [Double](repeating: 0, count: p * model.hidden)
         votes = [Int32](repeating: 0, count: p)
         energy = 0
@@ -131,5 +126,18 @@ public struct FlipCache {
     /// E(w) recomputed from the patterns, ignoring the cache: the test oracle.
     public func recomputedEnergy(patterns: PatternSet) -> Int {
         model.energy(weights: weights, on: patterns)
+    }
+}
+
+/// ξ^μ_a = σ^μ x^μ_a, column-major (a·P + μ).
+struct ColumnTransposer: PatternVisitor {
+    func visit<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: [Double]) -> [Double] {
+        let p = labels.count, n = p > 0 ? x.count / p : 0
+        var columns = [Double](repeating: 0, count: p * n)
+        for mu in 0..<p {
+            let sigma = labels[mu]
+            for a in 0..<n { columns[a * p + mu] = sigma * x[mu * n + a].asDouble }
+        }
+        return columns
     }
 }

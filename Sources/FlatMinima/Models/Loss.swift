@@ -34,36 +34,43 @@ extension Model {
     /// Total loss Σ_μ ℓ(Δ^μ) over `set` and its gradient with respect to the flat weights.
     public func lossAndGradient(weights: [Double], on set: PatternSet, loss: Loss) -> (loss: Double, gradient: [Double]) {
         precondition(weights.count == weightCount && set.dimension == inputs)
-        let n = fanIn, scale = 1 / Double(n).squareRoot(), committeeScale = 1 / Double(hidden).squareRoot()
+        return weights.withUnsafeBufferPointer { w in set.visit(LossGradient(model: self, weights: w, loss: loss)) }
+    }
+}
+
+struct LossGradient: PatternVisitor {
+    let model: Model
+    let weights: UnsafeBufferPointer<Double>
+    let loss: Loss
+
+    func visit<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: [Double]) -> (loss: Double, gradient: [Double]) {
+        let n = model.fanIn, hidden = model.hidden, inputs = model.inputs
+        let scale = 1 / Double(n).squareRoot(), committeeScale = 1 / Double(hidden).squareRoot()
         var total = 0.0
-        var gradient = [Double](repeating: 0, count: weightCount)
+        var gradient = [Double](repeating: 0, count: model.weightCount)
         var lambda = [Double](repeating: 0, count: hidden)
-        weights.withUnsafeBufferPointer { w in
-            set.values.withUnsafeBufferPointer { x in
-                gradient.withUnsafeMutableBufferPointer { g in
-                    for mu in 0..<set.count {
-                        let input = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
-                        let sigma = set.labels[mu]
-                        for k in 0..<hidden { lambda[k] = preactivation(weights: w, unit: k, input: input) * scale }
-                        if kind == .perceptron {
-                            let delta = sigma * lambda[0]
-                            total += loss.value(delta)
-                            let c = loss.derivative(delta) * sigma * scale
-                            if c != 0 { for i in 0..<n { g[i] += c * input[i] } }
-                        } else {
-                            var soft = 0.0
-                            for k in 0..<hidden { soft += tanh(lambda[k]) }
-                            let delta = sigma * soft * committeeScale
-                            total += loss.value(delta)
-                            let d = loss.derivative(delta) * sigma * committeeScale
-                            if d == 0 { continue }
-                            for k in 0..<hidden {
-                                let t = tanh(lambda[k])
-                                let c = d * (1 - t * t) * scale
-                                let xOffset = inputOffset(unit: k), wOffset = k * n
-                                for i in 0..<n { g[wOffset + i] += c * input[xOffset + i] }
-                            }
-                        }
+        gradient.withUnsafeMutableBufferPointer { g in
+            for mu in 0..<labels.count {
+                let input = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
+                let sigma = labels[mu]
+                for k in 0..<hidden { lambda[k] = model.preactivation(weights: weights, unit: k, input: input) * scale }
+                if model.kind == .perceptron {
+                    let delta = sigma * lambda[0]
+                    total += loss.value(delta)
+                    let c = loss.derivative(delta) * sigma * scale
+                    if c != 0 { for i in 0..<n { g[i] += c * input[i].asDouble } }
+                } else {
+                    var soft = 0.0
+                    for k in 0..<hidden { soft += tanh(lambda[k]) }
+                    let delta = sigma * soft * committeeScale
+                    total += loss.value(delta)
+                    let d = loss.derivative(delta) * sigma * committeeScale
+                    if d == 0 { continue }
+                    for k in 0..<hidden {
+                        let t = tanh(lambda[k])
+                        let c = d * (1 - t * t) * scale
+                        let xOffset = model.inputOffset(unit: k), wOffset = k * n
+                        for i in 0..<n { g[wOffset + i] += c * input[xOffset + i].asDouble }
                     }
                 }
             }

@@ -1,21 +1,84 @@
+/// An element type of stored patterns: ±1 inputs as `Int8` (1 byte), real inputs as `Double`.
+public protocol PatternScalar: Sendable, Equatable {
+    /// The value as a Double.
+    var asDouble: Double { get }
+    /// Converts a drawn input (exactly ±1 for `Int8`).
+    init(input: Double)
+}
+
+extension Int8: PatternScalar {
+    @inlinable public var asDouble: Double { Double(self) }
+    @inlinable public init(input: Double) { self = input > 0 ? 1 : -1 }
+}
+
+extension Double: PatternScalar {
+    @inlinable public var asDouble: Double { self }
+    @inlinable public init(input: Double) { self = input }
+}
+
 /// P input patterns of dimension N with their ±1 labels, stored row-major (pattern μ at
-/// `values[μ·N ..< (μ+1)·N]`). Memory: 8·P·N bytes.
+/// `μ·N ..< (μ+1)·N`). ±1 inputs are kept as `Int8` (P·N bytes), real inputs as `Double` (8·P·N bytes),
+/// so that memory stays proportional to the problem and compact where it can be.
 public struct PatternSet: Sendable, Equatable {
+    public enum Storage: Sendable, Equatable {
+        case signs([Int8])
+        case reals([Double])
+    }
+
     public let count: Int
     public let dimension: Int
-    public var values: [Double]
-    public var labels: [Double]
+    public let storage: Storage
+    public let labels: [Double]
 
-    public init(count: Int, dimension: Int, values: [Double], labels: [Double]) {
-        precondition(values.count == count * dimension && labels.count == count)
+    public init(count: Int, dimension: Int, storage: Storage, labels: [Double]) {
+        switch storage {
+        case let .signs(x): precondition(x.count == count * dimension)
+        case let .reals(x): precondition(x.count == count * dimension)
+        }
+        precondition(labels.count == count)
         self.count = count
         self.dimension = dimension
-        self.values = values
+        self.storage = storage
         self.labels = labels
     }
 
-    /// Pattern μ as a slice of `values`.
-    @inlinable public func pattern(_ mu: Int) -> ArraySlice<Double> {
-        values[mu * dimension ..< (mu + 1) * dimension]
+    /// Real-valued patterns.
+    public init(count: Int, dimension: Int, values: [Double], labels: [Double]) {
+        self.init(count: count, dimension: dimension, storage: .reals(values), labels: labels)
     }
+
+    /// Bytes taken by the inputs.
+    public var bytes: Int {
+        switch storage {
+        case .signs: return count * dimension
+        case .reals: return 8 * count * dimension
+        }
+    }
+
+    /// Input i of pattern μ.
+    public func value(_ mu: Int, _ i: Int) -> Double {
+        switch storage {
+        case let .signs(x): return Double(x[mu * dimension + i])
+        case let .reals(x): return x[mu * dimension + i]
+        }
+    }
+
+    /// Pattern μ as Doubles (a copy; kernels use `visit`).
+    public func pattern(_ mu: Int) -> [Double] { (0..<dimension).map { value(mu, $0) } }
+
+    /// Runs `visitor` on the stored inputs with their concrete element type, so that kernels are
+    /// compiled (and specialised) once per storage type.
+    @inlinable
+    public func visit<V: PatternVisitor>(_ visitor: V) -> V.Result {
+        switch storage {
+        case let .signs(x): return x.withUnsafeBufferPointer { visitor.visit($0, labels: labels) }
+        case let .reals(x): return x.withUnsafeBufferPointer { visitor.visit($0, labels: labels) }
+        }
+    }
+}
+
+/// A computation over a pattern set's inputs, generic over their element type.
+public protocol PatternVisitor {
+    associatedtype Result
+    func visit<X: PatternScalar>(_ inputs: UnsafeBufferPointer<X>, labels: [Double]) -> Result
 }

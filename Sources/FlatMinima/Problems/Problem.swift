@@ -42,7 +42,7 @@ public struct Problem: Sendable {
         self.spec = spec
         let n = spec.model.inputs, p = spec.patterns
         let patternGenerator = Generator(base: spec.instanceSeed, stream: Seeds.InstanceStream.patterns.rawValue)
-        let values = Problem.drawInputs(count: p * n, kind: spec.inputs, generator: patternGenerator)
+        let inputs = Problem.drawInputs(count: p * n, kind: spec.inputs, generator: patternGenerator)
         var labels = [Double](repeating: 0, count: p)
         var teacher: [Double]? = nil
         switch spec.task {
@@ -52,27 +52,36 @@ public struct Problem: Sendable {
         case .teacher:
             let t = Problem.drawTeacher(spec)
             teacher = t
-            values.withUnsafeBufferPointer { x in
-                for mu in 0..<p {
-                    labels[mu] = spec.model.output(weights: t, input: UnsafeBufferPointer(rebasing: x[mu * n ..< (mu + 1) * n]))
-                }
-            }
+            labels = Problem.outputs(of: spec.model, weights: t, on: inputs, count: p)
         case .data:
             preconditionFailure("handled above")
         }
-        self.train = PatternSet(count: p, dimension: n, values: values, labels: labels)
+        self.train = PatternSet(count: p, dimension: n, storage: inputs, labels: labels)
         self.teacher = teacher
         self.test = nil
     }
 
-    static func drawInputs(count: Int, kind: ProblemSpec.Inputs, generator: Generator) -> [Double] {
-        [Double](unsafeUninitializedCapacity: count) { buffer, initialized in
-            switch kind {
-            case .pm1: for i in 0..<count { buffer[i] = generator.sign() }
-            case .gaussian: for i in 0..<count { buffer[i] = generator.gaussian() }
-            }
-            initialized = count
+    /// `count` inputs from `generator`: ±1 stored as Int8, Gaussian as Double.
+    static func drawInputs(count: Int, kind: ProblemSpec.Inputs, generator: Generator) -> PatternSet.Storage {
+        switch kind {
+        case .pm1:
+            return .signs([Int8](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count { buffer[i] = generator.sign() > 0 ? 1 : -1 }
+                initialized = count
+            })
+        case .gaussian:
+            return .reals([Double](unsafeUninitializedCapacity: count) { buffer, initialized in
+                for i in 0..<count { buffer[i] = generator.gaussian() }
+                initialized = count
+            })
         }
+    }
+
+    /// The outputs ±1 (margin ignored) of the network `weights` on `count` stored inputs.
+    static func outputs(of model: Model, weights: [Double], on inputs: PatternSet.Storage, count: Int) -> [Double] {
+        let set = PatternSet(count: count, dimension: model.inputs, storage: inputs,
+                             labels: [Double](repeating: 0, count: count))
+        return weights.withUnsafeBufferPointer { w in set.visit(OutputComputer(model: model, weights: w)) }
     }
 
     static func drawTeacher(_ spec: ProblemSpec) -> [Double] {
@@ -100,14 +109,9 @@ public struct Problem: Sendable {
             while done < total {
                 let m = min(chunk, total - done)
                 let x = Problem.drawInputs(count: m * n, kind: spec.inputs, generator: generator)
-                x.withUnsafeBufferPointer { x in
-                    for mu in 0..<m {
-                        let input = UnsafeBufferPointer(rebasing: x[mu * n ..< (mu + 1) * n])
-                        if model.output(weights: weights, input: input) != model.output(weights: teacher, input: input) {
-                            wrong += 1
-                        }
-                    }
-                }
+                let truth = Problem.outputs(of: model, weights: teacher, on: x, count: m)
+                let predicted = Problem.outputs(of: model, weights: weights, on: x, count: m)
+                for mu in 0..<m where truth[mu] != predicted[mu] { wrong += 1 }
                 done += m
             }
             return Double(wrong) / Double(total)
@@ -129,5 +133,17 @@ public struct Problem: Sendable {
             total += ww > 0 && tt > 0 ? wt / (ww * tt).squareRoot() : 0
         }
         return total / Double(model.hidden)
+    }
+}
+
+struct OutputComputer: PatternVisitor {
+    let model: Model
+    let weights: UnsafeBufferPointer<Double>
+
+    func visit<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: [Double]) -> [Double] {
+        let n = model.inputs
+        return (0..<labels.count).map { mu in
+            model.output(weights: weights, input: UnsafeBufferPointer(rebasing: x[mu * n ..< (mu + 1) * n]))
+        }
     }
 }

@@ -49,11 +49,13 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
     /// α = P / number of weights.
     public var alpha: Double { Double(patterns) / Double(model.weightCount) }
 
-    /// Bytes the problem and a solver's working copy of it take: the patterns twice (row- and
-    /// column-major) plus per-pattern and per-weight state.
+    /// Bytes the problem and a solver's working copy of it take: the stored patterns (1 byte per ±1
+    /// input, 8 per real one), a column-major working copy in Doubles (as simulated annealing keeps),
+    /// per-pattern and per-weight state, and a chunk of test patterns.
     public var memoryEstimate: Double {
         let p = Double(patterns), n = Double(model.inputs), k = Double(model.hidden)
-        return 8 * (2 * p * n + 4 * p * k + 8 * Double(model.weightCount)) + 8 * n * 256
+        let stored = (inputs == .pm1 && task != .data ? 1.0 : 8.0) * p * n
+        return stored + 8 * (p * n + 4 * p * k + 8 * Double(model.weightCount)) + 8 * n * 256
     }
 
     /// Checks every option against its accepted range (the data file itself is checked on loading).

@@ -23,10 +23,14 @@ public struct ParameterSpec: Sendable, Hashable {
     /// The accepted range in words, e.g. "a number in [0.001, 1000]".
     public var accepted: String {
         switch kind {
-        case let .real(range): return "a number in [\(range.lowerBound), \(range.upperBound)]"
+        case let .real(range): return "a number in [\(Self.compact(range.lowerBound)), \(Self.compact(range.upperBound))]"
         case let .integer(range): return "an integer in [\(range.lowerBound), \(range.upperBound)]"
         case let .choice(values): return "one of " + values.joined(separator: "|")
         }
+    }
+
+    static func compact(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : "\(v)"
     }
 
     /// Checks `text` against the declaration; throws naming the parameter and the accepted range.

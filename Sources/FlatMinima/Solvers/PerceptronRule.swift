@@ -29,55 +29,78 @@ public struct PerceptronRule: Solver {
     }
 
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
-        let model = problem.model, set = problem.train
-        let n = model.fanIn, k = model.hidden, N = model.inputs
-        var w = (0..<model.weightCount).map { _ in generator.gaussian() }
-        var norms = [Double](repeating: 0, count: k)
-        for u in 0..<k { norms[u] = (w[u * n ..< (u + 1) * n].reduce(0) { $0 + $1 * $1 }).squareRoot() }
-        var order = Array(0..<set.count)
-        var lambda = [Double](repeating: 0, count: k)
-        var epochs = 0, updates = 0, errors = set.count
-        let step = learningRate / Double(n).squareRoot()
-        while epochs < maxEpochs {
-            generator.shuffle(&order)
-            errors = 0
-            w.withUnsafeMutableBufferPointer { wb in
-                set.values.withUnsafeBufferPointer { xb in
-                    for mu in order {
-                        let x = UnsafeBufferPointer(rebasing: xb[mu * N ..< (mu + 1) * N])
-                        let sigma = set.labels[mu]
-                        var votes = 0
-                        for u in 0..<k {
-                            lambda[u] = sigma * model.preactivation(weights: UnsafeBufferPointer(wb), unit: u, input: x) / norms[u]
-                            if lambda[u] > model.margin { votes += 1 }
-                        }
-                        if votes >= model.votesNeeded { continue }
-                        errors += 1
-                        // The wrong unit nearest its threshold (for the perceptron, the only unit).
-                        var target = -1, gap = Double.infinity
-                        for u in 0..<k where lambda[u] <= model.margin && model.margin - lambda[u] < gap {
-                            gap = model.margin - lambda[u]; target = u
-                        }
-                        let offset = model.inputOffset(unit: target), base = target * n
-                        var norm2 = 0.0
-                        for i in 0..<n {
-                            wb[base + i] += step * sigma * x[offset + i]
-                            norm2 += wb[base + i] * wb[base + i]
-                        }
-                        norms[target] = norm2.squareRoot()
-                        updates += 1
-                    }
-                }
-            }
-            epochs += 1
-            observer.observe(SolverStep(iteration: epochs, energy: errors))
-            if errors == 0 { break }
-        }
-        for u in 0..<k {
-            let scale = Double(n).squareRoot() / norms[u]
+        let model = problem.model, n = model.fanIn
+        let initial = (0..<model.weightCount).map { _ in generator.gaussian() }
+        var (w, epochs, updates, errors) = problem.train.visit(
+            PerceptronEpochs(model: model, maxEpochs: maxEpochs, learningRate: learningRate,
+                             generator: generator, observer: observer, initial: initial))
+        for u in 0..<model.hidden {
+            let norm = (w[u * n ..< (u + 1) * n].reduce(0) { $0 + $1 * $1 }).squareRoot()
+            let scale = Double(n).squareRoot() / norm
             for i in u * n ..< (u + 1) * n { w[i] *= scale }
         }
         return SolverOutcome(weights: w, iterations: epochs, converged: errors == 0,
                              extra: [("updates", .int(updates))])
+    }
+}
+
+/// The epochs of the perceptron / least-action rule, generic over the stored input type.
+struct PerceptronEpochs: PatternVisitor {
+    let model: Model
+    let maxEpochs: Int
+    let learningRate: Double
+    let generator: Generator
+    let observer: any SolverObserver
+    let initial: [Double]
+
+    func visit<X: PatternScalar>(_ xb: UnsafeBufferPointer<X>, labels: [Double])
+        -> (weights: [Double], epochs: Int, updates: Int, errors: Int) {
+        let n = model.fanIn, k = model.hidden, N = model.inputs, count = labels.count
+        var norms = [Double](repeating: 0, count: k)
+        var order = Array(0..<count)
+        var lambda = [Double](repeating: 0, count: k)
+        var epochs = 0, updates = 0, errors = count
+        let step = learningRate / Double(n).squareRoot()
+        var weights = initial
+        weights.withUnsafeMutableBufferPointer { wb in
+            for u in 0..<k {
+                var s = 0.0
+                for i in u * n ..< (u + 1) * n { s += wb[i] * wb[i] }
+                norms[u] = s.squareRoot()
+            }
+            while epochs < maxEpochs {
+                generator.shuffle(&order)
+                errors = 0
+                for mu in order {
+                    let x = UnsafeBufferPointer(rebasing: xb[mu * N ..< (mu + 1) * N])
+                    let sigma = labels[mu]
+                    var votes = 0
+                    for u in 0..<k {
+                        lambda[u] = sigma * model.preactivation(weights: UnsafeBufferPointer(wb), unit: u, input: x) / norms[u]
+                        if lambda[u] > model.margin { votes += 1 }
+                    }
+                    if votes >= model.votesNeeded { continue }
+                    errors += 1
+                    // The wrong unit nearest its threshold (for the perceptron, the only unit).
+                    var target = -1, gap = Double.infinity
+                    for u in 0..<k where lambda[u] <= model.margin && model.margin - lambda[u] < gap {
+                        gap = model.margin - lambda[u]
+                        target = u
+                    }
+                    let offset = model.inputOffset(unit: target), base = target * n
+                    var norm2 = 0.0
+                    for i in 0..<n {
+                        wb[base + i] += step * sigma * x[offset + i].asDouble
+                        norm2 += wb[base + i] * wb[base + i]
+                    }
+                    norms[target] = norm2.squareRoot()
+                    updates += 1
+                }
+                epochs += 1
+                observer.observe(SolverStep(iteration: epochs, energy: errors))
+                if errors == 0 { break }
+            }
+        }
+        return (weights, epochs, updates, errors)
     }
 }

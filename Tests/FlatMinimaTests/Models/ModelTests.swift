@@ -4,11 +4,11 @@ import FlatMinima
 
 /// The slow, obviously-correct twins of the model kernels: plain loops over patterns, units, inputs.
 enum Oracle {
-    static func preactivation(_ m: Model, _ w: [Double], unit k: Int, _ x: ArraySlice<Double>) -> Double {
+    static func preactivation(_ m: Model, _ w: [Double], unit k: Int, _ x: [Double]) -> Double {
         var s = 0.0
         for i in 0..<m.fanIn {
             let input = m.architecture == .full ? i : k * m.fanIn + i
-            s += w[k * m.fanIn + i] * x[x.startIndex + input]
+            s += w[k * m.fanIn + i] * x[input]
         }
         return s
     }

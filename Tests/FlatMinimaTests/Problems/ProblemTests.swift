@@ -19,7 +19,8 @@ import FlatMinima
     @Test func patternsArePrefixStable() throws {
         let small = try Problem(ProblemSpec(model: perceptron, patterns: 20, instanceSeed: 4))
         let large = try Problem(ProblemSpec(model: perceptron, patterns: 40, instanceSeed: 4))
-        #expect(Array(small.train.values) == Array(large.train.values[0..<20 * 101]))
+        #expect((0..<20).allSatisfy { small.train.pattern($0) == large.train.pattern($0) })
+        #expect(small.train.bytes == 20 * 101)  // ±1 inputs take one byte each
     }
 
     @Test func teacherLabelsComeFromTeacher() throws {
@@ -38,7 +39,9 @@ import FlatMinima
         let problem = try Problem(ProblemSpec(model: perceptron, patterns: 2000, instanceSeed: 3))
         let plus = problem.train.labels.filter { $0 > 0 }.count
         #expect(abs(Double(plus) - 1000) < 5 * (2000 * 0.25).squareRoot())
-        let ones = problem.train.values.filter { $0 > 0 }.count, total = problem.train.values.count
+        let all = (0..<problem.train.count).flatMap { problem.train.pattern($0) }
+        #expect(all.allSatisfy { $0 == 1 || $0 == -1 })
+        let ones = all.filter { $0 > 0 }.count, total = all.count
         #expect(abs(Double(ones) - Double(total) / 2) < 5 * (Double(total) * 0.25).squareRoot())
         #expect(problem.testError([Double](repeating: 1, count: 101)) == nil)
     }
@@ -89,12 +92,12 @@ import FlatMinima
         let split = table.split(testFraction: 0.2, generator: Generator(seed: 1))
         #expect(split.train.count == 40 && split.test.count == 10)
         for j in 0..<2 {
-            let column = (0..<40).map { split.train.values[$0 * 3 + j] }
+            let column = (0..<40).map { split.train.value($0, j) }
             let mean = column.reduce(0, +) / 40
             let variance = column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 40
             #expect(abs(mean) < 1e-12 && abs(variance - 1) < 1e-12)
         }
-        #expect((0..<40).allSatisfy { split.train.values[$0 * 3 + 2] == 0 })  // constant column
+        #expect((0..<40).allSatisfy { split.train.value($0, 2) == 0 })  // constant column
         let again = table.split(testFraction: 0.2, generator: Generator(seed: 1))
         #expect(again.train == split.train && again.test == split.test)
     }
