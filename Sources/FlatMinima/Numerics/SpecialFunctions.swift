@@ -7,8 +7,9 @@ import Glibc
 /// finite and accurate over the whole real line (SCIENCE.md §1).
 ///
 /// With G(x) = e^{−x²/2}/√(2π) and H(x) = ∫_x^∞ G = ½ erfc(x/√2):
-/// - `logH` goes through GSL's `gsl_sf_log_erfc`, which switches to the asymptotic expansion of
-///   log erfc for large arguments: log H(40) = −804.61…, where H itself underflows near x ≈ 38.5.
+/// - `logH` goes through GSL's `gsl_sf_log_erfc` for x ≥ 0, which switches to the asymptotic expansion
+///   of log erfc for large arguments (log H(40) = −804.61…, where H itself underflows near x ≈ 38.5),
+///   and through log1p(−H(−x)) for x < 0.
 /// - `GoverH` is GSL's normal hazard function `gsl_sf_hazard` = G(x)/H(x) ~ x + 1/x for large x.
 /// - `atanhErf(x)` = atanh(erf x) = ½ log(erfc(−x)/erfc(x)), taken directly for |x| < 2 and through
 ///   log-erfc beyond, where 1 − erf(x) has lost its digits.
@@ -28,10 +29,13 @@ public enum Special {
     @inlinable
     public static func H(_ x: Double) -> Double { 0.5 * gsl_sf_erfc(x * 0.5.squareRoot()) }
 
-    /// log H(x), finite for every finite x.
+    /// log H(x), finite for every finite x and accurate to a few ulps relative: log-erfc for x ≥ 0,
+    /// log1p(−H(−x)) for x < 0 (where log erfc − log 2 would cancel to an absolute error of 1e−16 on
+    /// a result as small as H(−x)).
     @inlinable
     public static func logH(_ x: Double) -> Double {
-        gsl_sf_log_erfc(x * 0.5.squareRoot()) - log2
+        if x >= 0 { return gsl_sf_log_erfc(x * 0.5.squareRoot()) - log2 }
+        return log1p(-0.5 * gsl_sf_erfc(-x * 0.5.squareRoot()))
     }
 
     /// G(x)/H(x), the normal hazard function: → 0 for x → −∞, ~ x + 1/x for x → +∞.

@@ -89,6 +89,8 @@ public enum SolverRegistry {
     public static let all: [SolverEntry] = [
         SimulatedAnnealing.entry,
         PerceptronRule.entry,
+        BeliefPropagation.entry,
+        ReinforcedBP.entry,
     ]
 
     /// The entry named `name`; throws naming `--solver` and the accepted names.

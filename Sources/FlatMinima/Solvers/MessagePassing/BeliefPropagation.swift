@@ -1,0 +1,90 @@
+import Foundation
+
+/// `bp`: plain belief propagation on the binary perceptron, run to a fixed point (SCIENCE.md §3).
+///
+/// Reports the Bethe free entropy at the fixed point (the entropy of solutions for storage, the
+/// log-evidence for teacher–student), the mean squared magnetisation q = (1/N) Σ tanh² h_i, and the
+/// configuration sign(h) (a solution only by luck: plain BP estimates marginals, it does not decimate).
+/// Converged means the largest message change fell below `tol` within `max_iters` iterations.
+public struct BeliefPropagation: Solver {
+    public static let name = "bp"
+    public static let summary = "belief propagation to a fixed point (Bethe entropy), binary perceptron"
+    public static let parameters: [ParameterSpec] = MessagePassingOptions.specs(maxIters: "1000")
+
+    public let options: MessagePassingOptions
+
+    public init(_ p: SolverParameters) throws(FlatMinimaError) { options = try MessagePassingOptions(p) }
+
+    public static func unsupported(_ model: Model) -> String? { MessagePassingOptions.unsupported(model) }
+
+    public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
+        let engine = options.engine(problem, generator: generator)
+        var iterations = 0, change = Double.infinity
+        while iterations < options.maxIterations {
+            change = engine.iterate(sequential: options.sequential, generator: generator)
+            iterations += 1
+            guard change.isFinite else { break }
+            observer.observe(SolverStep(iteration: iterations, energy: -1, values: [("max_change", change)]))
+            if change < options.tolerance { break }
+        }
+        let converged = change < options.tolerance
+        let h = engine.fields
+        let phi = converged ? engine.freeEntropy() : Double.nan
+        let q = h.reduce(0) { $0 + tanh($1) * tanh($1) } / Double(h.count)
+        var extra: [Record.Field] = [
+            ("free_entropy", .double(phi)), ("q", .double(q)), ("max_change", .double(change)),
+        ]
+        if !converged {
+            extra.append(("reason", .string(change.isFinite ? "max_iters reached" : "messages became NaN")))
+        }
+        return SolverOutcome(weights: MessagePassingOptions.signs(h), iterations: iterations,
+                             converged: converged, extra: extra)
+    }
+}
+
+/// Options shared by the message-passing solvers: damping, tolerance, schedule, initial messages.
+public struct MessagePassingOptions: Sendable {
+    public let maxIterations: Int
+    public let damping: Double
+    public let tolerance: Double
+    public let sequential: Bool
+    public let initialScale: Double
+
+    static func specs(maxIters: String, damping: String = "0.5", tol: String = "1e-5") -> [ParameterSpec] {
+        [
+            ParameterSpec("max_iters", .integer(1...100_000_000), default: maxIters, help: "message-passing iterations"),
+            ParameterSpec("damping", .real(0...0.999), default: damping, help: "d in u ← d·u_old + (1−d)·u_new, in [0, 1)"),
+            ParameterSpec("tol", .real(1e-15...1), default: tol, help: "convergence: largest message change below tol"),
+            ParameterSpec("schedule", .choice(["parallel", "sequential"]), default: "parallel",
+                          help: "parallel updates, or random-sequential over patterns"),
+            ParameterSpec("init", .real(0...10), default: "0.01", help: "initial messages uniform in ±init"),
+        ]
+    }
+
+    init(_ p: SolverParameters) throws(FlatMinimaError) {
+        maxIterations = p.int("max_iters")
+        damping = p.double("damping")
+        tolerance = p.double("tol")
+        sequential = p.string("schedule") == "sequential"
+        initialScale = p.double("init")
+    }
+
+    static func unsupported(_ model: Model) -> String? {
+        if model.weights != .binary { return "needs binary weights (use --weights binary)" }
+        if model.kind != .perceptron { return "is implemented for the perceptron only so far" }
+        return nil
+    }
+
+    /// Cores used inside an iteration: all of them when the instance is large enough to pay off.
+    static func workers(for problem: Problem) -> Int {
+        problem.train.count * problem.model.inputs >= 200_000 ? ProcessInfo.processInfo.activeProcessorCount : 1
+    }
+
+    func engine(_ problem: Problem, generator: Generator) -> any BinaryBP {
+        PerceptronBP(train: problem.train, model: problem.model, generator: generator,
+                     initialScale: initialScale, damping: damping, workers: Self.workers(for: problem))
+    }
+
+    /// sign(h), with sign(0) = +1.
+    static func signs(_ h: [Double]) -> [Double] { h.map { $0 < 0 ? -1 : 1 } }
+}
