@@ -30,6 +30,9 @@ static inline const gsl_rng_type *cgsl_rng_type_ranlxd2(void) { return gsl_rng_r
 /// GSL's version string, through a function so that Swift does not read the C global itself.
 static inline const char *cgsl_version(void) { return gsl_version; }
 
+/// Gauss–Hermite fixed quadrature: weight |x − a|^α e^{−b (x − a)²} on the real line.
+static inline const gsl_integration_fixed_type *cgsl_integration_fixed_hermite(void) { return gsl_integration_fixed_hermite; }
+
 /// Root solver types for bracketing searches.
 static inline const gsl_root_fsolver_type *cgsl_root_brent(void) { return gsl_root_fsolver_brent; }
 

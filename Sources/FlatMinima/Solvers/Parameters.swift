@@ -7,6 +7,8 @@ public struct ParameterSpec: Sendable, Hashable {
         case real(ClosedRange<Double>)
         case integer(ClosedRange<Int>)
         case choice([String])
+        /// Free text that the solver parses itself (described by the string).
+        case text(String)
     }
     public let name: String
     public let kind: Kind
@@ -20,12 +22,21 @@ public struct ParameterSpec: Sendable, Hashable {
         self.help = help
     }
 
+    /// Whether values are numbers (written as numbers into records).
+    public var isNumeric: Bool {
+        switch kind {
+        case .real, .integer: return true
+        case .choice, .text: return false
+        }
+    }
+
     /// The accepted range in words, e.g. "a number in [0.001, 1000]".
     public var accepted: String {
         switch kind {
         case let .real(range): return "a number in [\(Self.compact(range.lowerBound)), \(Self.compact(range.upperBound))]"
         case let .integer(range): return "an integer in [\(range.lowerBound), \(range.upperBound)]"
         case let .choice(values): return "one of " + values.joined(separator: "|")
+        case let .text(format): return format
         }
     }
 
@@ -42,6 +53,7 @@ public struct ParameterSpec: Sendable, Hashable {
         case let .integer(range):
             if let v = Int(text) { ok = range.contains(v) } else { ok = false }
         case let .choice(values): ok = values.contains(text)
+        case .text: ok = true
         }
         guard ok else { throw .invalidOption(option: name, message: "must be \(accepted) (got '\(text)')") }
     }

@@ -65,7 +65,7 @@ public enum Run {
             r.append("test_fraction", .double(spec.testFraction))
         }
         for (name, value) in parameters.ordered {
-            if let spec = parameters.specs.first(where: { $0.name == name }), case .choice = spec.kind {
+            if let spec = parameters.specs.first(where: { $0.name == name }), !spec.isNumeric {
                 r.append("opt_" + name, .string(value))
             } else if let v = Int(value) {
                 r.append("opt_" + name, .int(v))

@@ -91,6 +91,8 @@ public enum SolverRegistry {
         PerceptronRule.entry,
         BeliefPropagation.entry,
         ReinforcedBP.entry,
+        FocusingBP.entry,
+        AMP.entry,
     ]
 
     /// The entry named `name`; throws naming `--solver` and the accepted names.

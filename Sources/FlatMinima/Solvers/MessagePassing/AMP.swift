@@ -1,0 +1,233 @@
+import Foundation
+
+/// `amp`: approximate message passing for the perceptron with a binary or Gaussian prior (SCIENCE.md §3;
+/// Kabashima, J. Phys. Conf. Ser. 95, 2008; Rangan, ISIT 2011; Barbier et al., PNAS 116, 2019).
+///
+/// With F = x/√N, labels y, prior means m_i and variances v_i, one iteration is
+///
+///     V_μ = Σ_i F²_{μi} v_i,   ω_μ = Σ_i F_{μi} m_i − V_μ g_μ(previous),
+///     u_μ = (κ − y_μ ω_μ)/√V_μ,  g_μ = y_μ (G/H)(u_μ)/√V_μ,  ∂g_μ = −(G/H)(u_μ)[(G/H)(u_μ) − u_μ]/V_μ,
+///     A_i = −Σ_μ F²_{μi} ∂g_μ,   B_i = Σ_μ F_{μi} g_μ + A_i m_i,
+///     binary prior: m_i = tanh B_i, v_i = 1 − m_i²;  Gaussian prior: m_i = B_i/(1 + A_i), v_i = 1/(1 + A_i),
+///
+/// O(N·P) arithmetic and O(N + P) special functions; m and v are damped. For teacher–student it is
+/// the Bayes-optimal estimator (its overlap follows the Bayes-optimal replica curve, §7). The Bethe
+/// free entropy at the fixed point (the TAP free entropy; Krzakala et al., J. Stat. Mech. 2014),
+///
+///     Nφ = Σ_μ [ log H(u_μ) + V_μ g²_μ/2 ] + Σ_i [ log Z_0(A_i, B_i) − B_i m_i + A_i (m²_i + v_i)/2 ],
+///
+/// with Z_0 = 2cosh(B) e^{−A/2} (binary) or e^{B²/(2(1+A))}/√(1 + A) (Gaussian), estimates the entropy
+/// of solutions of a storage problem (for Gaussian weights, the Gardner volume).
+public struct AMP: Solver {
+    public static let name = "amp"
+    public static let summary = "approximate message passing, binary or Gaussian prior; perceptron"
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("max_iters", .integer(1...100_000_000), default: "1000", help: "iterations"),
+        ParameterSpec("damping", .real(0...0.999), default: "0.5", help: "d in m ← d·m_old + (1−d)·m_new, in [0, 1)"),
+        ParameterSpec("tol", .real(1e-15...1), default: "1e-6", help: "convergence: largest change of a mean below tol"),
+        ParameterSpec("init", .real(0...1), default: "0.001", help: "initial means uniform in ±init"),
+    ]
+
+    public let maxIterations: Int
+    public let damping: Double
+    public let tolerance: Double
+    public let initialScale: Double
+
+    public init(_ p: SolverParameters) throws(FlatMinimaError) {
+        maxIterations = p.int("max_iters")
+        damping = p.double("damping")
+        tolerance = p.double("tol")
+        initialScale = p.double("init")
+    }
+
+    public static func unsupported(_ model: Model) -> String? {
+        model.kind == .perceptron ? nil : "is implemented for the perceptron only so far"
+    }
+
+    public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
+        var state = AMPState(problem: problem, binary: problem.model.weights == .binary, damping: damping,
+                             initialScale: initialScale, generator: generator)
+        var iterations = 0, change = Double.infinity
+        while iterations < maxIterations {
+            change = state.iterate()
+            iterations += 1
+            guard change.isFinite else { break }
+            observer.observe(SolverStep(iteration: iterations, energy: -1, values: [("max_change", change)]))
+            if change < tolerance || state.isPolarized(tolerance) { break }
+        }
+        let converged = change < tolerance || state.isPolarized(tolerance)
+        let binary = problem.model.weights == .binary
+        let weights = binary ? state.m.map { $0 < 0 ? -1.0 : 1.0 } : state.m
+        var extra: [Record.Field] = [
+            ("free_entropy", .double(converged ? state.freeEntropy() : .nan)),
+            ("q", .double(state.m.reduce(0) { $0 + $1 * $1 } / Double(state.n))),
+            ("max_change", .double(change)),
+        ]
+        if let teacher = problem.teacher {
+            let n = Double(state.n)
+            extra.append(("teacher_mean_overlap", .double(zip(state.m, teacher).reduce(0) { $0 + $1.0 * $1.1 } / n)))
+            extra.append(("bayes_error", problem.testError(state.m).map { .double($0) } ?? .null))
+        }
+        if !converged {
+            extra.append(("reason", .string(change.isFinite ? "max_iters reached" : "messages became NaN")))
+        }
+        return SolverOutcome(weights: weights, iterations: iterations, converged: converged, extra: extra)
+    }
+}
+
+/// The state of AMP on one perceptron instance.
+struct AMPState {
+    let n: Int
+    let p: Int
+    let binary: Bool
+    let margin: Double
+    let damping: Double
+    let inputs: PatternSet.Storage
+    let labels: [Double]
+    var m: [Double]
+    var v: [Double]
+    var g: [Double]
+    var dg: [Double]
+    var omega: [Double]
+    var bigV: [Double]
+    var a: [Double]
+    var b: [Double]
+    let workers: Int
+
+    init(problem: Problem, binary: Bool, damping: Double, initialScale: Double, generator: Generator) {
+        n = problem.model.inputs
+        p = problem.train.count
+        self.binary = binary
+        margin = problem.model.margin
+        self.damping = damping
+        inputs = problem.train.storage
+        labels = problem.train.labels
+        m = (0..<n).map { _ in initialScale * (2 * generator.uniform() - 1) }
+        v = m.map { binary ? 1 - $0 * $0 : 1 }
+        g = [Double](repeating: 0, count: p)
+        dg = [Double](repeating: 0, count: p)
+        omega = [Double](repeating: 0, count: p)
+        bigV = [Double](repeating: 1, count: p)
+        a = [Double](repeating: 0, count: n)
+        b = [Double](repeating: 0, count: n)
+        workers = p * n >= 200_000 ? ProcessInfo.processInfo.activeProcessorCount : 1
+    }
+
+    /// One iteration; returns the largest change of a mean.
+    mutating func iterate() -> Double {
+        switch inputs {
+        case let .signs(x): return x.withUnsafeBufferPointer { iterate($0) }
+        case let .reals(x): return x.withUnsafeBufferPointer { iterate($0) }
+        }
+    }
+
+    private mutating func iterate<X: PatternScalar>(_ x: UnsafeBufferPointer<X>) -> Double {
+        let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
+        // Output side: ω, V, g, ∂g, one pass over the patterns (rows split across cores).
+        let oldG = g
+        let mm = m, vv = v
+        var newG = [Double](repeating: 0, count: p), newDG = [Double](repeating: 0, count: p)
+        var newOmega = [Double](repeating: 0, count: p), newV = [Double](repeating: 0, count: p)
+        let margin = self.margin, labels = self.labels, workers = self.workers
+        nonisolated(unsafe) let x = x
+        newG.withUnsafeMutableBufferPointer { gB in
+            newDG.withUnsafeMutableBufferPointer { dgB in
+                newOmega.withUnsafeMutableBufferPointer { oB in
+                    newV.withUnsafeMutableBufferPointer { vB in
+                        nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, vOut = vB
+                        DispatchQueue.concurrentPerform(iterations: workers) { w in
+                            for mu in (w * p / workers) ..< ((w + 1) * p / workers) {
+                                let row = mu * n
+                                var dot = 0.0, variance = 0.0
+                                for i in 0..<n {
+                                    let xi = x[row + i].asDouble
+                                    dot += xi * mm[i]
+                                    variance += xi * xi * vv[i]
+                                }
+                                let bigV = max(variance * invN, 1e-300)
+                                let omega = dot * scale - bigV * oldG[mu]
+                                let s = bigV.squareRoot()
+                                let u = (margin - labels[mu] * omega) / s
+                                let r = Special.GoverH(u)
+                                gOut[mu] = labels[mu] * r / s
+                                dgOut[mu] = -r * (r - u) / bigV
+                                oOut[mu] = omega
+                                vOut[mu] = bigV
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        g = newG
+        dg = newDG
+        omega = newOmega
+        bigV = newV
+        // Input side: A, B, one pass over the transposed products (each core accumulates its rows).
+        var partialA = [[Double]](repeating: [Double](repeating: 0, count: n), count: workers)
+        var partialB = partialA
+        let gg = g, dgg = dg
+        partialA.withUnsafeMutableBufferPointer { aB in
+            partialB.withUnsafeMutableBufferPointer { bB in
+                nonisolated(unsafe) let aOut = aB, bOut = bB
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    aOut[w].withUnsafeMutableBufferPointer { aw in
+                        bOut[w].withUnsafeMutableBufferPointer { bw in
+                            for mu in (w * p / workers) ..< ((w + 1) * p / workers) {
+                                let row = mu * n, gm = gg[mu] * scale, dgm = -dgg[mu] * invN
+                                for i in 0..<n {
+                                    let xi = x[row + i].asDouble
+                                    bw[i] += xi * gm
+                                    aw[i] += xi * xi * dgm
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var change = 0.0
+        for i in 0..<n {
+            var ai = 0.0, bi = 0.0
+            for w in 0..<workers { ai += partialA[w][i]; bi += partialB[w][i] }
+            ai = max(ai, 0)
+            bi += ai * m[i]
+            a[i] = ai
+            b[i] = bi
+            let newM: Double, newV: Double
+            if binary {
+                newM = tanh(bi)
+                newV = 1 - newM * newM
+            } else {
+                newM = bi / (1 + ai)
+                newV = 1 / (1 + ai)
+            }
+            let dampedM = damping * m[i] + (1 - damping) * newM
+            change = max(change, abs(dampedM - m[i]))
+            m[i] = dampedM
+            v[i] = damping * v[i] + (1 - damping) * newV
+        }
+        return change.isNaN ? .nan : change
+    }
+
+    /// Whether a binary-prior state sits at the fully polarised fixed point m = ±1 (v = 0), up to
+    /// mean(1 − m²) < `tolerance`: there V → 0 and the iteration only stirs rounding noise.
+    func isPolarized(_ tolerance: Double) -> Bool {
+        binary && m.reduce(0) { $0 + (1 - $1 * $1) } / Double(n) < tolerance
+    }
+
+    /// The Bethe (TAP) free entropy per variable at the current fixed point (see `AMP`).
+    func freeEntropy() -> Double {
+        var total = 0.0
+        for mu in 0..<p {
+            let s = bigV[mu].squareRoot()
+            total += Special.logH((margin - labels[mu] * omega[mu]) / s) + 0.5 * bigV[mu] * g[mu] * g[mu]
+        }
+        for i in 0..<n {
+            let logZ0 = binary ? Special.log2cosh(b[i]) - 0.5 * a[i]
+                               : b[i] * b[i] / (2 * (1 + a[i])) - 0.5 * log1p(a[i])
+            total += logZ0 - b[i] * m[i] + 0.5 * a[i] * (m[i] * m[i] + v[i])
+        }
+        return total / Double(n)
+    }
+}

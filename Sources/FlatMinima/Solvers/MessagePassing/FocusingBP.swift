@@ -1,0 +1,185 @@
+import Foundation
+
+/// `fbp`: focusing belief propagation, BP on the robust ensemble (Baldassi, Borgs, Chayes, Ingrosso,
+/// Lucibello, Saglietti, Zecchina, PNAS 113, 2016; SCIENCE.md §3).
+///
+/// y replicas of the network are coupled with strength γ to a reference w̃ that is traced out. By
+/// symmetry BP runs on one replica; each variable receives, besides the pattern fields c_i, the field
+/// of the coupling factor, which carries the other y − 1 replicas through the reference:
+///
+///     ũ_i = atanh(tanh γ · tanh c_i),   g_i = (y − 1) ũ_i,   u⋆_i = atanh(tanh γ · tanh g_i).
+///
+/// A protocol is a sequence of (γ, y); at each step BP is iterated to convergence (at most `step_iters`
+/// iterations) and the step records the overlap with the reference q, the free entropy per replica and
+/// the local entropy; the run stops as soon as sign(h) has zero training errors.
+///
+/// Per variable, with t_γ = tanh γ, t_c = tanh c_i, t_g = tanh g_i, and φ_BP the Bethe free entropy of the
+/// replica's BP (external field u⋆ included), the replicated free entropy per replica is
+///
+///     F = φ_BP − (1/N) Σ_i [log 2cosh h_i − log 2cosh c_i] + (1/N) Σ_i log(cosh γ + sinh γ t_c t_g)
+///         + (1/(N y)) Σ_i [(1 − y) log 2cosh(y ũ_i) + y log 2cosh((y − 1) ũ_i)],
+///
+/// the overlap q_i = ⟨w_i w̃_i⟩ = (t_γ + t_c t_g)/(1 + t_γ t_c t_g), and the local entropy is F − γ q,
+/// evaluated in a form that stays finite at γ = ∞ (standard reinforcement, where F itself diverges).
+public struct FocusingBP: Solver {
+    public static let name = "fbp"
+    public static let summary = "focusing BP on the robust ensemble, protocols of (γ, y); binary perceptron"
+    public static let parameters: [ParameterSpec] = MessagePassingOptions.specs(maxIters: "10000", tol: "1e-4") + [
+        ParameterSpec("step_iters", .integer(1...1_000_000), default: "20", help: "BP iterations at most per protocol step"),
+        ParameterSpec("protocol", .choice(["standard", "scoping", "pseudo", "list"]), default: "pseudo",
+                      help: "standard: γ=∞, y=1/(1−x); scoping: fixed y, γ grid; pseudo: γ=atanh(ρ^x), y=1+ρ^(1−2x)/(1−ρ); list"),
+        ParameterSpec("dx", .real(1e-6...0.5), default: "0.01", help: "standard: step of x (y = 1/(1−x))"),
+        ParameterSpec("drho", .real(1e-6...0.5), default: "0.05", help: "pseudo: step of ρ from 0 towards 1"),
+        ParameterSpec("x", .real(0...1), default: "0.5", help: "pseudo: exponent x"),
+        ParameterSpec("y", .real(1...1e6), default: "7", help: "scoping: number of replicas y"),
+        ParameterSpec("gamma_start", .real(0...1e6), default: "0.1", help: "scoping: first γ"),
+        ParameterSpec("gamma_end", .real(0...1e6), default: "10", help: "scoping: last γ"),
+        ParameterSpec("gamma_steps", .integer(1...1_000_000), default: "100", help: "scoping: γ values, geometric from start to end"),
+        ParameterSpec("pairs", .text("g1:y1,g2:y2,... (g may be inf)"), default: "",
+                      help: "list: explicit (γ, y) steps, both non-decreasing"),
+    ]
+
+    public let options: MessagePassingOptions
+    public let stepIterations: Int
+    public let protocolSteps: [(gamma: Double, y: Double)]
+    public let protocolName: String
+
+    public init(_ p: SolverParameters) throws(FlatMinimaError) {
+        options = try MessagePassingOptions(p)
+        stepIterations = p.int("step_iters")
+        protocolName = p.string("protocol")
+        switch protocolName {
+        case "standard":
+            let dx = p.double("dx")
+            protocolSteps = stride(from: 0.0, to: 1.0, by: dx).map { (Double.infinity, 1 / (1 - $0)) }
+        case "scoping":
+            let y = p.double("y"), start = p.double("gamma_start"), end = p.double("gamma_end"), steps = p.int("gamma_steps")
+            guard end >= start else {
+                throw .invalidOption(option: "gamma_end", message: "must be >= gamma_start = \(start) (got \(end)): the protocol must not decrease γ")
+            }
+            guard start > 0 || steps == 1 else {
+                throw .invalidOption(option: "gamma_start", message: "must be > 0 for a geometric γ grid (got 0)")
+            }
+            protocolSteps = (0..<steps).map { k in
+                let f = steps > 1 ? Double(k) / Double(steps - 1) : 0
+                return (start * pow(end / max(start, .leastNormalMagnitude), f), y)
+            }
+        case "pseudo":
+            let drho = p.double("drho"), x = p.double("x")
+            protocolSteps = stride(from: drho, to: 1.0, by: drho).map { rho in
+                (atanh(pow(rho, x)), 1 + pow(rho, 1 - 2 * x) / (1 - rho))
+            }
+        default:
+            protocolSteps = try FocusingBP.parsePairs(p.string("pairs"))
+        }
+        guard !protocolSteps.isEmpty else {
+            throw .invalidOption(option: "protocol", message: "gives no (γ, y) step")
+        }
+    }
+
+    /// Parses "g:y,g:y" with both sequences non-decreasing, γ ≥ 0 (or inf), y ≥ 1.
+    static func parsePairs(_ text: String) throws(FlatMinimaError) -> [(gamma: Double, y: Double)] {
+        var steps: [(gamma: Double, y: Double)] = []
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let g = parts[0] == "inf" ? Double.infinity : Double(parts[0]), let y = Double(parts[1]),
+                  g >= 0, !g.isNaN, y >= 1, y.isFinite else {
+                throw .invalidOption(option: "pairs", message: "'\(item)' is not γ:y with γ >= 0 (or inf) and finite y >= 1")
+            }
+            if let last = steps.last, g < last.gamma || y < last.y {
+                throw .invalidOption(option: "pairs", message: "must be non-decreasing in γ and in y ('\(item)' follows \(last.gamma):\(last.y))")
+            }
+            steps.append((g, y))
+        }
+        guard !steps.isEmpty else {
+            throw .invalidOption(option: "pairs", message: "is empty: give protocol=list pairs=g1:y1,g2:y2,...")
+        }
+        return steps
+    }
+
+    public static func unsupported(_ model: Model) -> String? { MessagePassingOptions.unsupported(model) }
+
+    public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
+        let engine = options.engine(problem, generator: generator)
+        let model = problem.model
+        var total = 0, errors = Int.max, stepIndex = 0, stepsDone = 0
+        var weights = MessagePassingOptions.signs(engine.fields)
+        var best = (Int.max, weights)
+        var last: FocusingMeasures? = nil
+        var reason: String? = nil
+        protocolLoop: for (gamma, y) in protocolSteps {
+            stepIndex += 1
+            var change = Double.infinity, iterations = 0
+            while iterations < stepIterations, total < options.maxIterations {
+                engine.external = engine.cavity.map { Field.clamp(Field.focusing(cavity: $0, gamma: gamma, y: y)) }
+                change = engine.iterate(sequential: options.sequential, generator: generator)
+                iterations += 1
+                total += 1
+                if !change.isFinite { reason = "messages became NaN"; break protocolLoop }
+                if change < options.tolerance { break }
+            }
+            engine.external = engine.cavity.map { Field.clamp(Field.focusing(cavity: $0, gamma: gamma, y: y)) }
+            weights = MessagePassingOptions.signs(engine.fields)
+            errors = model.energy(weights: weights, on: problem.train)
+            if errors < best.0 { best = (errors, weights) }
+            let measures = FocusingMeasures(engine: engine, gamma: gamma, y: y)
+            last = measures
+            stepsDone = stepIndex
+            observer.observe(SolverStep(iteration: stepIndex, energy: errors, values: [
+                ("gamma", gamma), ("y", y), ("bp_iterations", Double(iterations)),
+                ("converged", change < options.tolerance ? 1 : 0), ("overlap", measures.overlap),
+                ("free_entropy", measures.freeEntropy), ("local_entropy", measures.localEntropy),
+            ]))
+            if errors == 0 { break }
+            if total >= options.maxIterations { reason = "max_iters reached"; break }
+        }
+        if errors != 0, reason == nil { reason = "protocol ended without a solution" }
+        var extra: [Record.Field] = [
+            ("protocol", .string(protocolName)), ("protocol_steps", .int(stepsDone)),
+            ("final_gamma", .double(stepsDone > 0 ? protocolSteps[stepsDone - 1].gamma : .nan)),
+            ("final_y", .double(stepsDone > 0 ? protocolSteps[stepsDone - 1].y : .nan)),
+            ("overlap", .double(last?.overlap ?? .nan)),
+            ("free_entropy", .double(last?.freeEntropy ?? .nan)),
+            ("local_entropy", .double(last?.localEntropy ?? .nan)),
+        ]
+        if let reason { extra.append(("reason", .string(reason))) }
+        return SolverOutcome(weights: errors == 0 ? weights : best.1, iterations: total, converged: errors == 0,
+                             extra: extra)
+    }
+}
+
+/// Overlap with the reference, free entropy per replica and local entropy of a focusing-BP state.
+struct FocusingMeasures {
+    let overlap: Double
+    let freeEntropy: Double
+    let localEntropy: Double
+
+    init(engine: any BinaryBP, gamma: Double, y: Double) {
+        let n = Double(engine.n)
+        let phiBP = engine.freeEntropy()
+        let tGamma = gamma.isInfinite ? 1 : tanh(gamma)
+        // γ(1 − tanh γ) → 0 as γ → ∞; e^{−2γ} likewise.
+        let e2 = gamma.isInfinite ? 0 : exp(-2 * gamma)
+        let gammaOneMinusT = gamma.isInfinite ? 0 : gamma * 2 * e2 / (1 + e2)
+        var overlap = 0.0, correction = 0.0, coupling = 0.0, couplingMinusGammaQ = 0.0, reference = 0.0
+        for c in engine.cavity {
+            let uTilde = Field.product(gamma, c)
+            let g = (y - 1) * uTilde
+            let h = c + Field.clamp(Field.product(gamma, g))
+            let tc = tanh(c), tg = tanh(g), tctg = tc * tg
+            let qi = (tGamma + tctg) / (1 + tGamma * tctg)
+            overlap += qi
+            correction += Special.log2cosh(h) - Special.log2cosh(c)
+            // log(cosh γ + sinh γ t_c t_g) = γ + log(½[(1 + t_c t_g) + e^{−2γ}(1 − t_c t_g)]).
+            let logHalf = log(0.5 * ((1 + tctg) + e2 * (1 - tctg)))
+            coupling += gamma + logHalf
+            // γ(1 − q_i) = γ(1 − t_γ)(1 − t_c t_g)/(1 + t_γ t_c t_g).
+            couplingMinusGammaQ += gammaOneMinusT * (1 - tctg) / (1 + tGamma * tctg) + logHalf
+            reference += (1 - y) * Special.log2cosh(y * uTilde) + y * Special.log2cosh((y - 1) * uTilde)
+        }
+        self.overlap = overlap / n
+        let common = phiBP - correction / n + reference / (n * y)
+        freeEntropy = gamma.isInfinite ? .infinity : common + coupling / n
+        localEntropy = common + couplingMinusGammaQ / n
+    }
+}
