@@ -45,10 +45,12 @@ public enum Special {
     /// atanh(erf(x)), odd in x, ~ sign(x)(x² + log(|x|√π) + log 2)/2 for large |x|.
     @inlinable
     public static func atanhErf(_ x: Double) -> Double {
+        // Computed at |x| and signed, so that it is exactly odd.
         let a = abs(x)
-        if a < 2 { return atanh(gsl_sf_erf(x)) }
-        // ½ [log erfc(−a) − log erfc(a)], with erfc(−a) = 2 − erfc(a).
-        let value = 0.5 * (log2 + log1p(-0.5 * gsl_sf_erfc(a)) - gsl_sf_log_erfc(a))
+        let value = a < 2
+            ? atanh(gsl_sf_erf(a))
+            // ½ [log erfc(−a) − log erfc(a)], with erfc(−a) = 2 − erfc(a).
+            : 0.5 * (log2 + log1p(-0.5 * gsl_sf_erfc(a)) - gsl_sf_log_erfc(a))
         return x < 0 ? -value : value
     }
 
