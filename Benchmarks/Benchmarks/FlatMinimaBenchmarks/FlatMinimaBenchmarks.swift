@@ -1,0 +1,80 @@
+// Benchmarks of FlatMinima's kernels. Run with `make bench` from the repository root; results and
+// the machine they were measured on are in BENCHMARKS.md.
+import Benchmark
+import FlatMinima
+
+/// 1000 arguments spread over [−40, 40].
+let arguments = (0..<1000).map { -40 + 80 * Double($0) / 999 }
+
+func storage(_ n: Int, alpha: Double) -> Problem {
+    let model = Model(kind: .perceptron, weights: .binary, inputs: n)
+    // Valid by construction (odd N, α > 0).
+    return try! Problem(ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: alpha, model: model), instanceSeed: 1))
+}
+
+func solver(_ name: String, _ options: [String: String]) -> (any Solver, SolverEntry) {
+    let entry = try! SolverRegistry.entry(named: name)
+    return (try! entry.build(options).0, entry)
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput], maxDuration: .seconds(3))
+
+    // Special functions: 1000 calls per iteration.
+    let functions: [(String, @Sendable (Double) -> Double)] = [
+        ("logH (GSL)", Special.logH), ("logHFast", Special.logHFast), ("GoverH (GSL)", Special.GoverH),
+        ("atanhErf", Special.atanhErf), ("log2cosh", Special.log2cosh),
+    ]
+    for (name, f) in functions {
+        Benchmark("special/\(name) x1000") { benchmark in
+            for _ in benchmark.scaledIterations {
+                var total = 0.0
+                for x in arguments { total += f(x) }
+                blackHole(total)
+            }
+        }
+    }
+    Benchmark("special/halfLogHRatio x1000") { benchmark in
+        for _ in benchmark.scaledIterations {
+            var total = 0.0
+            for x in arguments { total += Special.halfLogHRatio(x - 0.03, x + 0.03) }
+            blackHole(total)
+        }
+    }
+
+    // Instance generation, N = 1001, α = 0.5.
+    Benchmark("problem/generate N=1001 alpha=0.5") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(storage(1001, alpha: 0.5)) }
+    }
+
+    // ΔE of every single-weight flip, N = 1001, α = 0.3: one SA sweep's worth of proposals.
+    let small = storage(1001, alpha: 0.3)
+    Benchmark("flipcache/deltaEnergy all N weights, N=1001 alpha=0.3") { benchmark in
+        let g = Generator(seed: 1)
+        let cache = FlipCache(model: small.model, patterns: small.train,
+                              weights: (0..<1001).map { _ in g.sign() })
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            var total = 0
+            for j in 0..<1001 { total &+= cache.deltaEnergy(flipping: j) }
+            blackHole(total)
+        }
+    }
+
+    // Solvers for a fixed number of iterations on N = 1001, α = 0.5/0.6 (neither stops early).
+    let half = storage(1001, alpha: 0.5), six = storage(1001, alpha: 0.6), big = storage(2001, alpha: 0.6)
+    let runs: [(String, String, [String: String], Problem)] = [
+        ("sa 50 sweeps, N=1001 alpha=0.5", "sa", ["max_iters": "50"], half),
+        ("bp 10 iterations, N=1001 alpha=0.6", "bp", ["max_iters": "10", "tol": "1e-15"], six),
+        ("bp 10 iterations, N=2001 alpha=0.6", "bp", ["max_iters": "10", "tol": "1e-15"], big),
+        ("amp 10 iterations, N=2001 alpha=0.6", "amp", ["max_iters": "10", "tol": "1e-15"], big),
+    ]
+    for (title, name, options, problem) in runs {
+        let (s, _) = solver(name, options)
+        Benchmark("solver/\(title)", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5))) { benchmark in
+            for _ in benchmark.scaledIterations {
+                blackHole(try! s.solve(problem, generator: Generator(seed: 1), observer: NullObserver()))
+            }
+        }
+    }
+}
