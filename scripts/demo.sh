@@ -4,7 +4,7 @@
 set -e
 bin=${1:-.build/release/flatminima}
 echo "== Binary perceptron, storage, N = 1001, 5 instances per load: every binary-weight solver =="
-for alpha in 0.2 0.3; do
+for alpha in 0.3 0.6; do
   echo
   echo "-- alpha = $alpha"
   "$bin" solve --solver all -N 1001 --alpha "$alpha" --instances 5 --format table

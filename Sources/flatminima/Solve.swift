@@ -54,6 +54,9 @@ struct Solve: ParsableCommand {
     @Option(help: "Runs in parallel (default: all cores); records keep the order of the runs.")
     var jobs: Int?
 
+    @Option(help: "Write every solver's per-step trace (protocol steps, reinforcement, sweeps) to this TSV file.")
+    var trace: String?
+
     func run() throws {
         let specs = try (0..<instances).map { try problem.spec(instanceSeed: problem.instanceSeed + $0) }
         let runs = try SolverSelection.resolve(solver, options: options, maxIters: maxIters, model: specs[0].model)
@@ -63,12 +66,15 @@ struct Solve: ParsableCommand {
         let seed = UInt64(self.seed)
         // Each worker takes the next task, builds its instance and runs the solver with its own generator.
         let results = ResultSlots(count: tasks.count)
+        let traces = (0..<tasks.count).map { _ in TraceRecorder() }
+        let tracing = trace != nil
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let t = results.next() {
                 let (spec, run) = tasks[t]
                 results.set(t, Result { () throws -> Record in
                     try Run.execute(try Problem(spec), entry: run.entry, solver: run.solver,
-                                    parameters: run.parameters, seed: seed)
+                                    parameters: run.parameters, seed: seed,
+                                    observer: tracing ? traces[t] : NullObserver())
                 })
             }
         }
@@ -77,6 +83,9 @@ struct Solve: ParsableCommand {
             let record = try result.get()
             if format == .json { Output.write(record.json + "\n") }
             records.append(record)
+        }
+        if let trace {
+            try TraceRecorder.write(traces.prefix(records.count).enumerated().map { (records[$0.offset], $0.element) }, to: trace)
         }
         switch format {
         case .json: break
