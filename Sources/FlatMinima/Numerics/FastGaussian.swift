@@ -68,6 +68,16 @@ extension Special {
         return log1p(-0.5 * exp(l - q))
     }
 
+    /// H(x), fast: ½ t e^{P(t) − x²/2} for x ≥ 0, one minus that for x < 0 (a few ulps relative for
+    /// x ≥ 0, a few ulps absolute for x < 0).
+    @inlinable @inline(__always)
+    public static func HFast(_ x: Double) -> Double {
+        let y = abs(x) * 0.707_106_781_186_547_524_400_844_362_104_849
+        let t = 2 / (2 + y)
+        let tail = 0.5 * t * exp(erfcxSeries(t) - 0.5 * x * x)
+        return x >= 0 ? tail : 1 - tail
+    }
+
     /// ½ [log H(a) − log H(b)], the BP factor-to-variable message, with one logarithm: through
     /// log t and P where both arguments are non-negative, through H itself (≥ ½) where an argument is
     /// negative. Accurate to ~1e−16 absolute, which is what a message (|u| ≲ 30) needs.

@@ -8,7 +8,7 @@ import Foundation
 /// Converged means the largest message change fell below `tol` within `max_iters` iterations.
 public struct BeliefPropagation: Solver {
     public static let name = "bp"
-    public static let summary = "belief propagation to a fixed point (Bethe entropy), binary perceptron"
+    public static let summary = "belief propagation to a fixed point (Bethe entropy); binary perceptron and committees"
     public static let parameters: [ParameterSpec] = MessagePassingOptions.specs(maxIters: "1000")
 
     public let options: MessagePassingOptions
@@ -70,19 +70,22 @@ public struct MessagePassingOptions: Sendable {
     }
 
     static func unsupported(_ model: Model) -> String? {
-        if model.weights != .binary { return "needs binary weights (use --weights binary)" }
-        if model.kind != .perceptron { return "is implemented for the perceptron only so far" }
-        return nil
+        model.weights == .binary ? nil : "needs binary weights (use --weights binary)"
     }
 
     /// Cores used inside an iteration: all of them when the instance is large enough to pay off.
     static func workers(for problem: Problem) -> Int {
-        problem.train.count * problem.model.inputs >= 200_000 ? ProcessInfo.processInfo.activeProcessorCount : 1
+        problem.train.count * problem.model.weightCount >= 200_000 ? ProcessInfo.processInfo.activeProcessorCount : 1
     }
 
+    /// The perceptron engine, or the committee engine for committee machines.
     func engine(_ problem: Problem, generator: Generator) -> any BinaryBP {
-        PerceptronBP(train: problem.train, model: problem.model, generator: generator,
-                     initialScale: initialScale, damping: damping, workers: Self.workers(for: problem))
+        if problem.model.kind == .committee {
+            return CommitteeBP(train: problem.train, model: problem.model, generator: generator,
+                               initialScale: initialScale, damping: damping, workers: Self.workers(for: problem))
+        }
+        return PerceptronBP(train: problem.train, model: problem.model, generator: generator,
+                            initialScale: initialScale, damping: damping, workers: Self.workers(for: problem))
     }
 
     /// sign(h), with sign(0) = +1.

@@ -23,7 +23,7 @@ import Foundation
 /// evaluated in a form that stays finite at γ = ∞ (standard reinforcement, where F itself diverges).
 public struct FocusingBP: Solver {
     public static let name = "fbp"
-    public static let summary = "focusing BP on the robust ensemble, protocols of (γ, y); binary perceptron"
+    public static let summary = "focusing BP on the robust ensemble, protocols of (γ, y); binary weights"
     public static let parameters: [ParameterSpec] = MessagePassingOptions.specs(maxIters: "10000", tol: "1e-4") + [
         ParameterSpec("step_iters", .integer(1...1_000_000), default: "20", help: "BP iterations at most per protocol step"),
         ParameterSpec("protocol", .choice(["standard", "scoping", "pseudo", "list"]), default: "pseudo",

@@ -11,7 +11,7 @@ import Foundation
 /// into a solver; the run stops as soon as sign(h) has zero training errors.
 public struct ReinforcedBP: Solver {
     public static let name = "rbp"
-    public static let summary = "reinforced BP (r_t → 1), stops at zero training errors; binary perceptron"
+    public static let summary = "reinforced BP (r_t → 1), stops at zero training errors; binary weights"
     public static let parameters: [ParameterSpec] = MessagePassingOptions.specs(maxIters: "2000") + [
         ParameterSpec("r_start", .real(0...1), default: "0", help: "initial reinforcement r₀"),
         ParameterSpec("r_step", .real(1e-9...1), default: "0.01", help: "Δr of the reinforcement schedule"),

@@ -1,0 +1,240 @@
+import Foundation
+
+/// Belief propagation for binary committee machines, tree or fully connected (SCIENCE.md §3; the
+/// committee machine of Baldassi et al., PNAS 113, 2016, after carlobaldassi/BinaryCommitteeMachineFBP.jl).
+///
+/// Per pattern μ the factor graph has one perceptron node per hidden unit k, linking the unit's weights
+/// to its vote v_k = sign(ξ^μ·w_k − κ√n) (ξ = σx, the label absorbed), and one output node requiring a
+/// majority of votes, Σ_k v_k > 0. With the unit's cavity sums M, V as for the perceptron and
+/// a(w) = (κ√n − M_{μk→i} − ξ_i w)/√V_{μk→i}:
+///
+/// - unit → vote: Û_k = ½ [log H(a₀) − log H(−a₀)], a₀ = (κ√n − M_{μk})/√V_{μk} (Gaussian approximation);
+/// - output → vote: U_k = ½ log [P(S_{−k} ≥ 0)/P(S_{−k} ≥ 2)], S_{−k} = Σ_{j≠k} v_j with v_j of field Û_j,
+///   summed exactly over the hidden signs (a convolution over the number of positive votes);
+/// - unit → weight: u_{μk→i} = ½ log[W(+1)/W(−1)], W(w) = (1 − tanh U_k) + 2 tanh U_k · H(a(w)), the
+///   vote's two outcomes weighted by the output's field (equal to log(e^{U} H(a) + e^{−U} H(−a)) + const).
+///
+/// With U → ∞ (K = 1) this is the perceptron's update. The Bethe free entropy, per weight:
+///
+///     Nw·φ = Σ_μ [ log P(S ≥ 1) + Σ_k ( log Z_{μk} − log 2cosh(U_k + Û_k) + log 2cosh U_k + log 2cosh Û_k ) ]
+///            + Σ_weights [ (1 − P) log 2cosh h + Σ_μ log 2cosh h_{→μ} ],
+///
+/// with Z_{μk} = ((1 + tanh U_k)/2) H(a₀) + ((1 − tanh U_k)/2) H(−a₀) and S the full vote sum.
+final class CommitteeBP: BinaryBP {
+    let model: Model
+    /// Number of weight variables K·n.
+    let n: Int
+    let p: Int
+    private let xi: PatternSet.Storage
+    private var u: [Float]
+    private(set) var cavity: [Double]
+    var external: [Double]
+    var damping: Double
+    private let workers: Int
+
+    init(train: PatternSet, model: Model, generator: Generator, initialScale: Double, damping: Double, workers: Int) {
+        self.model = model
+        n = model.weightCount
+        p = train.count
+        let inputs = model.inputs
+        func absorb<X: PatternScalar>(_ x: [X]) -> [X] {
+            (0..<x.count).map { X(input: train.labels[$0 / inputs] * x[$0].asDouble) }
+        }
+        switch train.storage {
+        case let .signs(x): xi = .signs(absorb(x))
+        case let .reals(x): xi = .reals(absorb(x))
+        }
+        u = (0..<(n * p)).map { _ in Float(initialScale * (2 * generator.uniform() - 1)) }
+        cavity = [Double](repeating: 0, count: n)
+        external = [Double](repeating: 0, count: n)
+        self.damping = damping
+        self.workers = max(1, min(workers, p))
+        for mu in 0..<p { for j in 0..<n { cavity[j] += Double(u[mu * n + j]) } }
+    }
+
+    var bytes: Int {
+        switch xi {
+        case let .signs(x): return x.count + 4 * u.count + 16 * n
+        case let .reals(x): return 8 * x.count + 4 * u.count + 16 * n
+        }
+    }
+
+    var fields: [Double] { (0..<n).map { cavity[$0] + external[$0] } }
+
+    func iterate(sequential: Bool, generator: Generator) -> Double {
+        switch xi {
+        case let .signs(x): return x.withUnsafeBufferPointer { run($0, sequential: sequential, generator: generator) }
+        case let .reals(x): return x.withUnsafeBufferPointer { run($0, sequential: sequential, generator: generator) }
+        }
+    }
+
+    func freeEntropy() -> Double {
+        switch xi {
+        case let .signs(x): return x.withUnsafeBufferPointer { freeEntropy($0) }
+        case let .reals(x): return x.withUnsafeBufferPointer { freeEntropy($0) }
+        }
+    }
+
+    /// Scratch space of one worker.
+    private struct Scratch {
+        var m: [Double], v: [Double], bigM: [Double], bigV: [Double], up: [Double], down: [Double]
+        init(n: Int, k: Int) {
+            m = [Double](repeating: 0, count: n); v = m
+            bigM = [Double](repeating: 0, count: k); bigV = bigM; up = bigM; down = bigM
+        }
+    }
+
+    /// Cavity magnetisations of pattern μ's edges and each unit's sums M_k, V_k and vote field Û_k.
+    private func unitSums<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, mu: Int, h: UnsafePointer<Double>,
+                                            u: UnsafePointer<Float>, scratch: inout Scratch) {
+        let fan = model.fanIn, inputs = model.inputs, theta = model.threshold
+        for k in 0..<model.hidden {
+            let offset = model.inputOffset(unit: k)
+            var bigM = 0.0, bigV = 0.0
+            for i in 0..<fan {
+                let j = k * fan + i
+                let xv = x[mu * inputs + offset + i].asDouble, hc = h[j] - Double(u[mu * n + j])
+                let e = exp(-2 * abs(hc)), r = 1 / (1 + e)
+                let mi = hc < 0 ? (e - 1) * r : (1 - e) * r
+                let vi = xv * xv * 4 * e * r * r
+                scratch.m[j] = mi
+                scratch.v[j] = vi
+                bigM += xv * mi
+                bigV += vi
+            }
+            scratch.bigM[k] = bigM
+            scratch.bigV[k] = max(bigV, 1e-12)
+            let a0 = (theta - bigM) / scratch.bigV[k].squareRoot()
+            scratch.up[k] = Field.clamp(Special.halfLogHRatio(a0, -a0))
+        }
+        CommitteeBP.outputFields(up: scratch.up, into: &scratch.down)
+    }
+
+    /// U_k = ½ log[P(S_{−k} ≥ 0)/P(S_{−k} ≥ 2)] for every k, by leave-one-out convolution of the
+    /// other votes' distributions (counts of positive votes).
+    static func outputFields(up: [Double], into down: inout [Double]) {
+        let k = up.count
+        if k == 1 { down[0] = Field.limit; return }
+        let plus = up.map { 1 / (1 + exp(-2 * $0)) }
+        for skip in 0..<k {
+            // dist[c] = P(c positive votes among the others).
+            var dist = [Double](repeating: 0, count: k)
+            dist[0] = 1
+            var used = 0
+            for j in 0..<k where j != skip {
+                used += 1
+                for c in stride(from: used, through: 1, by: -1) { dist[c] = dist[c] * (1 - plus[j]) + dist[c - 1] * plus[j] }
+                dist[0] *= 1 - plus[j]
+            }
+            // S_{−k} = 2c − (K − 1): S ≥ 0 ⇔ c ≥ (K−1)/2; S ≥ 2 ⇔ c ≥ (K+1)/2.
+            let half = (k - 1) / 2
+            var atLeastHalf = 0.0, above = 0.0
+            for c in half...(k - 1) { atLeastHalf += dist[c] }
+            for c in (half + 1)..<k { above += dist[c] }
+            down[skip] = Field.clamp(0.5 * log(max(atLeastHalf, 1e-300) / max(above, 1e-300)))
+        }
+    }
+
+    /// log(e^{U} H(a) + e^{−U} H(−a)), stable.
+    @inline(__always)
+    static func voteWeight(_ bigU: Double, _ a: Double) -> Double {
+        let first = bigU + Special.logHFast(a), second = -bigU + Special.logHFast(-a)
+        let top = max(first, second)
+        return top + log1p(exp(-abs(first - second)))
+    }
+
+    private func run<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, sequential: Bool, generator: Generator) -> Double {
+        let n = self.n, p = self.p, fan = model.fanIn, inputs = model.inputs, theta = model.threshold
+        let damping = self.damping, k = model.hidden
+        var h = fields
+        let order = sequential ? generator.permutation(p) : Array(0..<p)
+        let workers = sequential ? 1 : self.workers
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: n), count: workers)
+        var changes = [Double](repeating: 0, count: workers)
+        nonisolated(unsafe) let x = x
+        nonisolated(unsafe) let engine = self
+        let model = self.model
+        u.withUnsafeMutableBufferPointer { uBuffer in
+            h.withUnsafeMutableBufferPointer { hBuffer in
+                cavity.withUnsafeMutableBufferPointer { cBuffer in
+                    sums.withUnsafeMutableBufferPointer { sumsBuffer in
+                        changes.withUnsafeMutableBufferPointer { changesBuffer in
+                            nonisolated(unsafe) let uBase = uBuffer.baseAddress!, hBase = hBuffer.baseAddress!
+                            nonisolated(unsafe) let cBase = cBuffer.baseAddress!
+                            nonisolated(unsafe) let sumsOut = sumsBuffer, changesOut = changesBuffer
+                            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                var scratch = Scratch(n: n, k: k)
+                                var change = 0.0
+                                for index in (w * p / workers) ..< ((w + 1) * p / workers) {
+                                    let mu = order[index]
+                                    engine.unitSums(x, mu: mu, h: hBase, u: uBase, scratch: &scratch)
+                                    for unit in 0..<k {
+                                        let offset = model.inputOffset(unit: unit), bigU = scratch.down[unit]
+                                        let t = tanh(bigU)
+                                        // 1 − tanh U = 2/(1 + e^{2U}), without cancellation for large U.
+                                        let oneMinusT = bigU >= 0 ? 2 * exp(-2 * bigU) / (1 + exp(-2 * bigU)) : 2 / (1 + exp(2 * bigU))
+                                        for i in 0..<fan {
+                                            let j = unit * fan + i
+                                            let xv = x[mu * inputs + offset + i].asDouble
+                                            let cavityM = scratch.bigM[unit] - xv * scratch.m[j]
+                                            let cavityV = max(scratch.bigV[unit] - scratch.v[j], 1e-12)
+                                            let s = 1 / cavityV.squareRoot(), a = theta - cavityM
+                                            let plus = oneMinusT + 2 * t * Special.HFast((a - xv) * s)
+                                            let minus = oneMinusT + 2 * t * Special.HFast((a + xv) * s)
+                                            let fresh = Field.clamp(0.5 * log(plus / minus))
+                                            let old = Double(uBase[mu * n + j])
+                                            let next = Double(Float(damping * old + (1 - damping) * fresh))
+                                            change = max(change, abs(next - old))
+                                            uBase[mu * n + j] = Float(next)
+                                            if sequential {
+                                                cBase[j] += next - old
+                                                hBase[j] += next - old
+                                            } else {
+                                                sumsOut[w][j] += next
+                                            }
+                                        }
+                                    }
+                                }
+                                changesOut[w] = change
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if !sequential { for j in 0..<n { cavity[j] = sums.reduce(0) { $0 + $1[j] } } }
+        return changes.max() ?? 0
+    }
+
+    private func freeEntropy<X: PatternScalar>(_ x: UnsafeBufferPointer<X>) -> Double {
+        let h = fields, k = model.hidden, theta = model.threshold
+        var total = 0.0
+        for j in 0..<n { total += Double(1 - p) * Special.log2cosh(h[j]) }
+        var scratch = Scratch(n: n, k: k)
+        u.withUnsafeBufferPointer { uBuffer in
+            h.withUnsafeBufferPointer { hBuffer in
+                for mu in 0..<p {
+                    unitSums(x, mu: mu, h: hBuffer.baseAddress!, u: uBuffer.baseAddress!, scratch: &scratch)
+                    for j in 0..<n { total += Special.log2cosh(hBuffer[j] - Double(uBuffer[mu * n + j])) }
+                    // Output node: P(S ≥ 1) over all K votes.
+                    var dist = [Double](repeating: 0, count: k + 1)
+                    dist[0] = 1
+                    for unit in 0..<k {
+                        let plus = 1 / (1 + exp(-2 * scratch.up[unit]))
+                        for c in stride(from: unit + 1, through: 1, by: -1) { dist[c] = dist[c] * (1 - plus) + dist[c - 1] * plus }
+                        dist[0] *= 1 - plus
+                    }
+                    total += log(max(dist[(k + 1) / 2 ... k].reduce(0, +), 1e-300))
+                    for unit in 0..<k {
+                        let a0 = (theta - scratch.bigM[unit]) / scratch.bigV[unit].squareRoot()
+                        let bigU = scratch.down[unit], up = scratch.up[unit]
+                        // log Z_{μk} = log(e^{U} H(a₀) + e^{−U} H(−a₀)) − log 2cosh U.
+                        total += CommitteeBP.voteWeight(bigU, a0) - Special.log2cosh(bigU)
+                        total += -Special.log2cosh(bigU + up) + Special.log2cosh(bigU) + Special.log2cosh(up)
+                    }
+                }
+            }
+        }
+        return total / Double(n)
+    }
+}
