@@ -81,7 +81,31 @@ func number(_ record: Record, _ key: String) -> Double? {
         #expect(message(["protocol": "list", "pairs": "x:3"])?.hasPrefix("pairs") == true)
         #expect(message(["damping": "1"])?.hasPrefix("damping") == true)
         #expect(message(["protocol": "list", "pairs": "0.5:3,inf:5"]) == nil)
-        let committee = ProblemSpec(model: Model(kind: .committee, weights: .binary, hidden: 3, inputs: 33), patterns: 10)
-        #expect(throws: FlatMinimaError.self) { try run("bp", committee) }
+        let spherical = ProblemSpec(model: Model(kind: .perceptron, weights: .spherical, inputs: 33), patterns: 10)
+        #expect(throws: FlatMinimaError.self) { try run("bp", spherical) }
+    }
+
+    /// A committee with one hidden unit is a perceptron: the committee engine's fixed point and Bethe
+    /// free entropy must match the perceptron engine's (up to the output field's clamp at 30, ~1e−12).
+    @Test func committeeOfOneIsAPerceptron() throws {
+        let perceptron = binaryPerceptron(301, alpha: 0.4, instance: 4)
+        var single = perceptron
+        single.model = Model(kind: .committee, weights: .binary, architecture: .tree, hidden: 1, inputs: 301)
+        let a = try #require(number(try run("bp", perceptron), "free_entropy"))
+        let b = try #require(number(try run("bp", single), "free_entropy"))
+        #expect(abs(a - b) < 1e-9, "perceptron \(a) vs committee K = 1 \(b)")
+    }
+
+    /// The committee cases: fbp solves a fully connected K = 5 machine with N = 321 inputs
+    /// (1605 weights) and a tree K = 5 machine (N = 1005) at α = 0.3.
+    @Test(arguments: [Model.Architecture.full, .tree])
+    func focusingSolvesCommittees(arch: Model.Architecture) throws {
+        let model = Model(kind: .committee, weights: .binary, architecture: arch, hidden: 5, inputs: arch == .full ? 321 : 1005)
+        for instance in 1...2 {
+            let spec = ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: 0.3, model: model),
+                                   instanceSeed: UInt64(instance))
+            let r = try run("fbp", spec)
+            #expect(r["solved"] == .int(1), "\(arch) instance \(instance): \(r.json)")
+        }
     }
 }
