@@ -116,9 +116,73 @@ struct AMPState {
     /// One iteration; returns the largest change of a mean.
     mutating func iterate() -> Double {
         switch inputs {
-        case let .signs(x): return x.withUnsafeBufferPointer { iterate($0) }
+        case let .signs(x): return x.withUnsafeBufferPointer { iterateSigns($0) }
         case let .reals(x): return x.withUnsafeBufferPointer { iterate($0) }
         }
+    }
+
+    /// ±1 inputs: F²_{μi} = 1/N, so V_μ = mean(v) for every μ and A_i = −Σ_μ ∂g_μ/N for every i; the
+    /// iteration is two SIMD passes over the Int8 matrix (a dot product per row, then an axpy per row).
+    private mutating func iterateSigns(_ x: UnsafeBufferPointer<Int8>) -> Double {
+        let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
+        let variance = max(v.reduce(0, +) * invN, 1e-300), s = variance.squareRoot()
+        let margin = self.margin, labels = self.labels, workers = self.workers
+        nonisolated(unsafe) let xBase = x.baseAddress!
+        var newG = [Double](repeating: 0, count: p), newDG = newG, newOmega = newG
+        var partialB = [[Double]](repeating: [Double](repeating: 0, count: n), count: workers)
+        m.withUnsafeBufferPointer { mBuffer in
+            g.withUnsafeBufferPointer { oldG in
+                newG.withUnsafeMutableBufferPointer { gB in
+                    newDG.withUnsafeMutableBufferPointer { dgB in
+                        newOmega.withUnsafeMutableBufferPointer { oB in
+                            partialB.withUnsafeMutableBufferPointer { bB in
+                                nonisolated(unsafe) let mm = mBuffer.baseAddress!, og = oldG
+                                nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, bOut = bB
+                                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                                    let rows = (w * p / workers) ..< ((w + 1) * p / workers)
+                                    for mu in rows {
+                                        let omega = Kernels.dot(xBase + mu * n, mm, count: n) * scale - variance * og[mu]
+                                        let u = (margin - labels[mu] * omega) / s
+                                        let r = Special.GoverH(u)
+                                        gOut[mu] = labels[mu] * r / s
+                                        dgOut[mu] = -r * (r - u) / variance
+                                        oOut[mu] = omega
+                                    }
+                                    bOut[w].withUnsafeMutableBufferPointer { b in
+                                        for mu in rows { Kernels.axpy(b.baseAddress!, xBase + mu * n, gOut[mu] * scale, count: n) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        g = newG
+        dg = newDG
+        omega = newOmega
+        for mu in 0..<p { bigV[mu] = variance }
+        let aAll = max(-dg.reduce(0, +) * invN, 0)
+        var change = 0.0
+        for i in 0..<n {
+            var bi = aAll * m[i]
+            for w in 0..<workers { bi += partialB[w][i] }
+            a[i] = aAll
+            b[i] = bi
+            let newM: Double, newV: Double
+            if binary {
+                newM = tanh(bi)
+                newV = 1 - newM * newM
+            } else {
+                newM = bi / (1 + aAll)
+                newV = 1 / (1 + aAll)
+            }
+            let dampedM = damping * m[i] + (1 - damping) * newM
+            change = max(change, abs(dampedM - m[i]))
+            m[i] = dampedM
+            v[i] = damping * v[i] + (1 - damping) * newV
+        }
+        return change.isNaN ? .nan : change
     }
 
     private mutating func iterate<X: PatternScalar>(_ x: UnsafeBufferPointer<X>) -> Double {
