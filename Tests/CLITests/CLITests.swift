@@ -167,3 +167,36 @@ enum CLI {
         #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(path))
     }
 }
+
+@Suite struct TheoryCLITests {
+    @Test func storageTable() throws {
+        let r = try CLI.run(["theory", "storage", "--alpha", "0.2:0.4:0.2", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        #expect(lines.count == 2)
+        let last = try CLI.json(try #require(lines.last))
+        let entropy = try #require(last["entropy"] as? Double)
+        #expect(abs(entropy - 0.396455) < 1e-5)
+    }
+
+    @Test func capacityAndTransitions() throws {
+        let capacity = try CLI.run(["theory", "capacity", "--weights", "spherical", "--margin", "0", "--format", "json"])
+        let alphaC = (try CLI.json(try #require(capacity.stdout.split(separator: "\n").first))["alpha_c"] as? NSNumber)?.doubleValue
+        #expect(alphaC == 2)
+        let t = try CLI.run(["theory", "transitions", "--format", "tsv"])
+        #expect(t.status == 0 && t.stdout.hasPrefix("prior\ttransition\tspinodal"))
+    }
+
+    @Test(arguments: [
+        (["theory", "storage", "--alpha", "0"], "--alpha"),
+        (["theory", "storage", "--alpha", "0.1", "--margin", "-1"], "--margin"),
+        (["theory", "storage", "--alpha", "1:0:0.1"], "alpha"),
+        (["theory", "teacher", "--alpha", "x"], "alpha"),
+        (["theory", "capacity", "--margin", "-0.5"], "--margin"),
+    ])
+    func badInput(arguments: [String], expected: String) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected), "\(r.stderr)")
+    }
+}

@@ -62,48 +62,130 @@ public enum ReplicaSymmetric {
         return (q, qHat, s)
     }
 
+    /// The RS saddle point of the spherical perceptron's storage problem with margin κ (Gardner 1988):
+    ///
+    ///     s = extr_q [ ½ log(1 − q) + q/(2(1 − q)) + α ∫Dz log H(u) ],   u = (κ − √q z)/√(1 − q),
+    ///
+    /// stationary where q/(1 − q) = α ∫Dz (G(u)/H(u))² (found by Brent's method on q ∈ (0, 1)).
+    /// s is the log of the fraction of the sphere that solves the problem; q → 1 at α_c(κ).
+    public static func sphericalStorage(alpha: Double, margin: Double = 0,
+                                        measure: GaussianMeasure = .standard) throws(GSLError) -> (q: Double, entropy: Double) {
+        func stationarity(_ q: Double) -> Double {
+            let rq = q.squareRoot(), r1 = (1 - q).squareRoot()
+            return q / (1 - q) - alpha * measure.average { z in
+                let g = Special.GoverH((margin - rq * z) / r1)
+                return g * g
+            }
+        }
+        let q = try Roots.brent(in: 1e-12 ... 1 - 1e-9, stationarity)
+        let rq = q.squareRoot(), r1 = (1 - q).squareRoot()
+        let s = 0.5 * log1p(-q) + q / (2 * (1 - q)) + alpha * measure.average { Special.logH((margin - rq * $0) / r1) }
+        return (q, s)
+    }
+
+    /// Gardner's capacity of the spherical perceptron, α_c(κ) = 1/∫_{−κ}^∞ Dt (t + κ)², with the
+    /// integral in closed form: (1 + κ²) H(−κ) + κ G(κ). α_c(0) = 2.
+    public static func sphericalCapacity(margin: Double) -> Double {
+        1 / ((1 + margin * margin) * Special.H(-margin) + margin * Special.G(margin))
+    }
+
+    /// The binary perceptron's RS capacity: the α where the storage entropy vanishes (Krauth–Mézard,
+    /// α_c(0) ≈ 0.833), by Brent's method on s(α) over (0.01, 2].
+    public static func binaryCapacity(margin: Double = 0, measure: GaussianMeasure = .standard) throws(GSLError) -> Double {
+        try Roots.brent(in: 0.01 ... 2, tolerance: 1e-9) { binaryStorage(alpha: $0, margin: margin, measure: measure).entropy }
+    }
+
     /// Prior of a teacher's (and a Bayes-optimal student's) weights.
     public enum Prior: String, Sendable, CaseIterable { case binary, gaussian }
 
     /// Ψ(q) = 2 ∫Dv H(−c v) log H(−c v), c = √(q/(1 − q)): the channel term of the perceptron.
+    /// For c ≤ 2 by Gauss–Hermite in v; beyond, where the integrand's step at v = 0 sharpens, in
+    /// t = c v by adaptive quadrature over [−14, 14] (outside, |H(−t) log H(−t)| < 1e−44).
     static func channel(_ q: Double, measure: GaussianMeasure) -> Double {
         let c = (q / (1 - q)).squareRoot()
-        return 2 * measure.average { v in Special.H(-c * v) * Special.logH(-c * v) }
+        if c <= 2 { return 2 * measure.average { v in Special.H(-c * v) * Special.logH(-c * v) } }
+        let value = try? Quadrature.finite(from: -14, to: 14) { t in Special.G(t / c) / c * Special.H(-t) * Special.logH(-t) }
+        return 2 * (value ?? .nan)
     }
 
-    /// The Bayes-optimal RS saddle point of the teacher–student perceptron (Györgyi 1990; Barbier et
-    /// al. 2019): f = extr [ψ(q̂) + α Ψ(q) − q q̂/2] with q̂ = 2α Ψ′(q) and q = ∂ψ/∂q̂·2, i.e.
-    /// binary prior: q = ∫Dz tanh(q̂ + √q̂ z), ψ = ∫Dz log cosh(q̂ + √q̂ z) − q̂/2;
-    /// Gaussian prior: q = q̂/(1 + q̂), ψ = (q̂ − log(1 + q̂))/2.
-    /// Starting from `start` selects the branch (small q: the q < 1 branch; near 1: the q = 1 one).
-    /// Generalization errors: Bayes arccos(√q)/π, Gibbs arccos(q)/π.
-    public static func bayesOptimalTeacher(alpha: Double, prior: Prior, start: Double = 0.1,
-                                           measure: GaussianMeasure = .standard) -> (q: Double, qHat: Double, freeEntropy: Double) {
-        var q = start, qHat = 0.0
-        let h = 1e-6
-        for _ in 0..<100_000 {
-            let qq = min(max(q, h), 1 - 2 * h)
-            qHat = 2 * alpha * (channel(qq + h, measure: measure) - channel(qq - h, measure: measure)) / (2 * h)
-            let next: Double
-            switch prior {
-            case .binary:
-                let s = qHat.squareRoot()
-                next = measure.average { tanh(qHat + s * $0) }
-            case .gaussian:
-                next = qHat / (1 + qHat)
-            }
-            let damped = min(0.5 * q + 0.5 * next, 1 - 2 * h)
-            if abs(damped - q) < 1e-13 { q = damped; break }
-            q = damped
-        }
-        let psi: Double
+    /// q̂ = 2α Ψ′(q) (central difference, step 1e−6: error ~1e−10).
+    static func conjugate(_ q: Double, alpha: Double, measure: GaussianMeasure) -> Double {
+        let h = 1e-6, qq = min(max(q, 2 * h), 1 - 2 * h)
+        return 2 * alpha * (channel(qq + h, measure: measure) - channel(qq - h, measure: measure)) / (2 * h)
+    }
+
+    /// The prior's update q(q̂): ∫Dz tanh(q̂ + √q̂ z) (binary) or q̂/(1 + q̂) (Gaussian).
+    static func overlap(_ qHat: Double, prior: Prior, measure: GaussianMeasure) -> Double {
         switch prior {
         case .binary:
             let s = qHat.squareRoot()
-            psi = measure.average { z in Special.log2cosh(qHat + s * z) - Special.log2 } - qHat / 2
+            return measure.average { tanh(qHat + s * $0) }
         case .gaussian:
-            psi = (qHat - log1p(qHat)) / 2
+            return qHat / (1 + qHat)
         }
-        return (q, qHat, psi + alpha * channel(q, measure: measure) - q * qHat / 2)
+    }
+
+    /// The q < 1 branch of the Bayes-optimal teacher–student fixed point: the smallest root of
+    /// q(q̂(q)) − q on (0, 1 − 1e−7], bracketed on a grid and refined by Brent's method; nil where the
+    /// branch does not exist (beyond the spinodal of a binary teacher).
+    static func lowerBranch(alpha: Double, prior: Prior, measure: GaussianMeasure) throws(GSLError) -> Double? {
+        func residual(_ q: Double) -> Double {
+            overlap(conjugate(q, alpha: alpha, measure: measure), prior: prior, measure: measure) - q
+        }
+        var previous = 1e-6, value = residual(previous)
+        // 200 points evenly on (0, 0.9], then 200 with 1 − q log-spaced from 0.1 down to 1e−7.
+        for step in 1...400 {
+            let q = step <= 200 ? 0.9 * Double(step) / 200 : 1 - 0.1 * pow(1e-6, Double(step - 200) / 200)
+            let next = residual(q)
+            if value > 0 && next <= 0 { return try Roots.brent(in: previous ... q, residual) }
+            previous = q
+            value = next
+        }
+        return nil
+    }
+
+    /// The Bayes-optimal RS solution of the teacher–student perceptron (Györgyi 1990; Barbier et al.,
+    /// PNAS 116, 2019): f = extr [ψ(q̂) + α Ψ(q) − q q̂/2] with q̂ = 2α Ψ′(q) and
+    /// binary prior: q = ∫Dz tanh(q̂ + √q̂ z), ψ = ∫Dz log cosh(q̂ + √q̂ z) − q̂/2;
+    /// Gaussian prior: q = q̂/(1 + q̂), ψ = (q̂ − log(1 + q̂))/2.
+    /// Returns the q < 1 branch (nil q where it does not exist) and the equilibrium overlap: for a binary
+    /// teacher the perfect-learning solution q = 1, of free entropy −log 2, wins where the branch's f is
+    /// lower (above the first-order transition α ≈ 1.245). Errors: Bayes arccos(√q)/π, Gibbs arccos(q)/π.
+    public static func bayesOptimalTeacher(alpha: Double, prior: Prior,
+                                           measure: GaussianMeasure = .standard) throws(GSLError)
+        -> (branchQ: Double?, branchFreeEntropy: Double?, q: Double, bayesError: Double, gibbsError: Double) {
+        var branchF: Double? = nil
+        let branch = try lowerBranch(alpha: alpha, prior: prior, measure: measure)
+        if let q = branch {
+            let qHat = conjugate(q, alpha: alpha, measure: measure)
+            let psi: Double
+            switch prior {
+            case .binary:
+                let s = qHat.squareRoot()
+                psi = measure.average { z in Special.log2cosh(qHat + s * z) - Special.log2 } - qHat / 2
+            case .gaussian:
+                psi = (qHat - log1p(qHat)) / 2
+            }
+            branchF = psi + alpha * channel(q, measure: measure) - q * qHat / 2
+        }
+        var q = branch ?? 1
+        if prior == .binary, let f = branchF, f < -Special.log2 { q = 1 }
+        return (branch, branchF, q, acos(q.squareRoot()) / Double.pi, acos(q) / Double.pi)
+    }
+
+    /// The binary teacher's first-order transition (where the q < 1 branch's free entropy reaches
+    /// −log 2, that of perfect learning; ≈ 1.245) and its spinodal (where the branch disappears, the
+    /// threshold of AMP; ≈ 1.493), by Brent's method and by bisection to 1e−4.
+    public static func binaryTeacherTransitions(measure: GaussianMeasure = .standard) throws(GSLError)
+        -> (transition: Double, spinodal: Double) {
+        let transition = try Roots.brent(in: 1.0 ... 1.4, tolerance: 1e-6) { alpha throws(GSLError) -> Double in
+            (try bayesOptimalTeacher(alpha: alpha, prior: .binary, measure: measure).branchFreeEntropy ?? -10) + Special.log2
+        }
+        var low = 1.3, high = 1.7
+        while high - low > 1e-4 {
+            let mid = (low + high) / 2
+            if try lowerBranch(alpha: mid, prior: .binary, measure: measure) != nil { low = mid } else { high = mid }
+        }
+        return (transition, (low + high) / 2)
     }
 }

@@ -65,7 +65,7 @@ func number(_ record: Record, _ key: String) -> Double? {
             #expect(number(high, "test_error") == 0)
             let low = try run("amp", binaryPerceptron(2001, alpha: 1.0, instance: instance, task: .teacher, inputs: .gaussian))
             let q = try #require(number(low, "teacher_mean_overlap"))
-            let theory = ReplicaSymmetric.bayesOptimalTeacher(alpha: 1.0, prior: .binary).q
+            let theory = try ReplicaSymmetric.bayesOptimalTeacher(alpha: 1.0, prior: .binary).q
             #expect(abs(q - theory) < 0.03, "AMP \(q) vs Bayes-optimal \(theory)")
         }
     }

@@ -25,10 +25,47 @@ import FlatMinima
 
     /// Bayes-optimal binary teacher at α = 1: q = 0.56071 (same independent evaluation); the Gaussian
     /// prior's q is below the binary one (less prior information).
-    @Test func bayesOptimalTeacher() {
-        let binary = ReplicaSymmetric.bayesOptimalTeacher(alpha: 1, prior: .binary)
+    @Test func bayesOptimalTeacher() throws {
+        let binary = try ReplicaSymmetric.bayesOptimalTeacher(alpha: 1, prior: .binary)
         #expect(abs(binary.q - 0.56071) < 1e-4)
-        let gaussian = ReplicaSymmetric.bayesOptimalTeacher(alpha: 1, prior: .gaussian)
+        #expect(abs(binary.bayesError - acos(binary.q.squareRoot()) / Double.pi) < 1e-15)
+        let gaussian = try ReplicaSymmetric.bayesOptimalTeacher(alpha: 1, prior: .gaussian)
         #expect(gaussian.q > 0 && gaussian.q < binary.q)
+        // Above the transition the binary teacher is learnt perfectly; a Gaussian one never is.
+        let perfect = try ReplicaSymmetric.bayesOptimalTeacher(alpha: 1.3, prior: .binary)
+        #expect(perfect.q == 1 && perfect.bayesError == 0 && perfect.branchQ != nil)
+        #expect(try ReplicaSymmetric.bayesOptimalTeacher(alpha: 1.6, prior: .binary).branchQ == nil)
+        #expect(try ReplicaSymmetric.bayesOptimalTeacher(alpha: 3, prior: .gaussian).q < 1)
+    }
+
+    /// The theory checks: binary capacity 0.833 ± 0.001; spherical α_c(0) = 2 ± 1e−6; the
+    /// binary teacher's transition 1.245 and spinodal 1.493 ± 0.005 (Györgyi 1990; Sompolinsky,
+    /// Tishby, Seung 1990).
+    @Test func capacitiesAndTransitions() throws {
+        #expect(abs(try ReplicaSymmetric.binaryCapacity() - 0.833) < 0.001)
+        #expect(abs(ReplicaSymmetric.sphericalCapacity(margin: 0) - 2) < 1e-6)
+        let (transition, spinodal) = try ReplicaSymmetric.binaryTeacherTransitions()
+        #expect(abs(transition - 1.245) < 0.005, "transition \(transition)")
+        #expect(abs(spinodal - 1.493) < 0.005, "spinodal \(spinodal)")
+    }
+
+    /// Gardner's closed form against GSL adaptive quadrature of ∫_{−κ}^∞ Dt (t + κ)², and the
+    /// spherical storage saddle point approaching q → 1 as α → α_c(κ).
+    @Test(arguments: [0.0, 0.5, 1.0, 2.0])
+    func gardnerCapacity(margin: Double) throws {
+        let integral = try Quadrature.upperTail(from: -margin) { t in Special.G(t) * (t + margin) * (t + margin) }
+        #expect(abs(ReplicaSymmetric.sphericalCapacity(margin: margin) - 1 / integral) < 1e-9)
+        let alphaC = ReplicaSymmetric.sphericalCapacity(margin: margin)
+        let near = try ReplicaSymmetric.sphericalStorage(alpha: 0.98 * alphaC, margin: margin)
+        let far = try ReplicaSymmetric.sphericalStorage(alpha: 0.5 * alphaC, margin: margin)
+        #expect(near.q > far.q && near.q > 0.9)
+        #expect(near.entropy < far.entropy && far.entropy < 0)
+    }
+
+    /// The binary capacity falls with the margin (stricter constraints), and stays below the
+    /// spherical one.
+    @Test func binaryCapacityWithMargin() throws {
+        let zero = try ReplicaSymmetric.binaryCapacity(margin: 0), half = try ReplicaSymmetric.binaryCapacity(margin: 0.5)
+        #expect(half < zero && zero < ReplicaSymmetric.sphericalCapacity(margin: 0))
     }
 }
