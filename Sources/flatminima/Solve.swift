@@ -54,8 +54,36 @@ struct Solve: ParsableCommand {
     @Option(help: "Runs in parallel (default: all cores); records keep the order of the runs.")
     var jobs: Int?
 
+    @Option(help: "Width measures on each solution, comma-separated: local-energy, local-entropy.")
+    var measure: String?
+
+    @Option(help: "Local energy: flip probabilities (binary) or relative noise σ (spherical), a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05).")
+    var perturbations: Grid?
+
+    @Option(help: "Local energy: perturbed samples per point (>= 2).")
+    var samples: Int = 100
+
+    @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).")
+    var lambdas: Grid?
+
     @Option(help: "Write every solver's per-step trace (protocol steps, reinforcement, sweeps) to this TSV file.")
     var trace: String?
+
+    /// The measures asked for with --measure.
+    func measures() throws -> [Measure] {
+        guard let measure else { return [] }
+        return try measure.split(separator: ",").map { name throws -> Measure in
+            switch name {
+            case "local-energy":
+                return .localEnergy(try LocalEnergy(strengths: perturbations?.values ?? [0.005, 0.01, 0.02, 0.05], samples: samples))
+            case "local-entropy":
+                return .localEntropy(try LocalEntropy(lambdas: lambdas?.values ?? [8, 6, 4, 3, 2, 1.5, 1, 0.5],
+                                                      options: MessagePassingOptions()))
+            default:
+                throw FlatMinimaError.invalidOption(option: "--measure", message: "unknown measure '\(name)' (accepted: local-energy, local-entropy)")
+            }
+        }
+    }
 
     func run() throws {
         let specs = try (0..<instances).map { try problem.spec(instanceSeed: problem.instanceSeed + $0) }
@@ -68,13 +96,14 @@ struct Solve: ParsableCommand {
         let results = ResultSlots(count: tasks.count)
         let traces = (0..<tasks.count).map { _ in TraceRecorder() }
         let tracing = trace != nil
+        let measures = try self.measures()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let t = results.next() {
                 let (spec, run) = tasks[t]
                 results.set(t, Result { () throws -> Record in
                     try Run.execute(try Problem(spec), entry: run.entry, solver: run.solver,
                                     parameters: run.parameters, seed: seed,
-                                    observer: tracing ? traces[t] : NullObserver())
+                                    observer: tracing ? traces[t] : NullObserver(), measures: measures)
                 })
             }
         }

@@ -16,7 +16,7 @@ public enum Run {
     /// Solves `problem` with `solver` (built from `entry` with `parameters`) using the solver seed `seed`.
     public static func execute(_ problem: Problem, entry: SolverEntry, solver: any Solver,
                                parameters: SolverParameters, seed: UInt64,
-                               observer: any SolverObserver = NullObserver()) throws -> Record {
+                               observer: any SolverObserver = NullObserver(), measures: [Measure] = []) throws -> Record {
         if let reason = entry.unsupported(problem.model) {
             throw FlatMinimaError.invalidOption(option: "--solver", message: "\(entry.name) \(reason)")
         }
@@ -24,8 +24,19 @@ public enum Run {
         let start = DispatchTime.now().uptimeNanoseconds
         let outcome = try solver.solve(problem, generator: generator, observer: observer)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        return record(problem: problem, solver: entry.name, parameters: parameters, seed: seed,
-                      outcome: outcome, seconds: seconds)
+        var result = record(problem: problem, solver: entry.name, parameters: parameters, seed: seed,
+                            outcome: outcome, seconds: seconds)
+        if !measures.isEmpty {
+            // The measures draw from their own stream, so adding one never changes the solver's run.
+            let measureGenerator = Generator(base: seed, stream: Seeds.SolverStream.measure.rawValue)
+            let measureStart = DispatchTime.now().uptimeNanoseconds
+            for measure in measures {
+                result.fields += try measure.fields(outcome.weights, problem: problem, generator: measureGenerator)
+            }
+            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - measureStart) / 1e9
+            result.append("measure_seconds", .double((elapsed * 1e6).rounded() / 1e6))
+        }
+        return result
     }
 
     /// The record of a finished run.

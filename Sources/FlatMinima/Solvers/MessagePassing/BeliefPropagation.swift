@@ -61,6 +61,16 @@ public struct MessagePassingOptions: Sendable {
         ]
     }
 
+    /// Options given directly (for the measures that run BP).
+    public init(maxIterations: Int = 1000, damping: Double = 0.5, tolerance: Double = 1e-5,
+                sequential: Bool = false, initialScale: Double = 0.01) {
+        self.maxIterations = maxIterations
+        self.damping = damping
+        self.tolerance = tolerance
+        self.sequential = sequential
+        self.initialScale = initialScale
+    }
+
     init(_ p: SolverParameters) throws(FlatMinimaError) {
         maxIterations = p.int("max_iters")
         damping = p.double("damping")
