@@ -70,8 +70,11 @@ struct Solve: ParsableCommand {
     var trace: String?
 
     /// The measures asked for with --measure.
-    func measures() throws -> [Measure] {
+    func measures(for model: Model) throws -> [Measure] {
         guard let measure else { return [] }
+        if model.weights == .binary, let bad = perturbations?.values.first(where: { $0 > 1 }) {
+            throw FlatMinimaError.invalidOption(option: "--perturbations", message: "flip probabilities must be in [0, 1] (got \(bad))")
+        }
         return try measure.split(separator: ",").map { name throws -> Measure in
             switch name {
             case "local-energy":
@@ -96,7 +99,7 @@ struct Solve: ParsableCommand {
         let results = ResultSlots(count: tasks.count)
         let traces = (0..<tasks.count).map { _ in TraceRecorder() }
         let tracing = trace != nil
-        let measures = try self.measures()
+        let measures = try self.measures(for: specs[0].model)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let t = results.next() {
                 let (spec, run) = tasks[t]

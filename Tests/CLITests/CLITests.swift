@@ -200,3 +200,27 @@ enum CLI {
         #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected), "\(r.stderr)")
     }
 }
+
+@Suite struct MeasureCLITests {
+    @Test func measuresAddCurves() throws {
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--measure", "local-energy,local-entropy",
+                             "--perturbations", "0.01,0.05", "--samples", "20", "--lambdas", "3,1", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try CLI.json(try #require(r.stdout.split(separator: "\n").first))
+        #expect((record["local_energy"] as? [Any])?.count == 2)
+        #expect((record["local_entropy_curve"] as? [Any])?.count == 2)
+        #expect(record["measure_seconds"] != nil)
+    }
+
+    @Test(arguments: [
+        (["--measure", "hessian-trace"], "--measure"),
+        (["--measure", "local-energy", "--samples", "1"], "--samples"),
+        (["--measure", "local-energy", "--perturbations", "-0.1"], "--perturbations"),
+        (["--measure", "local-energy", "--perturbations", "1.5"], "--perturbations"),
+    ])
+    func badMeasures(arguments: [String], expected: String) throws {
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.2"] + arguments)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected), "\(r.stderr)")
+    }
+}
