@@ -50,6 +50,6 @@ struct FlatMinimaCommand: ParsableCommand {
         so every solver can be run on the very same instance. Records go to stdout, errors to stderr.
         """,
         version: FlatMinima.version,
-        subcommands: [Solve.self, Theory.self, ListSolvers.self]
+        subcommands: [Solve.self, MeasureCommand.self, Theory.self, ListSolvers.self]
     )
 }

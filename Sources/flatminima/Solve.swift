@@ -54,39 +54,13 @@ struct Solve: ParsableCommand {
     @Option(help: "Runs in parallel (default: all cores); records keep the order of the runs.")
     var jobs: Int?
 
-    @Option(help: "Width measures on each solution, comma-separated: local-energy, local-entropy.")
-    var measure: String?
+    @OptionGroup(title: "Measures") var measureOptions: MeasureOptions
 
-    @Option(help: "Local energy: flip probabilities (binary) or relative noise σ (spherical), a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05).")
-    var perturbations: Grid?
-
-    @Option(help: "Local energy: perturbed samples per point (>= 2).")
-    var samples: Int = 100
-
-    @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).")
-    var lambdas: Grid?
+    @Option(help: "Save every configuration found, with its instance description, to this file (JSON Lines; read by 'flatminima measure').")
+    var saveWeights: String?
 
     @Option(help: "Write every solver's per-step trace (protocol steps, reinforcement, sweeps) to this TSV file.")
     var trace: String?
-
-    /// The measures asked for with --measure.
-    func measures(for model: Model) throws -> [Measure] {
-        guard let measure else { return [] }
-        if model.weights == .binary, let bad = perturbations?.values.first(where: { $0 > 1 }) {
-            throw FlatMinimaError.invalidOption(option: "--perturbations", message: "flip probabilities must be in [0, 1] (got \(bad))")
-        }
-        return try measure.split(separator: ",").map { name throws -> Measure in
-            switch name {
-            case "local-energy":
-                return .localEnergy(try LocalEnergy(strengths: perturbations?.values ?? [0.005, 0.01, 0.02, 0.05], samples: samples))
-            case "local-entropy":
-                return .localEntropy(try LocalEntropy(lambdas: lambdas?.values ?? [8, 6, 4, 3, 2, 1.5, 1, 0.5],
-                                                      options: MessagePassingOptions()))
-            default:
-                throw FlatMinimaError.invalidOption(option: "--measure", message: "unknown measure '\(name)' (accepted: local-energy, local-entropy)")
-            }
-        }
-    }
 
     func run() throws {
         let specs = try (0..<instances).map { try problem.spec(instanceSeed: problem.instanceSeed + $0) }
@@ -97,16 +71,23 @@ struct Solve: ParsableCommand {
         let seed = UInt64(self.seed)
         // Each worker takes the next task, builds its instance and runs the solver with its own generator.
         let results = ResultSlots(count: tasks.count)
+        let saved = WeightSlots(count: tasks.count)
         let traces = (0..<tasks.count).map { _ in TraceRecorder() }
-        let tracing = trace != nil
-        let measures = try self.measures(for: specs[0].model)
+        let tracing = trace != nil, saving = saveWeights != nil
+        let measures = try measureOptions.measures(for: specs[0].model)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let t = results.next() {
                 let (spec, run) = tasks[t]
                 results.set(t, Result { () throws -> Record in
-                    try Run.execute(try Problem(spec), entry: run.entry, solver: run.solver,
-                                    parameters: run.parameters, seed: seed,
-                                    observer: tracing ? traces[t] : NullObserver(), measures: measures)
+                    let problem = try Problem(spec)
+                    let (record, weights) = try Run.solve(problem, entry: run.entry, solver: run.solver,
+                                                          parameters: run.parameters, seed: seed,
+                                                          observer: tracing ? traces[t] : NullObserver(), measures: measures)
+                    if saving {
+                        saved.set(t, try SavedConfiguration(problem: problem, solver: run.entry.name, seed: seed,
+                                                            options: run.parameters.values, weights: weights).line())
+                    }
+                    return record
                 })
             }
         }
@@ -115,6 +96,9 @@ struct Solve: ParsableCommand {
             let record = try result.get()
             if format == .json { Output.write(record.json + "\n") }
             records.append(record)
+        }
+        if let saveWeights {
+            try AtomicFile.write(saved.lines(count: records.count).joined(separator: "\n") + "\n", to: saveWeights, option: "--save-weights")
         }
         if let trace {
             try TraceRecorder.write(traces.prefix(records.count).enumerated().map { (records[$0.offset], $0.element) }, to: trace)
@@ -248,4 +232,17 @@ final class ResultSlots: @unchecked Sendable {
             return out
         }
     }
+}
+
+/// Saved configurations of parallel runs, in run order.
+final class WeightSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [String?]
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ line: String) { lock.withLock { slots[index] = line } }
+
+    /// The first `count` lines (the runs that finished, in order).
+    func lines(count: Int) -> [String] { lock.withLock { slots.prefix(count).compactMap { $0 } } }
 }

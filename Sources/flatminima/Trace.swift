@@ -28,13 +28,20 @@ final class TraceRecorder: SolverObserver, @unchecked Sendable {
                     .joined(separator: "\t") + "\n"
             }
         }
+        try AtomicFile.write(text, to: path, option: "--trace")
+    }
+}
+
+/// Whole files or nothing: written to a temporary file beside the target, then renamed into place.
+enum AtomicFile {
+    static func write(_ text: String, to path: String, option: String) throws {
         let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
         do {
             try text.write(toFile: temporary, atomically: false, encoding: .utf8)
             guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
         } catch {
             try? FileManager.default.removeItem(atPath: temporary)
-            throw FlatMinimaError.runtime("--trace: cannot write \(path) (\(error.localizedDescription))")
+            throw FlatMinimaError.runtime("\(option): cannot write \(path) (\(error.localizedDescription))")
         }
     }
 }

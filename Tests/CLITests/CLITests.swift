@@ -224,3 +224,28 @@ enum CLI {
         #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected), "\(r.stderr)")
     }
 }
+
+@Suite struct SaveMeasureCLITests {
+    /// A saved configuration regenerates its instance exactly: `measure` on the file gives the very
+    /// curves `solve --measure` gave (same solver seed, same measure stream).
+    @Test func measureReproducesSolve() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-\(UUID().uuidString).jsonl").path
+        let solve = try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--instances", "2",
+                                 "--save-weights", path, "--measure", "local-energy", "--samples", "20", "--format", "json"])
+        #expect(solve.status == 0, "\(solve.stderr)")
+        let measure = try CLI.run(["measure", path, "--measure", "local-energy", "--samples", "20", "--format", "json"])
+        #expect(measure.status == 0, "\(measure.stderr)")
+        let a = solve.stdout.split(separator: "\n"), b = measure.stdout.split(separator: "\n")
+        #expect(a.count == 2 && b.count == 2)
+        for (x, y) in zip(a, b) {
+            let rx = try CLI.json(x), ry = try CLI.json(y)
+            #expect((rx["local_energy"] as? [NSNumber]) == (ry["local_energy"] as? [NSNumber]))
+            #expect(rx["instance_seed"] as? Int == ry["instance_seed"] as? Int)
+        }
+        // A tampered instance description is refused.
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"instanceSeed\":1", with: "\"instanceSeed\":7").write(toFile: path, atomically: true, encoding: .utf8)
+        let tampered = try CLI.run(["measure", path, "--measure", "local-energy"])
+        #expect(tampered.status == 1 && tampered.stderr.contains("differs"), "\(tampered.stderr)")
+    }
+}

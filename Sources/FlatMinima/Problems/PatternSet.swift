@@ -82,3 +82,21 @@ public protocol PatternVisitor {
     associatedtype Result
     func visit<X: PatternScalar>(_ inputs: UnsafeBufferPointer<X>, labels: [Double]) -> Result
 }
+
+extension PatternSet {
+    /// A 64-bit FNV-1a fingerprint of the inputs and labels: saved configurations carry it, so that
+    /// regenerating their instance can be checked bit for bit.
+    public var fingerprint: UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        func mix64(_ value: UInt64) { for shift in stride(from: 0, to: 64, by: 8) { mix(UInt8(truncatingIfNeeded: value >> UInt64(shift))) } }
+        mix64(UInt64(count))
+        mix64(UInt64(dimension))
+        switch storage {
+        case let .signs(x): for v in x { mix(UInt8(bitPattern: v)) }
+        case let .reals(x): for v in x { mix64(v.bitPattern) }
+        }
+        for label in labels { mix64(label.bitPattern) }
+        return hash
+    }
+}

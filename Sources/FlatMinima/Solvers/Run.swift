@@ -17,6 +17,15 @@ public enum Run {
     public static func execute(_ problem: Problem, entry: SolverEntry, solver: any Solver,
                                parameters: SolverParameters, seed: UInt64,
                                observer: any SolverObserver = NullObserver(), measures: [Measure] = []) throws -> Record {
+        try solve(problem, entry: entry, solver: solver, parameters: parameters, seed: seed,
+                  observer: observer, measures: measures).record
+    }
+
+    /// `execute`, also returning the configuration found (for --save-weights).
+    public static func solve(_ problem: Problem, entry: SolverEntry, solver: any Solver,
+                             parameters: SolverParameters, seed: UInt64,
+                             observer: any SolverObserver = NullObserver(),
+                             measures: [Measure] = []) throws -> (record: Record, weights: [Double]) {
         if let reason = entry.unsupported(problem.model) {
             throw FlatMinimaError.invalidOption(option: "--solver", message: "\(entry.name) \(reason)")
         }
@@ -36,7 +45,7 @@ public enum Run {
             let elapsed = Double(DispatchTime.now().uptimeNanoseconds - measureStart) / 1e9
             result.append("measure_seconds", .double((elapsed * 1e6).rounded() / 1e6))
         }
-        return result
+        return (result, outcome.weights)
     }
 
     /// The record of a finished run.

@@ -1,0 +1,76 @@
+import Foundation
+
+/// A configuration saved with everything needed to regenerate its instance exactly
+/// (`flatminima solve --save-weights FILE`, read back by `flatminima measure FILE`).
+///
+/// File format: JSON Lines, one configuration per line, each an object with
+/// `format` ("flatminima-configuration/1"), `version` (FlatMinima's), `problem` (the `ProblemSpec`:
+/// model, task, inputs, patterns, teacher prior, instance seed, test patterns, data file, test
+/// fraction), `fingerprint` (FNV-1a of the training set, as a decimal string), `solver`, `seed`,
+/// `options` (the solver's parameters) and `weights` (the flat weight vector, ±1 for binary weights).
+public struct SavedConfiguration: Codable, Sendable {
+    public static let formatName = "flatminima-configuration/1"
+
+    public var format: String
+    public var version: String
+    public var problem: ProblemSpec
+    public var fingerprint: String
+    public var solver: String
+    public var seed: UInt64
+    public var options: [String: String]
+    public var weights: [Double]
+
+    public init(problem: Problem, solver: String, seed: UInt64, options: [String: String], weights: [Double]) {
+        format = Self.formatName
+        version = FlatMinima.version
+        self.problem = problem.spec
+        fingerprint = String(problem.train.fingerprint)
+        self.solver = solver
+        self.seed = seed
+        self.options = options
+        self.weights = weights
+    }
+
+    /// One JSON line.
+    public func line() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads every configuration of a file; errors name the file and line.
+    public static func load(path: String) throws(FlatMinimaError) -> [SavedConfiguration] {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw .invalidData(path: path, message: "cannot be read (\(FileManager.default.fileExists(atPath: path) ? "unreadable" : "no such file"))")
+        }
+        var result: [SavedConfiguration] = []
+        for (index, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let saved: SavedConfiguration
+            do { saved = try JSONDecoder().decode(SavedConfiguration.self, from: Data(line.utf8)) } catch {
+                throw .invalidData(path: path, message: "line \(index + 1): not a FlatMinima configuration (\(error.localizedDescription))")
+            }
+            guard saved.format == formatName else {
+                throw .invalidData(path: path, message: "line \(index + 1): format '\(saved.format)', expected '\(formatName)'")
+            }
+            guard saved.weights.count == saved.problem.model.weightCount || saved.problem.task == .data else {
+                throw .invalidData(path: path, message: "line \(index + 1): \(saved.weights.count) weights, the model has \(saved.problem.model.weightCount)")
+            }
+            result.append(saved)
+        }
+        guard !result.isEmpty else { throw .invalidData(path: path, message: "holds no configuration") }
+        return result
+    }
+
+    /// Regenerates the instance and checks it against the saved fingerprint.
+    public func instance(path: String) throws(FlatMinimaError) -> Problem {
+        let problem = try Problem(problem)
+        guard String(problem.train.fingerprint) == fingerprint else {
+            throw .invalidData(path: path, message: "the regenerated instance differs from the saved one (fingerprint \(problem.train.fingerprint), saved \(fingerprint)); saved by FlatMinima \(version)")
+        }
+        guard weights.count == problem.model.weightCount else {
+            throw .invalidData(path: path, message: "\(weights.count) weights, the model has \(problem.model.weightCount)")
+        }
+        return problem
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import FlatMinima
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The width-measure flags shared by `solve` and `measure`.
+struct MeasureOptions: ParsableArguments {
+    @Option(help: "Width measures, comma-separated: local-energy, local-entropy.")
+    var measure: String?
+
+    @Option(help: "Local energy: flip probabilities (binary) or relative noise σ (spherical), a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05).")
+    var perturbations: Grid?
+
+    @Option(help: "Local energy: perturbed samples per point (>= 2).")
+    var samples: Int = 100
+
+    @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).")
+    var lambdas: Grid?
+
+    /// The measures asked for with --measure, checked against the model before any run.
+    func measures(for model: Model) throws -> [Measure] {
+        guard let measure else { return [] }
+        if model.weights == .binary, let bad = perturbations?.values.first(where: { $0 > 1 }) {
+            throw FlatMinimaError.invalidOption(option: "--perturbations", message: "flip probabilities must be in [0, 1] (got \(bad))")
+        }
+        return try measure.split(separator: ",").map { name throws -> Measure in
+            switch name {
+            case "local-energy":
+                return .localEnergy(try LocalEnergy(strengths: perturbations?.values ?? [0.005, 0.01, 0.02, 0.05], samples: samples))
+            case "local-entropy":
+                guard model.weights == .binary else {
+                    throw FlatMinimaError.invalidOption(option: "--measure", message: "local-entropy needs binary weights")
+                }
+                return .localEntropy(try LocalEntropy(lambdas: lambdas?.values ?? [8, 6, 4, 3, 2, 1.5, 1, 0.5],
+                                                      options: MessagePassingOptions()))
+            default:
+                throw FlatMinimaError.invalidOption(option: "--measure", message: "unknown measure '\(name)' (accepted: local-energy, local-entropy)")
+            }
+        }
+    }
+}
+
+/// `flatminima measure FILE`: width measures on saved configurations, their instances regenerated.
+struct MeasureCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "measure",
+        abstract: "Run width measures on configurations saved by 'solve --save-weights'.",
+        discussion: """
+        Example:
+          flatminima solve --solver sa,fbp -N 1001 --alpha 0.2 --save-weights runs.jsonl
+          flatminima measure runs.jsonl --measure local-energy,local-entropy
+        """
+    )
+
+    @Argument(help: "A file written by 'solve --save-weights' (JSON Lines).")
+    var file: String
+
+    @OptionGroup(title: "Measures") var options: MeasureOptions
+
+    @Option(help: "Output: json | tsv | table. Default: table on a terminal, json otherwise.")
+    var format: RecordFormat?
+
+    func validate() throws {
+        guard options.measure != nil else { throw ValidationError("--measure: give at least one of local-energy, local-entropy") }
+    }
+
+    func run() throws {
+        let saved = try SavedConfiguration.load(path: file)
+        var records: [Record] = []
+        for configuration in saved {
+            let problem = try configuration.instance(path: file)
+            let measures = try options.measures(for: problem.model)
+            let generator = Generator(base: configuration.seed, stream: Seeds.SolverStream.measure.rawValue)
+            let spec = problem.spec, model = spec.model
+            var record = Record([
+                ("model", .string(model.kind.rawValue)), ("weights", .string(model.weights.rawValue)),
+                ("arch", .string(model.kind == .perceptron ? "none" : model.architecture.rawValue)),
+                ("K", .int(model.hidden)), ("N", .int(model.inputs)), ("P", .int(problem.train.count)),
+                ("alpha", .double(spec.alpha)), ("task", .string(spec.task.rawValue)), ("margin", .double(model.margin)),
+                ("solver", .string(configuration.solver)), ("instance_seed", .int(Int(truncatingIfNeeded: spec.instanceSeed))),
+                ("seed", .int(Int(truncatingIfNeeded: configuration.seed))),
+                ("train_errors", .int(model.energy(weights: configuration.weights, on: problem.train))),
+                ("test_error", problem.testError(configuration.weights).map { .double($0) } ?? .null),
+            ])
+            for measure in measures {
+                record.fields += try measure.fields(configuration.weights, problem: problem, generator: generator)
+            }
+            record.append("version", .string(FlatMinima.version))
+            records.append(record)
+        }
+        let format = self.format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)
+        Output.write(format.render(records))
+    }
+}
