@@ -7,7 +7,7 @@ import Glibc
 
 /// The width-measure flags shared by `solve` and `measure`.
 struct MeasureOptions: ParsableArguments {
-    @Option(help: "Width measures, comma-separated: local-energy, local-entropy.")
+    @Option(help: "Width measures, comma-separated: local-energy, local-entropy, hessian.")
     var measure: String?
 
     @Option(help: "Local energy: flip probabilities (binary) or relative noise σ (spherical), a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05).")
@@ -18,6 +18,18 @@ struct MeasureOptions: ParsableArguments {
 
     @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).")
     var lambdas: Grid?
+
+    @Option(help: "Hessian: β of the cross-entropy loss (> 0).")
+    var hessianBeta: Double = 1
+
+    @Option(help: "Hessian: Lanczos steps (>= 2) and number of top eigenvalues reported.")
+    var lanczosSteps: Int = 30
+
+    @Option(help: "Hessian: top eigenvalues reported (1 ... lanczos-steps).")
+    var hessianTop: Int = 3
+
+    @Option(help: "Hessian: Rademacher samples of Hutchinson's trace estimator (>= 2).")
+    var traceSamples: Int = 30
 
     /// The measures asked for with --measure, checked against the model before any run.
     func measures(for model: Model) throws -> [Measure] {
@@ -35,8 +47,11 @@ struct MeasureOptions: ParsableArguments {
                 }
                 return .localEntropy(try LocalEntropy(lambdas: lambdas?.values ?? [8, 6, 4, 3, 2, 1.5, 1, 0.5],
                                                       options: MessagePassingOptions()))
+            case "hessian":
+                return .hessian(try HessianEstimator(beta: hessianBeta, lanczosSteps: lanczosSteps, top: hessianTop,
+                                                     traceSamples: traceSamples))
             default:
-                throw FlatMinimaError.invalidOption(option: "--measure", message: "unknown measure '\(name)' (accepted: local-energy, local-entropy)")
+                throw FlatMinimaError.invalidOption(option: "--measure", message: "unknown measure '\(name)' (accepted: local-energy, local-entropy, hessian)")
             }
         }
     }
@@ -63,7 +78,7 @@ struct MeasureCommand: ParsableCommand {
     var format: RecordFormat?
 
     func validate() throws {
-        guard options.measure != nil else { throw ValidationError("--measure: give at least one of local-energy, local-entropy") }
+        guard options.measure != nil else { throw ValidationError("--measure: give at least one of local-energy, local-entropy, hessian") }
     }
 
     func run() throws {

@@ -5,6 +5,7 @@ import Foundation
 public enum Measure: Sendable {
     case localEnergy(LocalEnergy)
     case localEntropy(LocalEntropy)
+    case hessian(HessianEstimator)
 
     /// The record fields of this measure on `weights`.
     public func fields(_ weights: [Double], problem: Problem, generator: Generator) throws(FlatMinimaError) -> [Record.Field] {
@@ -22,6 +23,14 @@ public enum Measure: Sendable {
                     ("local_entropy_curve", .doubles(curve.map(\.entropy))),
                     ("local_entropy_ceiling", .doubles(curve.map(\.ceiling))),
                     ("local_entropy_converged", .doubles(curve.map { $0.converged ? 1 : 0 }))]
+        case let .hessian(estimator):
+            let top: [Double]
+            do { top = try estimator.topEigenvalues(weights: weights, problem: problem, generator: generator) } catch {
+                throw .runtime("--measure hessian: \(error)")
+            }
+            let trace = estimator.trace(weights: weights, problem: problem, generator: generator)
+            return [("hessian_top", .doubles(top)), ("hessian_trace", .double(trace.mean)),
+                    ("hessian_trace_se", .double(trace.standardError)), ("hessian_beta", .double(estimator.beta))]
         }
     }
 }
