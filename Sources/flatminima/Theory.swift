@@ -80,17 +80,20 @@ struct Theory: ParsableCommand {
                 case .binary:
                     let rs = ReplicaSymmetric.binaryStorage(alpha: a, margin: margin)
                     records.append(Theory.record([("weights", .string("binary")), ("margin", .double(margin)), ("alpha", .double(a)),
-                                                  ("q", .double(rs.q)), ("q_hat", .double(rs.qHat)), ("entropy", .double(rs.entropy))]))
+                                                  ("q", .double(rs.q)), ("q_hat", .double(rs.qHat)), ("entropy", .double(rs.entropy)),
+                                                  ("status", .string(rs.entropy < 0 ? "above capacity: negative RS entropy, no solutions" : "ok"))]))
                 case .spherical:
                     let capacity = ReplicaSymmetric.sphericalCapacity(margin: margin)
                     guard a < capacity else {
                         records.append(Theory.record([("weights", .string("spherical")), ("margin", .double(margin)), ("alpha", .double(a)),
-                                                      ("q", .double(1)), ("q_hat", .null), ("entropy", .null)]))
+                                                      ("q", .null), ("q_hat", .null), ("entropy", .null),
+                                                      ("status", .string("above capacity alpha_c = \(Record.Value.double(capacity).short): no solutions"))]))
                         continue
                     }
                     let rs = try ReplicaSymmetric.sphericalStorage(alpha: a, margin: margin)
                     records.append(Theory.record([("weights", .string("spherical")), ("margin", .double(margin)), ("alpha", .double(a)),
-                                                  ("q", .double(rs.q)), ("q_hat", .null), ("entropy", .double(rs.entropy))]))
+                                                  ("q", .double(rs.q)), ("q_hat", .null), ("entropy", .double(rs.entropy)),
+                                                  ("status", .string("ok"))]))
                 }
             }
             output.print(records)

@@ -77,7 +77,12 @@ public enum Run {
         r.append("version", .string(FlatMinima.version))
         if spec.task == .teacher {
             r.append("teacher", .string(spec.teacherPrior.rawValue))
-            r.append("teacher_overlap", problem.teacherOverlap(outcome.weights).map { .double($0) } ?? .null)
+            let overlap = problem.teacherOverlap(outcome.weights)
+            r.append("teacher_overlap", overlap.map { .double($0) } ?? .null)
+            // For Gaussian inputs a perceptron's generalization error is arccos(R)/π exactly (N → ∞).
+            if spec.inputs == .gaussian, model.kind == .perceptron, let overlap {
+                r.append("generalization_arccos", .double(acos(max(-1, min(1, overlap))) / Double.pi))
+            }
             r.append("test_patterns", .int(spec.testPatterns))
         }
         if spec.task == .data {
