@@ -19,6 +19,9 @@ struct MeasureOptions: ParsableArguments {
     @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).")
     var lambdas: Grid?
 
+    @Option(help: "Write the measures' curves as a long TSV table (a row per point) to this file.")
+    var curves: String?
+
     @Option(help: "Hessian: β of the cross-entropy loss (> 0).")
     var hessianBeta: Double = 1
 
@@ -105,6 +108,7 @@ struct MeasureCommand: ParsableCommand {
             record.append("version", .string(FlatMinima.version))
             records.append(record)
         }
+        if let curves = options.curves { try AtomicFile.write(Curves.table(records), to: curves, option: "--curves") }
         let format = self.format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)
         Output.write(format.render(records))
     }

@@ -100,6 +100,7 @@ struct Solve: ParsableCommand {
         if let saveWeights {
             try AtomicFile.write(saved.lines(count: records.count).joined(separator: "\n") + "\n", to: saveWeights, option: "--save-weights")
         }
+        if let curves = measureOptions.curves { try AtomicFile.write(Curves.table(records), to: curves, option: "--curves") }
         if let trace {
             try TraceRecorder.write(traces.prefix(records.count).enumerated().map { (records[$0.offset], $0.element) }, to: trace)
         }

@@ -7,7 +7,8 @@ import Glibc
 
 extension ReplicaSymmetric.Prior: ExpressibleByArgument {}
 
-/// A grid of values: "start:stop:step" (inclusive, within rounding) or "a,b,c".
+/// A grid of values: "start:stop:step" (inclusive, within rounding; a negative step runs downwards)
+/// or "a,b,c".
 struct Grid: ExpressibleByArgument {
     let values: [Double]
     let text: String
@@ -17,7 +18,7 @@ struct Grid: ExpressibleByArgument {
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
         if parts.count == 3 {
             guard let a = Double(parts[0]), let b = Double(parts[1]), let step = Double(parts[2]),
-                  a.isFinite, b.isFinite, step.isFinite, step > 0, b >= a else { return nil }
+                  a.isFinite, b.isFinite, step.isFinite, step != 0, (b - a) * step >= 0 else { return nil }
             let count = Int(((b - a) / step + 1e-9).rounded(.down)) + 1
             guard count <= 100_000 else { return nil }
             values = (0..<count).map { a + Double($0) * step }

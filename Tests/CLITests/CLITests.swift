@@ -249,3 +249,17 @@ enum CLI {
         #expect(tampered.status == 1 && tampered.stderr.contains("differs"), "\(tampered.stderr)")
     }
 }
+
+@Suite struct CurvesCLITests {
+    @Test func curvesTable() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-\(UUID().uuidString).tsv").path
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--measure", "local-energy,local-entropy,hessian",
+                             "--perturbations", "0.01,0.05", "--samples", "10", "--lambdas", "3,1", "--curves", path, "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
+        #expect(lines.first?.hasPrefix("instance_seed\tseed\tsolver\tmeasure\tparameter") == true)
+        // 2 local-energy points, 2 local-entropy points, 3 eigenvalues, 1 trace.
+        #expect(lines.count == 1 + 2 + 2 + 3 + 1)
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 10 })
+    }
+}

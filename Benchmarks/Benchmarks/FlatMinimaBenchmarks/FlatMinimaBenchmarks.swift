@@ -77,4 +77,23 @@ let benchmarks: @Sendable () -> Void = {
             }
         }
     }
+
+    // Width measures around an fbp solution, N = 1001, α = 0.5: a 20-point local-entropy curve and a
+    // 4-point local-energy curve with 100 samples per point.
+    let measured = storage(1001, alpha: 0.5)
+    let (fbp, _) = solver("fbp", [:])
+    let solution = try! fbp.solve(measured, generator: Generator(seed: 1), observer: NullObserver()).weights
+    let lambdas = (1...20).map { 10.5 - 0.5 * Double($0) }
+    Benchmark("measure/local entropy 20 lambdas, N=1001 alpha=0.5", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(10))) { benchmark in
+        let entropy = try! LocalEntropy(lambdas: lambdas, options: MessagePassingOptions())
+        for _ in benchmark.scaledIterations {
+            blackHole(try! entropy.curve(around: solution, problem: measured, generator: Generator(seed: 2)))
+        }
+    }
+    Benchmark("measure/local energy 4 x 100 samples, N=1001 alpha=0.5", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5))) { benchmark in
+        let energy = try! LocalEnergy(strengths: [0.005, 0.01, 0.02, 0.05], samples: 100)
+        for _ in benchmark.scaledIterations {
+            blackHole(try! energy.curve(solution, problem: measured, generator: Generator(seed: 3)))
+        }
+    }
 }
