@@ -21,7 +21,8 @@ struct Grid: ExpressibleByArgument {
                   a.isFinite, b.isFinite, step.isFinite, step != 0, (b - a) * step >= 0 else { return nil }
             let count = Int(((b - a) / step + 1e-9).rounded(.down)) + 1
             guard count <= 100_000 else { return nil }
-            values = (0..<count).map { a + Double($0) * step }
+            // Rounded to 12 decimals so that 0.8:0.2:-0.3 gives 0.2, not 0.20000000000000007.
+            values = (0..<count).map { ((a + Double($0) * step) * 1e12).rounded() / 1e12 }
         } else {
             let list = argument.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
             guard !list.isEmpty, list.allSatisfy({ $0?.isFinite == true }) else { return nil }
