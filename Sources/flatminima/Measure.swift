@@ -10,6 +10,18 @@ struct MeasureOptions: ParsableArguments {
     @Option(help: "Width measures, comma-separated: local-energy, local-entropy, hessian.")
     var measure: String?
 
+    @Option(help: "Local energy at these flip probabilities / relative noises (same as --measure local-energy --perturbations GRID).")
+    var localEnergy: Grid?
+
+    @Option(help: "Local entropy at these λ (same as --measure local-entropy --lambdas GRID).")
+    var localEntropy: Grid?
+
+    @Flag(help: "Hessian top eigenvalues and trace (same as --measure hessian).")
+    var hessian = false
+
+    /// Whether any measure is asked for.
+    var any: Bool { measure != nil || localEnergy != nil || localEntropy != nil || hessian }
+
     @Option(help: "Local energy: flip probabilities (binary) or relative noise σ (spherical), a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05).")
     var perturbations: Grid?
 
@@ -36,20 +48,30 @@ struct MeasureOptions: ParsableArguments {
 
     /// The measures asked for with --measure, checked against the model before any run.
     func measures(for model: Model) throws -> [Measure] {
-        guard let measure else { return [] }
-        if model.weights == .binary, let bad = perturbations?.values.first(where: { $0 > 1 }) {
+        var names = measure.map { $0.split(separator: ",").map(String.init) } ?? []
+        if localEnergy != nil, !names.contains("local-energy") { names.append("local-energy") }
+        if localEntropy != nil, !names.contains("local-entropy") { names.append("local-entropy") }
+        if hessian, !names.contains("hessian") { names.append("hessian") }
+        if localEnergy != nil, perturbations != nil {
+            throw FlatMinimaError.invalidOption(option: "--local-energy", message: "give the perturbations once (--local-energy GRID or --perturbations GRID)")
+        }
+        if localEntropy != nil, lambdas != nil {
+            throw FlatMinimaError.invalidOption(option: "--local-entropy", message: "give the λ grid once (--local-entropy GRID or --lambdas GRID)")
+        }
+        let strengths = (localEnergy ?? perturbations)?.values ?? [0.005, 0.01, 0.02, 0.05]
+        let lambdaGrid = (localEntropy ?? lambdas)?.values ?? [8, 6, 4, 3, 2, 1.5, 1, 0.5]
+        if model.weights == .binary, let bad = strengths.first(where: { $0 > 1 }) {
             throw FlatMinimaError.invalidOption(option: "--perturbations", message: "flip probabilities must be in [0, 1] (got \(bad))")
         }
-        return try measure.split(separator: ",").map { name throws -> Measure in
+        return try names.map { name throws -> Measure in
             switch name {
             case "local-energy":
-                return .localEnergy(try LocalEnergy(strengths: perturbations?.values ?? [0.005, 0.01, 0.02, 0.05], samples: samples))
+                return .localEnergy(try LocalEnergy(strengths: strengths, samples: samples))
             case "local-entropy":
                 guard model.weights == .binary else {
                     throw FlatMinimaError.invalidOption(option: "--measure", message: "local-entropy needs binary weights")
                 }
-                return .localEntropy(try LocalEntropy(lambdas: lambdas?.values ?? [8, 6, 4, 3, 2, 1.5, 1, 0.5],
-                                                      options: MessagePassingOptions()))
+                return .localEntropy(try LocalEntropy(lambdas: lambdaGrid, options: MessagePassingOptions()))
             case "hessian":
                 return .hessian(try HessianEstimator(beta: hessianBeta, lanczosSteps: lanczosSteps, top: hessianTop,
                                                      traceSamples: traceSamples))
@@ -69,6 +91,7 @@ struct MeasureCommand: ParsableCommand {
         Example:
           flatminima solve --solver sa,fbp -N 1001 --alpha 0.2 --save-weights runs.jsonl
           flatminima measure runs.jsonl --measure local-energy,local-entropy
+          flatminima measure runs.jsonl --local-energy 0.01,0.02 --local-entropy 8:1:-1 --hessian
         """
     )
 
@@ -81,7 +104,9 @@ struct MeasureCommand: ParsableCommand {
     var format: RecordFormat?
 
     func validate() throws {
-        guard options.measure != nil else { throw ValidationError("--measure: give at least one of local-energy, local-entropy, hessian") }
+        guard options.any else {
+            throw ValidationError("--measure: give at least one of local-energy, local-entropy, hessian (or --local-energy GRID, --local-entropy GRID, --hessian)")
+        }
     }
 
     func run() throws {

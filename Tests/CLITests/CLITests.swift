@@ -263,3 +263,21 @@ enum CLI {
         #expect(lines.dropFirst().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 10 })
     }
 }
+
+@Suite struct MeasureFlagsCLITests {
+    /// The spelling: `measure FILE --local-energy GRID --local-entropy GRID --hessian`.
+    @Test func flagSpelling() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-\(UUID().uuidString).jsonl").path
+        #expect(try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--save-weights", path, "--format", "json"]).status == 0)
+        let r = try CLI.run(["measure", path, "--local-energy", "0.01,0.02", "--local-entropy", "4:1:-1", "--hessian", "--samples", "10", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let record = try CLI.json(try #require(r.stdout.split(separator: "\n").first))
+        #expect((record["local_energy"] as? [Any])?.count == 2)
+        #expect((record["local_entropy_lambda"] as? [NSNumber])?.map(\.doubleValue) == [4, 3, 2, 1])
+        #expect(record["hessian_trace"] != nil)
+        let twice = try CLI.run(["measure", path, "--local-energy", "0.01", "--perturbations", "0.02"])
+        #expect(twice.status == 2 && twice.stderr.contains("--local-energy"))
+        let none = try CLI.run(["measure", path])
+        #expect(none.status == 2 && none.stderr.contains("--measure"))
+    }
+}
