@@ -1,8 +1,8 @@
 import FlatMinima
 
 /// `--curves FILE`: the measures' curves as one long TSV table, a row per point:
-/// instance_seed, seed, solver, measure, parameter (p, σ, λ or eigenvalue rank), distance (d for the
-/// local entropy), value, error (standard error), ceiling (local entropy's), converged.
+/// instance_seed, seed, solver, measure, parameter (p, σ, λ, θ or eigenvalue rank), distance (d for the
+/// local entropy), value, error (standard error), ceiling (local entropy's or the cone's), converged.
 enum Curves {
     static let header = ["instance_seed", "seed", "solver", "measure", "parameter", "distance", "value", "error",
                          "ceiling", "converged"]
@@ -27,6 +27,11 @@ enum Curves {
             let c = array(r, "local_entropy_ceiling"), ok = array(r, "local_entropy_converged")
             for i in l.indices where i < d.count && i < s.count && i < c.count && i < ok.count {
                 row("local_entropy", l[i], d[i], s[i], nil, c[i], ok[i])
+            }
+            let angles = array(r, "cone_angle"), volumes = array(r, "cone_volume")
+            let coneCeiling = array(r, "cone_ceiling"), coneOK = array(r, "cone_converged")
+            for i in angles.indices where i < volumes.count && i < coneCeiling.count && i < coneOK.count {
+                row("cone_volume", angles[i], nil, volumes[i], nil, coneCeiling[i], coneOK[i])
             }
             for (rank, value) in array(r, "hessian_top").enumerated() { row("hessian_eigenvalue", Double(rank + 1), nil, value, nil, nil, nil) }
             if case let .double(trace)? = r["hessian_trace"], case let .double(error)? = r["hessian_trace_se"] {

@@ -7,7 +7,7 @@ import Glibc
 
 /// The width-measure flags shared by `solve` and `measure`.
 struct MeasureOptions: ParsableArguments {
-    @Option(help: "Width measures, comma-separated: local-energy, local-entropy, hessian.")
+    @Option(help: "Width measures, comma-separated: local-energy, local-entropy, hessian, cone-volume.")
     var measure: String?
 
     @Option(help: "Local energy at these flip probabilities / relative noises (same as --measure local-energy --perturbations GRID).")
@@ -30,6 +30,9 @@ struct MeasureOptions: ParsableArguments {
 
     @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).")
     var lambdas: Grid?
+
+    @Option(help: "Cone volume (spherical weights): angles θ in radians, in (0, π/2), visited in order with continuation (default 1.2,1,0.8,0.6,0.4,0.3,0.2,0.1).")
+    var angles: Grid?
 
     @Option(help: "Write the measures' curves as a long TSV table (a row per point) to this file.")
     var curves: String?
@@ -75,8 +78,13 @@ struct MeasureOptions: ParsableArguments {
             case "hessian":
                 return .hessian(try HessianEstimator(beta: hessianBeta, lanczosSteps: lanczosSteps, top: hessianTop,
                                                      traceSamples: traceSamples))
+            case "cone-volume":
+                guard model.weights == .spherical, model.kind == .perceptron else {
+                    throw FlatMinimaError.invalidOption(option: "--measure", message: "cone-volume needs a perceptron with spherical weights")
+                }
+                return .coneVolume(try ConeVolume(angles: angles?.values ?? [1.2, 1, 0.8, 0.6, 0.4, 0.3, 0.2, 0.1]))
             default:
-                throw FlatMinimaError.invalidOption(option: "--measure", message: "unknown measure '\(name)' (accepted: local-energy, local-entropy, hessian)")
+                throw FlatMinimaError.invalidOption(option: "--measure", message: "unknown measure '\(name)' (accepted: local-energy, local-entropy, hessian, cone-volume)")
             }
         }
     }

@@ -6,6 +6,7 @@ public enum Measure: Sendable {
     case localEnergy(LocalEnergy)
     case localEntropy(LocalEntropy)
     case hessian(HessianEstimator)
+    case coneVolume(ConeVolume)
 
     /// The record fields of this measure on `weights`.
     public func fields(_ weights: [Double], problem: Problem, generator: Generator) throws(FlatMinimaError) -> [Record.Field] {
@@ -23,6 +24,11 @@ public enum Measure: Sendable {
                     ("local_entropy_curve", .doubles(curve.map(\.entropy))),
                     ("local_entropy_ceiling", .doubles(curve.map(\.ceiling))),
                     ("local_entropy_converged", .doubles(curve.map { $0.converged ? 1 : 0 }))]
+        case let .coneVolume(measure):
+            let curve = try measure.curve(around: weights, problem: problem, generator: generator)
+            return [("cone_angle", .doubles(curve.map(\.angle))), ("cone_volume", .doubles(curve.map(\.volume))),
+                    ("cone_ceiling", .doubles(curve.map(\.ceiling))),
+                    ("cone_converged", .doubles(curve.map { $0.converged ? 1 : 0 }))]
         case let .hessian(estimator):
             let top: [Double]
             do { top = try estimator.topEigenvalues(weights: weights, problem: problem, generator: generator) } catch {

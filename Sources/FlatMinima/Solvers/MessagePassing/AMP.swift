@@ -93,6 +93,11 @@ struct AMPState {
     var a: [Double]
     var b: [Double]
     let workers: Int
+    /// A cone constraint around a reference (spherical weights): |w|² = N and w·w̃ = N·overlap.
+    var cone: (reference: [Double], overlap: Double)? = nil
+    /// The Gaussian prior's precision ρ and tilt λ (1 and 0 without a cone).
+    var rho = 1.0
+    var tilt = 0.0
 
     init(problem: Problem, binary: Bool, damping: Double, initialScale: Double, generator: Generator) {
         n = problem.model.inputs
@@ -163,26 +168,13 @@ struct AMPState {
         omega = newOmega
         for mu in 0..<p { bigV[mu] = variance }
         let aAll = max(-dg.reduce(0, +) * invN, 0)
-        var change = 0.0
         for i in 0..<n {
             var bi = aAll * m[i]
             for w in 0..<workers { bi += partialB[w][i] }
             a[i] = aAll
             b[i] = bi
-            let newM: Double, newV: Double
-            if binary {
-                newM = tanh(bi)
-                newV = 1 - newM * newM
-            } else {
-                newM = bi / (1 + aAll)
-                newV = 1 / (1 + aAll)
-            }
-            let dampedM = damping * m[i] + (1 - damping) * newM
-            change = max(change, abs(dampedM - m[i]))
-            m[i] = dampedM
-            v[i] = damping * v[i] + (1 - damping) * newV
         }
-        return change.isNaN ? .nan : change
+        return applyPrior()
     }
 
     private mutating func iterate<X: PatternScalar>(_ x: UnsafeBufferPointer<X>) -> Double {
@@ -250,21 +242,42 @@ struct AMPState {
                 }
             }
         }
-        var change = 0.0
         for i in 0..<n {
             var ai = 0.0, bi = 0.0
             for w in 0..<workers { ai += partialA[w][i]; bi += partialB[w][i] }
             ai = max(ai, 0)
-            bi += ai * m[i]
             a[i] = ai
-            b[i] = bi
+            b[i] = bi + ai * m[i]
+        }
+        return applyPrior()
+    }
+
+    /// The prior's update of the means and variances from A and B, damped; returns the largest change.
+    /// A cone constraint first solves for the precision ρ and the tilt λ (see `ConeVolume`).
+    private mutating func applyPrior() -> Double {
+        if let cone {
+            // With Ā the mean of A and c = ρ + Ā: λ = q c − b̄ and (1 − q²) c² − c − (‖B‖² − b̄²) = 0,
+            // b̄ = B·w̃/N, ‖B‖² = B·B/N (|w̃|² = N).
+            let invN = 1 / Double(n), q = cone.overlap
+            let meanA = a.reduce(0, +) * invN
+            let bRef = zip(b, cone.reference).reduce(0) { $0 + $1.0 * $1.1 } * invN
+            let bSquare = b.reduce(0) { $0 + $1 * $1 } * invN
+            let spread = max(0, bSquare - bRef * bRef), oneMinus = 1 - q * q
+            let c = (1 + (1 + 4 * oneMinus * spread).squareRoot()) / (2 * oneMinus)
+            rho = c - meanA
+            tilt = q * c - bRef
+        }
+        var change = 0.0
+        for i in 0..<n {
+            let ai = a[i], bi = b[i]
             let newM: Double, newV: Double
             if binary {
                 newM = tanh(bi)
                 newV = 1 - newM * newM
             } else {
-                newM = bi / (1 + ai)
-                newV = 1 / (1 + ai)
+                let field = bi + tilt * (cone?.reference[i] ?? 0)
+                newM = field / (rho + ai)
+                newV = 1 / (rho + ai)
             }
             let dampedM = damping * m[i] + (1 - damping) * newM
             change = max(change, abs(dampedM - m[i]))
@@ -288,8 +301,16 @@ struct AMPState {
             total += Special.logH((margin - labels[mu] * omega[mu]) / s) + 0.5 * bigV[mu] * g[mu] * g[mu]
         }
         for i in 0..<n {
-            let logZ0 = binary ? Special.log2cosh(b[i]) - 0.5 * a[i]
-                               : b[i] * b[i] / (2 * (1 + a[i])) - 0.5 * log1p(a[i])
+            let logZ0: Double
+            if binary {
+                logZ0 = Special.log2cosh(b[i]) - 0.5 * a[i]
+            } else if let cone {
+                // Unnormalised Gaussian of precision ρ tilted by λ w̃_i: ∫dw e^{−(ρ+A)w²/2 + (B+λw̃)w}.
+                let field = b[i] + tilt * cone.reference[i]
+                logZ0 = 0.5 * log(2 * Double.pi / (rho + a[i])) + field * field / (2 * (rho + a[i]))
+            } else {
+                logZ0 = b[i] * b[i] / (2 * (1 + a[i])) - 0.5 * log1p(a[i])
+            }
             total += logZ0 - b[i] * m[i] + 0.5 * a[i] * (m[i] * m[i] + v[i])
         }
         return total / Double(n)
