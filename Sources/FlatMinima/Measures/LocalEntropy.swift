@@ -13,6 +13,8 @@ import Foundation
 public struct LocalEntropy: Sendable {
     public struct Point: Sendable, Equatable {
         public let lambda: Double
+        /// φ(λ), the Bethe free entropy with the field λ w̃.
+        public let freeEntropy: Double
         public let overlap: Double
         public let distance: Double
         public let entropy: Double
@@ -50,7 +52,7 @@ public struct LocalEntropy: Sendable {
             let phi = engine.freeEntropy()
             let d = max(0, (1 - q) / 2)
             let ceiling = d <= 0 || d >= 1 ? 0 : -d * log(d) - (1 - d) * log(1 - d)
-            return Point(lambda: lambda, overlap: q, distance: d, entropy: phi - lambda * q, ceiling: ceiling,
+            return Point(lambda: lambda, freeEntropy: phi, overlap: q, distance: d, entropy: phi - lambda * q, ceiling: ceiling,
                          converged: change < options.tolerance)
         }
     }

@@ -20,6 +20,8 @@ public enum Measure: Sendable {
         case let .localEntropy(measure):
             let curve = try measure.curve(around: weights, problem: problem, generator: generator)
             return [("local_entropy_lambda", .doubles(curve.map(\.lambda))),
+                    ("local_entropy_phi", .doubles(curve.map(\.freeEntropy))),
+                    ("local_entropy_q", .doubles(curve.map(\.overlap))),
                     ("local_entropy_d", .doubles(curve.map(\.distance))),
                     ("local_entropy_curve", .doubles(curve.map(\.entropy))),
                     ("local_entropy_ceiling", .doubles(curve.map(\.ceiling))),
