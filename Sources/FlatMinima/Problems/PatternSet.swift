@@ -48,12 +48,7 @@ public struct PatternSet: Sendable, Equatable {
     }
 
     /// Bytes taken by the inputs.
-    public var bytes: Int {
-        switch storage {
-        case .signs: return count * dimension
-        case .reals: return 8 * count * dimension
-        }
-    }
+    public var bytes: Int { storage.bytes }
 
     /// Input i of pattern μ.
     public func value(_ mu: Int, _ i: Int) -> Double {
@@ -98,5 +93,28 @@ extension PatternSet {
         }
         for label in labels { mix64(label.bitPattern) }
         return hash
+    }
+}
+
+extension PatternSet {
+    /// The inputs with the labels absorbed, ξ^μ = σ^μ x^μ, in the same compact storage (BP's patterns).
+    public var labelsAbsorbed: Storage {
+        func absorb<X: PatternScalar>(_ x: [X]) -> [X] {
+            (0..<x.count).map { X(input: labels[$0 / dimension] * x[$0].asDouble) }
+        }
+        switch storage {
+        case let .signs(x): return .signs(absorb(x))
+        case let .reals(x): return .reals(absorb(x))
+        }
+    }
+}
+
+extension PatternSet.Storage {
+    /// Bytes taken by the inputs.
+    public var bytes: Int {
+        switch self {
+        case let .signs(x): return x.count
+        case let .reals(x): return 8 * x.count
+        }
     }
 }

@@ -36,14 +36,7 @@ final class CommitteeBP: BinaryBP {
         self.model = model
         n = model.weightCount
         p = train.count
-        let inputs = model.inputs
-        func absorb<X: PatternScalar>(_ x: [X]) -> [X] {
-            (0..<x.count).map { X(input: train.labels[$0 / inputs] * x[$0].asDouble) }
-        }
-        switch train.storage {
-        case let .signs(x): xi = .signs(absorb(x))
-        case let .reals(x): xi = .reals(absorb(x))
-        }
+        xi = train.labelsAbsorbed
         u = (0..<(n * p)).map { _ in Float(initialScale * (2 * generator.uniform() - 1)) }
         cavity = [Double](repeating: 0, count: n)
         external = [Double](repeating: 0, count: n)
@@ -52,12 +45,7 @@ final class CommitteeBP: BinaryBP {
         for mu in 0..<p { for j in 0..<n { cavity[j] += Double(u[mu * n + j]) } }
     }
 
-    var bytes: Int {
-        switch xi {
-        case let .signs(x): return x.count + 4 * u.count + 16 * n
-        case let .reals(x): return 8 * x.count + 4 * u.count + 16 * n
-        }
-    }
+    var bytes: Int { xi.bytes + 4 * u.count + 16 * n }
 
     var fields: [Double] { (0..<n).map { cavity[$0] + external[$0] } }
 

@@ -38,14 +38,7 @@ final class PerceptronBP: BinaryBP {
         n = model.inputs
         p = train.count
         threshold = model.threshold
-        let n = self.n
-        func absorb<X: PatternScalar>(_ x: [X]) -> [X] {
-            (0..<x.count).map { X(input: train.labels[$0 / n] * x[$0].asDouble) }
-        }
-        switch train.storage {
-        case let .signs(x): xi = .signs(absorb(x))
-        case let .reals(x): xi = .reals(absorb(x))
-        }
+        xi = train.labelsAbsorbed
         u = (0..<(n * p)).map { _ in Float(initialScale * (2 * generator.uniform() - 1)) }
         cavity = [Double](repeating: 0, count: n)
         external = [Double](repeating: 0, count: n)
@@ -54,12 +47,7 @@ final class PerceptronBP: BinaryBP {
         recomputeCavity()
     }
 
-    var bytes: Int {
-        switch xi {
-        case let .signs(x): return x.count + 4 * u.count + 16 * n
-        case let .reals(x): return 8 * x.count + 4 * u.count + 16 * n
-        }
-    }
+    var bytes: Int { xi.bytes + 4 * u.count + 16 * n }
 
     /// h_i = c_i + e_i.
     var fields: [Double] { (0..<n).map { cavity[$0] + external[$0] } }
