@@ -23,6 +23,8 @@ enum Curves {
             }
             let p = array(r, "local_energy_perturbation"), e = array(r, "local_energy"), se = array(r, "local_energy_se")
             for i in p.indices where i < e.count && i < se.count { row("local_energy", p[i], nil, e[i], se[i], nil, nil) }
+            let loss = array(r, "local_energy_loss"), lossSE = array(r, "local_energy_loss_se")
+            for i in p.indices where i < loss.count && i < lossSE.count { row("local_energy_loss", p[i], nil, loss[i], lossSE[i], nil, nil) }
             let l = array(r, "local_entropy_lambda"), d = array(r, "local_entropy_d"), s = array(r, "local_entropy_curve")
             let c = array(r, "local_entropy_ceiling"), ok = array(r, "local_entropy_converged")
             for i in l.indices where i < d.count && i < s.count && i < c.count && i < ok.count {

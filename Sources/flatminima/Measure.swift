@@ -28,6 +28,9 @@ struct MeasureOptions: ParsableArguments {
     @Option(help: "Local energy: perturbed samples per point (>= 2).")
     var samples: Int = 100
 
+    @Option(help: "Local energy: β of the cross-entropy loss whose change is reported with the error's (> 0).")
+    var lossBeta: Double = 1
+
     @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).")
     var lambdas: Grid?
 
@@ -69,7 +72,7 @@ struct MeasureOptions: ParsableArguments {
         return try names.map { name throws -> Measure in
             switch name {
             case "local-energy":
-                return .localEnergy(try LocalEnergy(strengths: strengths, samples: samples))
+                return .localEnergy(try LocalEnergy(strengths: strengths, samples: samples, beta: lossBeta))
             case "local-entropy":
                 guard model.weights == .binary else {
                     throw FlatMinimaError.invalidOption(option: "--measure", message: "local-entropy needs binary weights")

@@ -258,8 +258,8 @@ enum CLI {
         #expect(r.status == 0, "\(r.stderr)")
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.first?.hasPrefix("instance_seed\tseed\tsolver\tmeasure\tparameter") == true)
-        // 2 local-energy points, 2 local-entropy points, 3 eigenvalues, 1 trace.
-        #expect(lines.count == 1 + 2 + 2 + 3 + 1)
+        // 2 local-energy points (error and loss), 2 local-entropy points, 3 eigenvalues, 1 trace.
+        #expect(lines.count == 1 + 2 * 2 + 2 + 3 + 1)
         #expect(lines.dropFirst().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 10 })
     }
 }

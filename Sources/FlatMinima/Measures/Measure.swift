@@ -16,6 +16,9 @@ public enum Measure: Sendable {
             return [("local_energy_perturbation", .doubles(curve.map(\.strength))),
                     ("local_energy", .doubles(curve.map(\.mean))),
                     ("local_energy_se", .doubles(curve.map(\.standardError))),
+                    ("local_energy_loss", .doubles(curve.map(\.loss))),
+                    ("local_energy_loss_se", .doubles(curve.map(\.lossStandardError))),
+                    ("local_energy_loss_beta", .double(measure.beta)),
                     ("local_energy_samples", .int(measure.samples))]
         case let .localEntropy(measure):
             let curve = try measure.curve(around: weights, problem: problem, generator: generator)
