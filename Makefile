@@ -2,7 +2,8 @@
 #
 #   make demo    release build, then a comparison table of every solver on a few instances
 #   make test    installs GSL if missing, builds and runs the whole test suite (optimised)
-#   make bench   package-benchmark suite in Benchmarks/ (a sub-package, see Benchmarks/README.md)
+#   make bench   package-benchmark suite in Benchmarks/ (a sub-package; results in BENCHMARKS.md)
+#   make validate  the long validations behind the README's measured numbers (~15 min)
 #   make deps    installs the system dependencies (GSL, pkg-config) when pkg-config cannot find GSL
 #
 # CPU tuning stays here, never in Package.swift: `make MARCH=native build` adds -march=native.
@@ -14,7 +15,7 @@ SWIFTFLAGS := $(if $(MARCH),-Xcc -march=$(MARCH) -Xswiftc -target-cpu -Xswiftc $
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN         = .build/release/flatminima
 
-.PHONY: all deps build debug test demo bench clean
+.PHONY: all deps build debug test demo bench validate clean
 
 all: build
 
@@ -42,6 +43,9 @@ test: deps
 
 demo: build
 	@sh scripts/demo.sh $(BIN)
+
+validate: build
+	@sh scripts/validate.sh $(BIN)
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark $(BENCH_ARGS)

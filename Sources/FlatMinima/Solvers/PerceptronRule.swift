@@ -7,7 +7,10 @@ import Foundation
 /// Δ^μ = σ^μ w·x^μ/|w| ≤ κ, w ← w + η σ^μ x^μ/√N. Committee machine: when a pattern has too few votes,
 /// the wrong unit closest to its threshold (smallest κ − σλ_k with λ_k = w_k·x_k/|w_k|) is updated,
 /// w_k ← w_k + η σ x_k/√n. Weights are returned with |w_k|² = n. Below capacity (α < 2 at κ = 0) the
-/// perceptron rule converges in finitely many updates (Novikoff's theorem); near it, slowly.
+/// perceptron rule converges in finitely many updates (Novikoff's theorem); near it, slowly. On
+/// problems it does not solve (non-separable data) it returns the best weights it has held, "pocket"
+/// style (Gallant 1990): whenever an epoch counts fewer errors than every earlier one, the weights are
+/// scored exactly and kept if they beat the pocket.
 public struct PerceptronRule: Solver {
     public static let name = "perceptron"
     public static let summary = "perceptron rule (least action for committees), spherical weights"
@@ -46,6 +49,24 @@ public struct PerceptronRule: Solver {
 
 /// The epochs of the perceptron / least-action rule, generic over the stored input type.
 struct PerceptronEpochs: PatternVisitor {
+    /// Patterns not satisfied by `w` (units normalised: a unit votes when σ w_k·x_k > κ |w_k|).
+    func exactErrors<X: PatternScalar>(_ w: [Double], _ x: UnsafeBufferPointer<X>, _ labels: [Double]) -> Int {
+        let n = model.fanIn, k = model.hidden, inputs = model.inputs
+        let norms = (0..<k).map { u in (w[u * n ..< (u + 1) * n].reduce(0) { $0 + $1 * $1 }).squareRoot() }
+        var wrong = 0
+        w.withUnsafeBufferPointer { wb in
+            for mu in 0..<labels.count {
+                let row = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
+                var votes = 0
+                for u in 0..<k where labels[mu] * model.preactivation(weights: wb, unit: u, input: row) > model.margin * norms[u] {
+                    votes += 1
+                }
+                if votes < model.votesNeeded { wrong += 1 }
+            }
+        }
+        return wrong
+    }
+
     let model: Model
     let maxEpochs: Int
     let learningRate: Double
@@ -60,6 +81,8 @@ struct PerceptronEpochs: PatternVisitor {
         var order = Array(0..<count)
         var lambda = [Double](repeating: 0, count: k)
         var epochs = 0, updates = 0, errors = count
+        var fewestCounted = Int.max
+        var pocket: (weights: [Double], errors: Int)? = nil
         let step = learningRate / Double(n).squareRoot()
         var weights = initial
         weights.withUnsafeMutableBufferPointer { wb in
@@ -99,8 +122,15 @@ struct PerceptronEpochs: PatternVisitor {
                 epochs += 1
                 observer.observe(SolverStep(iteration: epochs, energy: errors))
                 if errors == 0 { break }
+                if errors < fewestCounted {
+                    fewestCounted = errors
+                    let current = Array(wb)
+                    let exact = exactErrors(current, xb, labels)
+                    if exact < pocket?.errors ?? Int.max { pocket = (current, exact) }
+                }
             }
         }
+        if errors > 0, let pocket, pocket.errors < exactErrors(weights, xb, labels) { return (pocket.weights, epochs, updates, errors) }
         return (weights, epochs, updates, errors)
     }
 }

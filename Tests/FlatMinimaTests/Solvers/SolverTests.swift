@@ -49,6 +49,18 @@ func run(_ name: String, _ spec: ProblemSpec, seed: UInt64 = 1, _ options: [Stri
         #expect(try run("perceptron", margin)["solved"] == .int(1))
     }
 
+    /// Above capacity (α = 3 > 2) the rule cannot converge; with the same seed the first 50 epochs of a
+    /// 500-epoch run are the 50-epoch run, and the pocket only ever improves, so the longer run's
+    /// training errors are never more.
+    @Test func pocketKeepsTheBestWeights() throws {
+        let spec = ProblemSpec(model: Model(kind: .perceptron, weights: .spherical, inputs: 200), patterns: 600, instanceSeed: 5)
+        guard case let .int(short)? = try run("perceptron", spec, ["max_iters": "50"])["train_errors"],
+              case let .int(long)? = try run("perceptron", spec, ["max_iters": "500"])["train_errors"] else {
+            Issue.record("no train_errors"); return
+        }
+        #expect(long <= short && long > 0)
+    }
+
     @Test func leastActionSolvesCommittee() throws {
         let model = Model(kind: .committee, weights: .spherical, architecture: .tree, hidden: 3, inputs: 300)
         let spec = ProblemSpec(model: model, patterns: 150, instanceSeed: 4)
