@@ -44,13 +44,6 @@ struct Solve: ParsableCommand {
     @Option(help: "Output: json (one object per line) | tsv | table. Default: table on a terminal, json otherwise.")
     var format: RecordFormat?
 
-    func validate() throws {
-        guard seed >= 0 else { throw ValidationError("--seed: must be in [0, 2^63-1] (got \(seed))") }
-        guard instances >= 1, instances <= 1_000_000 else { throw ValidationError("--instances: must be in [1, 1000000] (got \(instances))") }
-        if let maxIters, maxIters < 1 { throw ValidationError("--max-iters: must be >= 1 (got \(maxIters))") }
-        if let jobs, jobs < 1 || jobs > 4096 { throw ValidationError("--jobs: must be in [1, 4096] (got \(jobs))") }
-    }
-
     @Option(help: "Runs in parallel (default: all cores); records keep the order of the runs.")
     var jobs: Int?
 
@@ -61,6 +54,13 @@ struct Solve: ParsableCommand {
 
     @Option(help: "Write every solver's per-step trace (protocol steps, reinforcement, sweeps) to this TSV file.")
     var trace: String?
+
+    func validate() throws {
+        guard seed >= 0 else { throw ValidationError("--seed: must be in [0, 2^63-1] (got \(seed))") }
+        guard instances >= 1, instances <= 1_000_000 else { throw ValidationError("--instances: must be in [1, 1000000] (got \(instances))") }
+        if let maxIters, maxIters < 1 { throw ValidationError("--max-iters: must be >= 1 (got \(maxIters))") }
+        if let jobs, jobs < 1 || jobs > 4096 { throw ValidationError("--jobs: must be in [1, 4096] (got \(jobs))") }
+    }
 
     func run() throws {
         let specs = try (0..<instances).map { try problem.spec(instanceSeed: problem.instanceSeed + $0) }
