@@ -179,6 +179,12 @@ enum CLI {
         #expect(abs(entropy - 0.396455) < 1e-5)
     }
 
+    @Test func aboveCapacityRowsSaySo() throws {
+        let r = try CLI.run(["theory", "storage", "--weights", "spherical", "--alpha", "3", "--format", "json"])
+        let record = try CLI.json(try #require(r.stdout.split(separator: "\n").first))
+        #expect(record["entropy"] is NSNull && (record["status"] as? String)?.contains("above capacity") == true)
+    }
+
     @Test func capacityAndTransitions() throws {
         let capacity = try CLI.run(["theory", "capacity", "--weights", "spherical", "--margin", "0", "--format", "json"])
         let alphaC = (try CLI.json(try #require(capacity.stdout.split(separator: "\n").first))["alpha_c"] as? NSNumber)?.doubleValue
@@ -217,9 +223,14 @@ enum CLI {
         (["--measure", "local-energy", "--samples", "1"], "--samples"),
         (["--measure", "local-energy", "--perturbations", "-0.1"], "--perturbations"),
         (["--measure", "local-energy", "--perturbations", "1.5"], "--perturbations"),
+        (["--weights", "spherical", "--measure", "cone-volume", "--angles", "2"], "--angles"),
+        (["--weights", "spherical", "--measure", "cone-volume", "--angles", "0"], "--angles"),
+        (["--measure", "cone-volume"], "spherical"),
+        (["--weights", "spherical", "--measure", "local-entropy"], "binary"),
+        (["--measure", "hessian", "--lanczos-steps", "1"], "--lanczos-steps"),
     ])
     func badMeasures(arguments: [String], expected: String) throws {
-        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.2"] + arguments)
+        let r = try CLI.run(["solve", "-N", "101", "--alpha", "0.2"] + arguments)
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected), "\(r.stderr)")
     }
