@@ -34,10 +34,13 @@ public struct Record: Sendable, Equatable {
             }
         }
 
-        /// Text for an aligned table: like `text`, with doubles to 6 significant digits.
+        /// Text for an aligned table: like `text`, with doubles (and arrays of them) to 6 significant digits.
         public var short: String {
-            if case let .double(v) = self, v.isFinite, v != v.rounded() { return String(format: "%.6g", v) }
-            return text
+            switch self {
+            case let .double(v) where v.isFinite && v != v.rounded(): return String(format: "%.6g", v)
+            case let .doubles(values): return values.map { Value.double($0).short }.joined(separator: ",")
+            default: return text
+            }
         }
 
         /// Shortest round-trip decimal of a finite double.
