@@ -31,8 +31,9 @@ public struct GSLError: Error, RawRepresentable, Hashable, Sendable, CustomStrin
 
 /// Process-wide GSL set-up.
 public enum GSL {
-    /// Switches GSL's default abort-on-error handler off. Called by `Generator.init` and by the
-    /// command-line tool at start-up; idempotent and thread-safe (a lazily initialised global).
+    /// Switches GSL's default abort-on-error handler off. Called before every GSL call the library makes
+    /// (generators, special functions, quadrature, root finding, eigensolvers) and by the command-line
+    /// tool at start-up; idempotent and thread-safe (a lazily initialised global).
     public static func initialize() { _ = handlerOff }
 
     private static let handlerOff: Bool = {

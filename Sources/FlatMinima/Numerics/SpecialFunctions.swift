@@ -14,7 +14,9 @@ import Glibc
 /// - `atanhErf(x)` = atanh(erf x) = ½ log(erfc(−x)/erfc(x)), taken directly for |x| < 2 and through
 ///   log-erfc beyond, where 1 − erf(x) has lost its digits.
 /// - `log2cosh(x)` = |x| + log1p(e^{−2|x|}).
-/// Never compute H and then take its log.
+/// Never compute H and then take its log. Every GSL-backed function first makes sure GSL's
+/// abort-on-error handler is off (`GSL.initialize()`, a once-only check): an underflow in erfc at
+/// x ≈ 40 must return 0, not abort the process.
 public enum Special {
     /// √(2π).
     public static let sqrt2pi = 2.506_628_274_631_000_502_415_765_284_811
@@ -27,24 +29,32 @@ public enum Special {
 
     /// Gaussian tail H(x) = ½ erfc(x/√2) (underflows to 0 beyond x ≈ 38.5; use `logH` there).
     @inlinable
-    public static func H(_ x: Double) -> Double { 0.5 * gsl_sf_erfc(x * 0.5.squareRoot()) }
+    public static func H(_ x: Double) -> Double {
+        GSL.initialize()
+        return 0.5 * gsl_sf_erfc(x * 0.5.squareRoot())
+    }
 
     /// log H(x), finite for every finite x and accurate to a few ulps relative: log-erfc for x ≥ 0,
     /// log1p(−H(−x)) for x < 0 (where log erfc − log 2 would cancel to an absolute error of 1e−16 on
     /// a result as small as H(−x)).
     @inlinable
     public static func logH(_ x: Double) -> Double {
+        GSL.initialize()
         if x >= 0 { return gsl_sf_log_erfc(x * 0.5.squareRoot()) - log2 }
         return log1p(-0.5 * gsl_sf_erfc(-x * 0.5.squareRoot()))
     }
 
     /// G(x)/H(x), the normal hazard function: → 0 for x → −∞, ~ x + 1/x for x → +∞.
     @inlinable
-    public static func GoverH(_ x: Double) -> Double { gsl_sf_hazard(x) }
+    public static func GoverH(_ x: Double) -> Double {
+        GSL.initialize()
+        return gsl_sf_hazard(x)
+    }
 
     /// atanh(erf(x)), odd in x, ~ sign(x)(x² + log(|x|√π) + log 2)/2 for large |x|.
     @inlinable
     public static func atanhErf(_ x: Double) -> Double {
+        GSL.initialize()
         // Computed at |x| and signed, so that it is exactly odd.
         let a = abs(x)
         let value = a < 2
