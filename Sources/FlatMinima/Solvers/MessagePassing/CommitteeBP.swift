@@ -37,17 +37,14 @@ final class CommitteeBP: BinaryBP {
         n = model.weightCount
         p = train.count
         xi = train.labelsAbsorbed
-        u = (0..<(n * p)).map { _ in Float(initialScale * (2 * generator.uniform() - 1)) }
-        cavity = [Double](repeating: 0, count: n)
+        u = MessageStore.random(count: n * p, scale: initialScale, generator: generator)
+        cavity = MessageStore.columnSums(u, columns: n)
         external = [Double](repeating: 0, count: n)
         self.damping = damping
         self.workers = max(1, min(workers, p))
-        for mu in 0..<p { for j in 0..<n { cavity[j] += Double(u[mu * n + j]) } }
     }
 
     var bytes: Int { xi.bytes + 4 * u.count + 16 * n }
-
-    var fields: [Double] { (0..<n).map { cavity[$0] + external[$0] } }
 
     func iterate(sequential: Bool, generator: Generator) -> Double {
         switch xi {

@@ -39,23 +39,15 @@ final class PerceptronBP: BinaryBP {
         p = train.count
         threshold = model.threshold
         xi = train.labelsAbsorbed
-        u = (0..<(n * p)).map { _ in Float(initialScale * (2 * generator.uniform() - 1)) }
-        cavity = [Double](repeating: 0, count: n)
+        u = MessageStore.random(count: n * p, scale: initialScale, generator: generator)
+        cavity = MessageStore.columnSums(u, columns: n)
         external = [Double](repeating: 0, count: n)
         self.damping = damping
         self.workers = max(1, min(workers, p))
-        recomputeCavity()
     }
 
     var bytes: Int { xi.bytes + 4 * u.count + 16 * n }
 
-    /// h_i = c_i + e_i.
-    var fields: [Double] { (0..<n).map { cavity[$0] + external[$0] } }
-
-    private func recomputeCavity() {
-        for i in 0..<n { cavity[i] = 0 }
-        for mu in 0..<p { for i in 0..<n { cavity[i] += Double(u[mu * n + i]) } }
-    }
 
     /// One iteration; returns the largest change of a message.
     func iterate(sequential: Bool, generator: Generator) -> Double {
@@ -206,10 +198,30 @@ protocol BinaryBP: AnyObject {
     /// External fields e_i.
     var external: [Double] { get set }
     var damping: Double { get set }
-    /// Total fields h_i = c_i + e_i.
+    /// Total fields h_i = c_i + e_i (given by the extension below).
     var fields: [Double] { get }
     /// Bytes of messages and patterns held.
     var bytes: Int { get }
     func iterate(sequential: Bool, generator: Generator) -> Double
     func freeEntropy() -> Double
+}
+
+extension BinaryBP {
+    /// h_i = c_i + e_i.
+    var fields: [Double] { (0..<n).map { cavity[$0] + external[$0] } }
+}
+
+/// Set-up shared by the BP engines' message arrays (row-major P × variables, Float fields).
+enum MessageStore {
+    /// Messages uniform in ±scale.
+    static func random(count: Int, scale: Double, generator: Generator) -> [Float] {
+        (0..<count).map { _ in Float(scale * (2 * generator.uniform() - 1)) }
+    }
+
+    /// Σ_μ u_{μ→j} for every variable j: the pattern fields.
+    static func columnSums(_ u: [Float], columns n: Int) -> [Double] {
+        var sums = [Double](repeating: 0, count: n)
+        for row in 0..<(n > 0 ? u.count / n : 0) { for j in 0..<n { sums[j] += Double(u[row * n + j]) } }
+        return sums
+    }
 }
