@@ -51,7 +51,7 @@ public struct LocalEnergy: Sendable {
         }
         let base = Double(model.energy(weights: weights, on: problem.train)) / p
         let loss = Loss.crossEntropy(beta: beta)
-        let baseLoss = model.lossAndGradient(weights: weights, on: problem.train, loss: loss).loss / p
+        let baseLoss = model.totalLoss(weights: weights, on: problem.train, loss: loss) / p
         func meanAndError(_ values: [Double]) -> (Double, Double) {
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
@@ -69,7 +69,7 @@ public struct LocalEnergy: Sendable {
                     perturbed = weights.map { $0 + strength * generator.gaussian() * $0 }
                 }
                 values.append(Double(model.energy(weights: perturbed, on: problem.train)) / p - base)
-                losses.append(model.lossAndGradient(weights: perturbed, on: problem.train, loss: loss).loss / p - baseLoss)
+                losses.append(model.totalLoss(weights: perturbed, on: problem.train, loss: loss) / p - baseLoss)
             }
             let (mean, error) = meanAndError(values), (lossMean, lossError) = meanAndError(losses)
             return Point(strength: strength, mean: mean, standardError: error, loss: lossMean, lossStandardError: lossError)

@@ -34,7 +34,13 @@ extension Model {
     /// Total loss Σ_μ ℓ(Δ^μ) over `set` and its gradient with respect to the flat weights.
     public func lossAndGradient(weights: [Double], on set: PatternSet, loss: Loss) -> (loss: Double, gradient: [Double]) {
         precondition(weights.count == weightCount && set.dimension == inputs)
-        return weights.withUnsafeBufferPointer { w in set.visit(LossGradient(model: self, weights: w, loss: loss)) }
+        return weights.withUnsafeBufferPointer { w in set.visit(LossGradient(model: self, weights: w, loss: loss, withGradient: true)) }
+    }
+
+    /// Total loss Σ_μ ℓ(Δ^μ) over `set`, without the gradient (one pass of forward products).
+    public func totalLoss(weights: [Double], on set: PatternSet, loss: Loss) -> Double {
+        precondition(weights.count == weightCount && set.dimension == inputs)
+        return weights.withUnsafeBufferPointer { w in set.visit(LossGradient(model: self, weights: w, loss: loss, withGradient: false)) }.loss
     }
 }
 
@@ -42,12 +48,14 @@ struct LossGradient: PatternVisitor {
     let model: Model
     let weights: UnsafeBufferPointer<Double>
     let loss: Loss
+    /// When false only the loss is summed (the gradient stays empty).
+    let withGradient: Bool
 
     func visit<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: [Double]) -> (loss: Double, gradient: [Double]) {
         let n = model.fanIn, hidden = model.hidden, inputs = model.inputs
         let scale = 1 / Double(n).squareRoot(), committeeScale = 1 / Double(hidden).squareRoot()
         var total = 0.0
-        var gradient = [Double](repeating: 0, count: model.weightCount)
+        var gradient = [Double](repeating: 0, count: withGradient ? model.weightCount : 0)
         var lambda = [Double](repeating: 0, count: hidden)
         gradient.withUnsafeMutableBufferPointer { g in
             for mu in 0..<labels.count {
@@ -58,14 +66,14 @@ struct LossGradient: PatternVisitor {
                     let delta = sigma * lambda[0]
                     total += loss.value(delta)
                     let c = loss.derivative(delta) * sigma * scale
-                    if c != 0 { for i in 0..<n { g[i] += c * input[i].asDouble } }
+                    if withGradient, c != 0 { for i in 0..<n { g[i] += c * input[i].asDouble } }
                 } else {
                     var soft = 0.0
                     for k in 0..<hidden { soft += tanh(lambda[k]) }
                     let delta = sigma * soft * committeeScale
                     total += loss.value(delta)
                     let d = loss.derivative(delta) * sigma * committeeScale
-                    if d == 0 { continue }
+                    if !withGradient || d == 0 { continue }
                     for k in 0..<hidden {
                         let t = tanh(lambda[k])
                         let c = d * (1 - t * t) * scale

@@ -109,6 +109,7 @@ func smallProblems() throws -> [Problem] {
             let w = (0..<m.weightCount).map { _ in g.gaussian() }
             let (value, gradient) = m.lossAndGradient(weights: w, on: problem.train, loss: loss)
             #expect(abs(value - Oracle.loss(m, w, problem.train, loss)) <= 1e-9 * max(1, abs(value)))
+            #expect(m.totalLoss(weights: w, on: problem.train, loss: loss) == value)
             let h = 1e-6
             for j in stride(from: 0, to: m.weightCount, by: 7) {
                 var plus = w, minus = w

@@ -48,7 +48,6 @@ final class PerceptronBP: BinaryBP {
 
     var bytes: Int { xi.bytes + 4 * u.count + 16 * n }
 
-
     /// One iteration; returns the largest change of a message.
     func iterate(sequential: Bool, generator: Generator) -> Double {
         switch xi {
