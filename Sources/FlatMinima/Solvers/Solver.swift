@@ -93,6 +93,10 @@ public enum SolverRegistry {
         ReinforcedBP.entry,
         FocusingBP.entry,
         AMP.entry,
+        SGD.entry,
+        EntropySGD.entry,
+        ReplicatedSGD.entry,
+        ClippedPerceptronR.entry,
     ]
 
     /// The entry named `name`; throws naming `--solver` and the accepted names.

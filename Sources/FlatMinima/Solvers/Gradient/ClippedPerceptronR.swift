@@ -1,0 +1,134 @@
+import Foundation
+
+/// `cpr`: the clipped perceptron with stochastic reinforcement, CP+R (Baldassi, J. Stat. Phys. 136,
+/// 902, 2009 — arXiv:1211.3024; it simplifies SBPI, Baldassi, Braunstein, Brunel & Zecchina, PNAS 104,
+/// 11079, 2007). Binary perceptron, ±1 inputs.
+///
+/// Every weight has an integer hidden state h_i (odd, starting at ±1) and w_i = sign(h_i). Patterns are
+/// presented one at a time in a fresh random order every epoch; with ξ = σ x and Δ = w·ξ,
+///
+///     if Δ ≤ θ√N:  h_i ← h_i + 2 ξ_i  for all i        (the clipped perceptron rule)
+///     with probability p_s:  h_i ← h_i + 2 sign(h_i) for all i   (unsupervised, meta-plastic reinforcement)
+///
+/// The reinforcement never changes a sign; it deepens every hidden state, so that later errors flip
+/// fewer weights — an annealing driven by the learning itself. Baldassi (2009) shows it must be applied
+/// at a rate below about √(2/(πN)) (≈ 0.025 at N = 1001). An epoch with no error leaves the weights
+/// unchanged, so it certifies a solution. θ = 0 is the pure CP+R of the paper; θ > 0 also corrects
+/// "barely right" patterns (the margin of SBPI's second rule).
+///
+/// Forward passes use the bit-packed kernel (`PackedSigns`): Δ = N − 2·popcount(ξ ⊕ w).
+public struct ClippedPerceptronR: Solver {
+    public static let name = "cpr"
+    public static let summary = "CP+R: clipped perceptron with stochastic reinforcement; binary perceptron, ±1 inputs"
+    public static let parameters: [ParameterSpec] = [
+        ParameterSpec("max_iters", .integer(1...100_000_000), default: "2000", help: "epochs (each presents every pattern once)"),
+        ParameterSpec("ps", .real(0...1), default: "0.01", help: "p_s, probability of a reinforcement after each presentation"),
+        ParameterSpec("theta", .real(0...100), default: "0", help: "θ: a pattern is corrected when w·ξ ≤ θ√N"),
+    ]
+
+    public let maxEpochs: Int
+    public let reinforcement: Double
+    public let theta: Double
+
+    public init(_ p: SolverParameters) throws(FlatMinimaError) {
+        maxEpochs = p.int("max_iters")
+        reinforcement = p.double("ps")
+        theta = p.double("theta")
+    }
+
+    public static func unsupported(_ model: Model) -> String? {
+        model.kind == .perceptron && model.weights == .binary ? nil : "needs a binary perceptron (--model perceptron --weights binary)"
+    }
+
+    public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
+        guard case let .signs(raw) = problem.train.labelsAbsorbed else {
+            throw FlatMinimaError.invalidOption(option: "--inputs", message: "cpr needs ±1 inputs (pm1); got real-valued inputs")
+        }
+        let n = problem.model.inputs, count = problem.train.count
+        let patterns = PackedSigns(raw, count: count, dimension: n)
+        var hidden = (0..<n).map { _ in Int32(generator.sign()) }
+        var packed = PackedSigns.Row(signs: hidden.map { $0 > 0 }, words: patterns.words)
+        // Corrected when Δ ≤ threshold; Δ has the parity of N, so Δ ≤ 0 is Δ < 0 for odd N.
+        let threshold = Int((theta * Double(n).squareRoot()).rounded(.down))
+        var order = Array(0..<count)
+        var epochs = 0, updates = 0, reinforcements = 0, errors = count
+        let solvedAtStart = (0..<count).allSatisfy { patterns.overlap($0, packed) > threshold }
+        errors = solvedAtStart ? 0 : count
+        raw.withUnsafeBufferPointer { xi in
+            hidden.withUnsafeMutableBufferPointer { h in
+                while errors > 0, epochs < maxEpochs {
+                    generator.shuffle(&order)
+                    errors = 0
+                    for mu in order {
+                        if patterns.overlap(mu, packed) <= threshold {
+                            errors += 1
+                            updates += 1
+                            let row = xi.baseAddress! + mu * n
+                            for i in 0..<n {
+                                let old = h[i]
+                                let new = old &+ 2 &* Int32(row[i])
+                                h[i] = new
+                                if (old > 0) != (new > 0) { packed.flip(i) }
+                            }
+                        }
+                        if reinforcement > 0, generator.uniform() < reinforcement {
+                            reinforcements += 1
+                            for i in 0..<n { h[i] &+= h[i] > 0 ? 2 : -2 }
+                        }
+                    }
+                    epochs += 1
+                    observer.observe(SolverStep(iteration: epochs, energy: errors))
+                }
+            }
+        }
+        let weights = hidden.map { $0 > 0 ? 1.0 : -1.0 }
+        var extra: [Record.Field] = [("updates", .int(updates)), ("reinforcements", .int(reinforcements)),
+                                     ("mean_abs_hidden", .double(Double(hidden.reduce(0) { $0 + abs(Int($1)) }) / Double(n)))]
+        if errors > 0 { extra.append(("reason", .string("max_iters reached"))) }
+        return SolverOutcome(weights: weights, iterations: epochs, converged: errors == 0, extra: extra)
+    }
+}
+
+/// ±1 vectors packed 64 per word (bit set = +1, padding bits zero), for the popcount overlap
+/// a·b = n − 2·popcount(a ⊕ b).
+struct PackedSigns {
+    let count: Int
+    let dimension: Int
+    let words: Int
+    private(set) var bits: [UInt64]
+
+    /// One packed vector.
+    struct Row {
+        var bits: [UInt64]
+        init(signs: [Bool], words: Int) {
+            bits = [UInt64](repeating: 0, count: words)
+            for (i, s) in signs.enumerated() where s { bits[i >> 6] |= 1 << UInt64(i & 63) }
+        }
+        mutating func flip(_ i: Int) { bits[i >> 6] ^= 1 << UInt64(i & 63) }
+    }
+
+    init(_ values: [Int8], count: Int, dimension: Int) {
+        self.count = count
+        self.dimension = dimension
+        words = (dimension + 63) / 64
+        bits = [UInt64](repeating: 0, count: count * words)
+        for mu in 0..<count {
+            for i in 0..<dimension where values[mu * dimension + i] > 0 {
+                bits[mu * words + (i >> 6)] |= 1 << UInt64(i & 63)
+            }
+        }
+    }
+
+    /// Σ_i a^μ_i b_i for row μ and a packed vector b.
+    @inline(__always)
+    func overlap(_ mu: Int, _ b: Row) -> Int {
+        var differ = 0
+        bits.withUnsafeBufferPointer { a in
+            b.bits.withUnsafeBufferPointer { w in
+                let base = mu * words
+                for j in 0..<words { differ &+= (a[base + j] ^ w[j]).nonzeroBitCount }
+            }
+        }
+        return dimension - 2 * differ
+    }
+}

@@ -1,0 +1,319 @@
+import Foundation
+
+/// Mini-batch machinery shared by the gradient solvers `sgd`, `esgd` and `rsgd` (SCIENCE.md §2, §4).
+///
+/// **Units.** Every unit k has latent parameters h_k ∈ ℝⁿ and effective weights w_k: w_k = sign(h_k)
+/// for binary weights (the clipped-perceptron / BinaryConnect scheme: the forward pass uses sign(h),
+/// the update is applied to h), and for spherical weights w_k = √n h_k/|h_k| (renormalised to the
+/// sphere) or w_k = h_k (`normalize=free`). A step adds η·d to h, where
+///
+///     d_k = −√n ∂L_B/∂w_k = Σ_{μ∈B} c^μ_k σ^μ x^μ_k
+///
+/// is the descent direction of the loss summed over the mini-batch B, scaled by √n so that one pattern
+/// moves every latent field by O(η) whatever the size (the clipped perceptron's ±1 per pattern).
+///
+/// **Rules** (the coefficient c^μ_k, with λ_k = w_k·x_k/√n and Δ = σλ for the perceptron):
+/// - cross-entropy ℓ_β(Δ) = log(1 + e^{−βΔ})/β: c = −ℓ′(Δ) = 1/(1 + e^{βΔ});
+/// - hinge ℓ(Δ) = max(0, κ − Δ): c = 1 when Δ < κ;
+/// - committee machines: the two losses act on the soft-committee output Δ = σ Σ_k tanh(λ_k)/√K (the
+///   majority vote has zero gradient almost everywhere), c_k = −ℓ′(Δ)(1 − tanh²λ_k)/√K;
+/// - least action (`la`; Nilsson 1965, Mitchison & Durbin 1989, the rule of
+///   carlobaldassi/BinaryCommitteeMachineRSGD.jl): a pattern that has fewer than ⌊K/2⌋+1 units with
+///   σλ_k > κ moves the missing number of wrong units, those nearest their threshold, c_k = 1; for the
+///   perceptron it is the perceptron rule (c = 1 when Δ ≤ κ).
+/// A larger β (or a larger weight norm with `normalize=free`) sharpens the cross-entropy towards the
+/// error count: growing β slowly is the "slow norm reduction" that ends in wide flat minima (Baldassi,
+/// Pittorino & Zecchina, PNAS 117, 161, 2020).
+public enum TrainingRule: String, Sendable, Hashable, CaseIterable {
+    case crossEntropy = "ce"
+    case hinge
+    case leastAction = "la"
+}
+
+/// A geometric or additive schedule per epoch, capped: v_{t+1} = min(cap, v_t·factor + step).
+public struct Schedule: Sendable, Hashable {
+    public var value: Double
+    public let factor: Double
+    public let step: Double
+    public let cap: Double
+
+    public init(start: Double, factor: Double = 1, step: Double = 0, cap: Double = .infinity) {
+        value = min(start, cap)
+        self.factor = factor
+        self.step = step
+        self.cap = cap
+    }
+
+    public mutating func advance() { value = min(cap, value * factor + step) }
+}
+
+/// The shared options of the gradient solvers, declared once.
+struct TrainingOptions: Sendable {
+    let maxEpochs: Int
+    let batch: Int
+    let learningRate: Double
+    let learningRateDecay: Double
+    let rule: TrainingRule
+    let beta: Double
+    let betaFactor: Double
+    let betaMax: Double
+    let hingeMargin: Double
+    let normalize: Bool
+    let clip: Double
+    let initScale: Double
+
+    static func specs(epochs: String, batch: String, lr: String, rule: String, beta: String,
+                      betaFactor: String, betaMax: String = "1e4", clip: String = "0") -> [ParameterSpec] {
+        [
+            ParameterSpec("max_iters", .integer(1...100_000_000), default: epochs, help: "epochs (each visits every pattern once)"),
+            ParameterSpec("batch", .integer(1...100_000_000), default: batch, help: "mini-batch size (at most P)"),
+            ParameterSpec("lr", .real(1e-9...1e6), default: lr, help: "learning rate η: latent fields move by η per pattern"),
+            ParameterSpec("lr_decay", .real(1e-6...1), default: "1", help: "η ← η·lr_decay after every epoch"),
+            ParameterSpec("loss", .choice(TrainingRule.allCases.map(\.rawValue)), default: rule,
+                          help: "ce (cross-entropy, scale β), hinge (margin kappa) or la (least action / perceptron rule)"),
+            ParameterSpec("beta", .real(1e-6...1e6), default: beta, help: "initial cross-entropy scale β (the weight norm)"),
+            ParameterSpec("beta_factor", .real(1...1e3), default: betaFactor, help: "β ← β·beta_factor after every epoch (norm schedule; ≥ 1)"),
+            ParameterSpec("beta_max", .real(1e-6...1e12), default: betaMax, help: "cap on β"),
+            ParameterSpec("kappa", .real(0...1e3), default: "0", help: "hinge / least-action training margin κ"),
+            ParameterSpec("normalize", .choice(["sphere", "free"]), default: "sphere",
+                          help: "spherical weights: renormalise every unit to |w|² = n, or leave the norm free"),
+            ParameterSpec("clip", .real(0...1e9), default: clip, help: "binary weights: clip latent fields to [−clip, clip] (0 = no clipping)"),
+            ParameterSpec("init", .real(0...1e6), default: "1", help: "scale of the initial latent fields (Gaussian; binary: ±init)"),
+        ]
+    }
+
+    init(_ p: SolverParameters) {
+        maxEpochs = p.int("max_iters")
+        batch = p.int("batch")
+        learningRate = p.double("lr")
+        learningRateDecay = p.double("lr_decay")
+        rule = TrainingRule(rawValue: p.string("loss"))!
+        beta = p.double("beta")
+        betaFactor = p.double("beta_factor")
+        betaMax = p.double("beta_max")
+        hingeMargin = p.double("kappa")
+        normalize = p.string("normalize") == "sphere"
+        clip = p.double("clip")
+        initScale = p.double("init")
+    }
+
+    var betaSchedule: Schedule { Schedule(start: beta, factor: betaFactor, cap: betaMax) }
+
+    /// Checks the options that depend on the problem (batch ≤ P).
+    func check(_ problem: Problem) throws(FlatMinimaError) {
+        guard batch <= problem.train.count else {
+            throw .invalidOption(option: "batch", message: "must be an integer in [1, P = \(problem.train.count)] (got \(batch))")
+        }
+    }
+}
+
+/// One network's parameters: latent fields and the effective weights they define (see `TrainingRule`).
+struct LatentNetwork {
+    let model: Model
+    /// h, in the model's flat layout.
+    var latent: [Double]
+    /// w(h): sign(h) for binary weights, h renormalised per unit (or h) for spherical weights.
+    var weights: [Double]
+    let normalize: Bool
+
+    init(model: Model, latent: [Double], normalize: Bool) {
+        self.model = model
+        self.latent = latent
+        self.normalize = normalize
+        weights = latent
+        refresh()
+    }
+
+    /// Random latent fields: ±scale for binary weights, N(0, scale²) for spherical ones.
+    init(model: Model, scale: Double, normalize: Bool, generator: Generator) {
+        let values = (0..<model.weightCount).map { _ in
+            model.weights == .binary ? scale * generator.sign() : scale * generator.gaussian()
+        }
+        self.init(model: model, latent: values, normalize: normalize)
+    }
+
+    /// Recomputes w from h.
+    mutating func refresh() {
+        let n = model.fanIn
+        if model.weights == .binary {
+            for i in 0..<latent.count { weights[i] = latent[i] > 0 ? 1 : -1 }
+            return
+        }
+        guard normalize else { weights = latent; return }
+        for k in 0..<model.hidden {
+            var s = 0.0
+            for i in k * n ..< (k + 1) * n { s += latent[i] * latent[i] }
+            let scale = s > 0 ? (Double(n) / s).squareRoot() : 0
+            for i in k * n ..< (k + 1) * n { weights[i] = latent[i] * scale }
+        }
+    }
+
+    /// h ← h + η·d, clipped to [−clip, clip] for binary weights when clip > 0, then w ← w(h).
+    mutating func step(_ direction: [Double], rate: Double, clip: Double) {
+        let binaryClip = model.weights == .binary && clip > 0
+        for i in 0..<latent.count {
+            var v = latent[i] + rate * direction[i]
+            if binaryClip { v = min(clip, max(-clip, v)) }
+            latent[i] = v
+        }
+        refresh()
+    }
+
+    /// Whether every latent field is finite.
+    var isFinite: Bool { latent.allSatisfy(\.isFinite) }
+
+    /// |w|²/n averaged over units (1 on the sphere and for binary weights).
+    var meanSquaredNorm: Double {
+        weights.reduce(0) { $0 + $1 * $1 } / Double(weights.count)
+    }
+}
+
+/// The mini-batch direction d = −√n ∂L_B/∂w of `TrainingRule`, generic over the stored input type.
+struct DirectionKernel {
+    let model: Model
+    let rule: TrainingRule
+    /// β of the cross-entropy.
+    var beta: Double
+    /// κ of the hinge and least-action rules.
+    let hingeMargin: Double
+
+    /// d ← Σ_{μ∈batch} c^μ σ^μ x^μ (d is overwritten). Returns the batch's patterns that `w` does not
+    /// satisfy (with the model's margin), counted before the step.
+    func direction<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: UnsafeBufferPointer<Double>,
+                                     batch: UnsafeBufferPointer<Int>, weights w: UnsafeBufferPointer<Double>,
+                                     into d: UnsafeMutableBufferPointer<Double>) -> Int {
+        let n = model.fanIn, hidden = model.hidden, inputs = model.inputs
+        let scale = 1 / Double(n).squareRoot()
+        let threshold = model.margin
+        for i in 0..<d.count { d[i] = 0 }
+        var errors = 0
+        let base = x.baseAddress!, wBase = w.baseAddress!, dBase = d.baseAddress!
+        if hidden == 1 {
+            for mu in batch {
+                let row = base + mu * inputs
+                let sigma = labels[mu]
+                let delta = sigma * Kernels.dot(row, wBase, count: n) * scale
+                if delta <= threshold { errors += 1 }
+                let c: Double
+                switch rule {
+                case .crossEntropy: c = Special.logistic(-beta * delta)
+                case .hinge: c = delta < hingeMargin ? 1 : 0
+                case .leastAction: c = delta <= hingeMargin ? 1 : 0
+                }
+                if c != 0 { Kernels.axpy(dBase, row, c * sigma, count: n) }
+            }
+            return errors
+        }
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: hidden) { lambda in
+            let rootK = Double(hidden).squareRoot()
+            for mu in batch {
+                let row = base + mu * inputs
+                let sigma = labels[mu]
+                var votes = 0, soft = 0.0
+                for k in 0..<hidden {
+                    lambda[k] = sigma * Kernels.dot(row + model.inputOffset(unit: k), wBase + k * n, count: n) * scale
+                    if lambda[k] > threshold { votes += 1 }
+                    soft += tanh(lambda[k])
+                }
+                if votes < model.votesNeeded { errors += 1 }
+                switch rule {
+                case .crossEntropy, .hinge:
+                    let delta = soft / rootK
+                    let g = rule == .crossEntropy ? Special.logistic(-beta * delta) : (delta < hingeMargin ? 1.0 : 0)
+                    guard g != 0 else { continue }
+                    for k in 0..<hidden {
+                        let t = tanh(lambda[k])
+                        let c = g * (1 - t * t) / rootK
+                        Kernels.axpy(dBase + k * n, row + model.inputOffset(unit: k), c * sigma, count: n)
+                    }
+                case .leastAction:
+                    var satisfied = 0
+                    for k in 0..<hidden where lambda[k] > hingeMargin { satisfied += 1 }
+                    var missing = model.votesNeeded - satisfied
+                    // Move the `missing` wrong units nearest their threshold (smallest κ − σλ_k).
+                    while missing > 0 {
+                        var target = -1, gap = Double.infinity
+                        for k in 0..<hidden where lambda[k] <= hingeMargin && hingeMargin - lambda[k] < gap {
+                            gap = hingeMargin - lambda[k]
+                            target = k
+                        }
+                        guard target >= 0 else { break }
+                        Kernels.axpy(dBase + target * n, row + model.inputOffset(unit: target), sigma, count: n)
+                        lambda[target] = .infinity
+                        missing -= 1
+                    }
+                }
+            }
+            return errors
+        }
+    }
+}
+
+/// Mini-batches drawn without replacement: a fresh random order of the P patterns every epoch, cut into
+/// consecutive batches (the last one of an epoch may be shorter).
+struct BatchSampler {
+    private(set) var order: [Int]
+    private var position: Int
+    let size: Int
+    let generator: Generator
+    /// Epochs completed (the order has been exhausted this many times).
+    private(set) var epochs = 0
+
+    init(count: Int, size: Int, generator: Generator) {
+        order = generator.permutation(count)
+        position = 0
+        self.size = size
+        self.generator = generator
+    }
+
+    /// The next batch; `epochEnded` is true when it was the last batch of an epoch.
+    mutating func next() -> (batch: ArraySlice<Int>, epochEnded: Bool) {
+        let end = min(order.count, position + size)
+        let batch = order[position..<end]
+        position = end
+        if position == order.count {
+            let taken = batch
+            generator.shuffle(&order)
+            position = 0
+            epochs += 1
+            return (taken, true)
+        }
+        return (batch, false)
+    }
+}
+
+extension Kernels {
+    /// Σ_i x_i w_i for either pattern storage: the Int8 SIMD kernel for ±1 inputs, a 4-way unrolled
+    /// loop for real inputs (the branch is resolved when the caller is specialised).
+    @inline(__always)
+    static func dot<X: PatternScalar>(_ x: UnsafePointer<X>, _ w: UnsafePointer<Double>, count n: Int) -> Double {
+        if X.self == Int8.self {
+            return dot(UnsafeRawPointer(x).assumingMemoryBound(to: Int8.self), w, count: n)
+        }
+        if X.self == Double.self {
+            let xs = UnsafeRawPointer(x).assumingMemoryBound(to: Double.self)
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            var i = 0
+            while i + 4 <= n {
+                s0 += xs[i] * w[i]; s1 += xs[i + 1] * w[i + 1]
+                s2 += xs[i + 2] * w[i + 2]; s3 += xs[i + 3] * w[i + 3]
+                i += 4
+            }
+            while i < n { s0 += xs[i] * w[i]; i += 1 }
+            return (s0 + s1) + (s2 + s3)
+        }
+        var s = 0.0
+        for i in 0..<n { s += x[i].asDouble * w[i] }
+        return s
+    }
+
+    /// d_i += g·x_i for either pattern storage.
+    @inline(__always)
+    static func axpy<X: PatternScalar>(_ d: UnsafeMutablePointer<Double>, _ x: UnsafePointer<X>, _ g: Double, count n: Int) {
+        if X.self == Int8.self {
+            axpy(d, UnsafeRawPointer(x).assumingMemoryBound(to: Int8.self), g, count: n)
+            return
+        }
+        for i in 0..<n { d[i] += g * x[i].asDouble }
+    }
+}
