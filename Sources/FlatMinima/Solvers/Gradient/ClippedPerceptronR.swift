@@ -22,7 +22,7 @@ public struct ClippedPerceptronR: Solver {
     public static let summary = "CP+R: clipped perceptron with stochastic reinforcement; binary perceptron, ±1 inputs"
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("max_iters", .integer(1...100_000_000), default: "2000", help: "epochs (each presents every pattern once)"),
-        ParameterSpec("ps", .real(0...1), default: "0.01", help: "p_s, probability of a reinforcement after each presentation"),
+        ParameterSpec("ps", .real(0...1), default: "0.001", help: "p_s, probability of a reinforcement after each presentation"),
         ParameterSpec("theta", .real(0...100), default: "0", help: "θ: a pattern is corrected when w·ξ ≤ θ√N"),
     ]
 
@@ -91,23 +91,23 @@ public struct ClippedPerceptronR: Solver {
 
 /// ±1 vectors packed 64 per word (bit set = +1, padding bits zero), for the popcount overlap
 /// a·b = n − 2·popcount(a ⊕ b).
-struct PackedSigns {
-    let count: Int
-    let dimension: Int
-    let words: Int
+public struct PackedSigns: Sendable {
+    public let count: Int
+    public let dimension: Int
+    public let words: Int
     private(set) var bits: [UInt64]
 
     /// One packed vector.
-    struct Row {
-        var bits: [UInt64]
-        init(signs: [Bool], words: Int) {
+    public struct Row: Sendable {
+        public var bits: [UInt64]
+        public init(signs: [Bool], words: Int) {
             bits = [UInt64](repeating: 0, count: words)
             for (i, s) in signs.enumerated() where s { bits[i >> 6] |= 1 << UInt64(i & 63) }
         }
-        mutating func flip(_ i: Int) { bits[i >> 6] ^= 1 << UInt64(i & 63) }
+        public mutating func flip(_ i: Int) { bits[i >> 6] ^= 1 << UInt64(i & 63) }
     }
 
-    init(_ values: [Int8], count: Int, dimension: Int) {
+    public init(_ values: [Int8], count: Int, dimension: Int) {
         self.count = count
         self.dimension = dimension
         words = (dimension + 63) / 64
@@ -121,7 +121,7 @@ struct PackedSigns {
 
     /// Σ_i a^μ_i b_i for row μ and a packed vector b.
     @inline(__always)
-    func overlap(_ mu: Int, _ b: Row) -> Int {
+    public func overlap(_ mu: Int, _ b: Row) -> Int {
         var differ = 0
         bits.withUnsafeBufferPointer { a in
             b.bits.withUnsafeBufferPointer { w in

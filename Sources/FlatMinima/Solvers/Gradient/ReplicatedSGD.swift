@@ -25,12 +25,12 @@ public struct ReplicatedSGD: Solver {
     public static let name = "rsgd"
     public static let summary = "replicated SGD: y replicas coupled to their centre with a growing γ"
     public static let parameters: [ParameterSpec] = TrainingOptions.specs(
-        epochs: "1000", batch: "10", lr: "1", rule: "la", beta: "1", betaFactor: "1.01") + [
+        epochs: "3000", batch: "10", lr: "2", rule: "la", beta: "1", betaFactor: "1.01") + [
         ParameterSpec("replicas", .integer(1...1000), default: "5", help: "y, the number of replicas"),
         ParameterSpec("coupling", .real(0...1e6), default: "0.3", help: "λ, the step of the pull towards the centre"),
-        ParameterSpec("gamma", .real(0...1e12), default: "0.5", help: "γ₀, initial coupling strength"),
-        ParameterSpec("gamma_factor", .real(1...1e3), default: "1", help: "γ ← γ·gamma_factor + gamma_step after every epoch (≥ 1)"),
-        ParameterSpec("gamma_step", .real(0...1e6), default: "0.05", help: "additive γ growth per epoch (≥ 0)"),
+        ParameterSpec("gamma", .real(0...1e12), default: "0.02", help: "γ₀, initial coupling strength"),
+        ParameterSpec("gamma_factor", .real(1...1e3), default: "1.003", help: "γ ← γ·gamma_factor + gamma_step after every epoch (≥ 1)"),
+        ParameterSpec("gamma_step", .real(0...1e6), default: "0", help: "additive γ growth per epoch (≥ 0)"),
         ParameterSpec("gamma_max", .real(0...1e12), default: "1e6", help: "cap on γ"),
         ParameterSpec("center", .choice(["mass", "explicit"]), default: "mass", help: "centre of mass of the replicas, or an explicit centre"),
         ParameterSpec("wait_center", .choice(["no", "yes"]), default: "no", help: "stop only when the centre solves (not at the first replica that does)"),
@@ -63,6 +63,15 @@ public struct ReplicatedSGD: Solver {
         let start = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
         var nets = [LatentNetwork](repeating: start, count: y)
         var center = start
+        // Binary perceptron on ±1 inputs: forward passes by popcount on bit-packed signs (measured faster,
+        // BENCHMARKS.md); each replica keeps its signs packed, flipped bit by bit as weights change.
+        var packedInputs: (patterns: PackedSigns, xi: [Int8])? = nil
+        if model.kind == .perceptron, binary, case let .signs(xi) = problem.train.labelsAbsorbed {
+            packedInputs = (PackedSigns(xi, count: problem.train.count, dimension: model.inputs), xi)
+        }
+        var rows = packedInputs.map { p in
+            [PackedSigns.Row](repeating: PackedSigns.Row(signs: start.weights.map { $0 > 0 }, words: p.patterns.words), count: y)
+        } ?? []
         var samplers = (0..<y).map { _ in BatchSampler(count: problem.train.count, size: options.batch, generator: generator) }
         var kernel = DirectionKernel(model: model, rule: options.rule, beta: options.beta, hingeMargin: options.hingeMargin)
         var beta = options.betaSchedule, g = gamma
@@ -112,7 +121,17 @@ public struct ReplicatedSGD: Solver {
                 swap(&w, &nets[a].weights)
                 var centerLatent = [Double]()
                 swap(&centerLatent, &center.latent)
-                onlineErrors[a] += problem.train.direction(kernel, batch: batch, weights: w, into: &direction)
+                var row = PackedSigns.Row(signs: [], words: 0)
+                if let packedInputs {
+                    swap(&row, &rows[a])
+                    onlineErrors[a] += packedInputs.xi.withUnsafeBufferPointer { xi in
+                        direction.withUnsafeMutableBufferPointer { d in
+                            kernel.packedDirection(packedInputs.patterns, xi: xi.baseAddress!, batch: batch, signs: row, into: d)
+                        }
+                    }
+                } else {
+                    onlineErrors[a] += problem.train.direction(kernel, batch: batch, weights: w, into: &direction)
+                }
                 h.withUnsafeMutableBufferPointer { h in
                 w.withUnsafeMutableBufferPointer { w in
                 sum.withUnsafeMutableBufferPointer { sum in
@@ -130,7 +149,11 @@ public struct ReplicatedSGD: Solver {
                             h[i] = v
                             if explicitCenter { hc[i] -= pull * (t - wi) / yD }
                             let nw: Double = v > 0 ? 1 : -1
-                            if nw != wi { w[i] = nw; sum[i] += nw - wi }
+                            if nw != wi {
+                                w[i] = nw
+                                sum[i] += nw - wi
+                                if packedInputs != nil { row.flip(i) }
+                            }
                         }
                     } else {
                         for i in 0..<count {
@@ -153,6 +176,7 @@ public struct ReplicatedSGD: Solver {
                 }}}}}}
                 swap(&h, &nets[a].latent)
                 swap(&w, &nets[a].weights)
+                if packedInputs != nil { swap(&row, &rows[a]) }
                 swap(&centerLatent, &center.latent)
                 if explicitCenter { center.refresh() }
             }

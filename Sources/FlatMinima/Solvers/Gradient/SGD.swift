@@ -103,7 +103,7 @@ struct EpochLoop {
 
 extension PatternSet {
     /// `DirectionKernel.direction` on this set's inputs (dispatching on the storage type).
-    func direction(_ kernel: DirectionKernel, batch: ArraySlice<Int>, weights: [Double], into d: inout [Double]) -> Int {
+    public func direction(_ kernel: DirectionKernel, batch: ArraySlice<Int>, weights: [Double], into d: inout [Double]) -> Int {
         batch.withContiguousStorageIfAvailable { b in
             labels.withUnsafeBufferPointer { l in
                 weights.withUnsafeBufferPointer { w in

@@ -169,17 +169,24 @@ struct LatentNetwork {
 }
 
 /// The mini-batch direction d = −√n ∂L_B/∂w of `TrainingRule`, generic over the stored input type.
-struct DirectionKernel {
-    let model: Model
-    let rule: TrainingRule
+public struct DirectionKernel: Sendable {
+    public let model: Model
+    public let rule: TrainingRule
     /// β of the cross-entropy.
-    var beta: Double
+    public var beta: Double
     /// κ of the hinge and least-action rules.
-    let hingeMargin: Double
+    public let hingeMargin: Double
+
+    public init(model: Model, rule: TrainingRule, beta: Double, hingeMargin: Double) {
+        self.model = model
+        self.rule = rule
+        self.beta = beta
+        self.hingeMargin = hingeMargin
+    }
 
     /// d ← Σ_{μ∈batch} c^μ σ^μ x^μ (d is overwritten). Returns the batch's patterns that `w` does not
     /// satisfy (with the model's margin), counted before the step.
-    func direction<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: UnsafeBufferPointer<Double>,
+    public func direction<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, labels: UnsafeBufferPointer<Double>,
                                      batch: UnsafeBufferPointer<Int>, weights w: UnsafeBufferPointer<Double>,
                                      into d: UnsafeMutableBufferPointer<Double>) -> Int {
         let n = model.fanIn, hidden = model.hidden, inputs = model.inputs
@@ -251,15 +258,15 @@ struct DirectionKernel {
 
 /// Mini-batches drawn without replacement: a fresh random order of the P patterns every epoch, cut into
 /// consecutive batches (the last one of an epoch may be shorter).
-struct BatchSampler {
-    private(set) var order: [Int]
+public struct BatchSampler {
+    public private(set) var order: [Int]
     private var position: Int
-    let size: Int
+    public let size: Int
     let generator: Generator
     /// Epochs completed (the order has been exhausted this many times).
-    private(set) var epochs = 0
+    public private(set) var epochs = 0
 
-    init(count: Int, size: Int, generator: Generator) {
+    public init(count: Int, size: Int, generator: Generator) {
         order = generator.permutation(count)
         position = 0
         self.size = size
@@ -267,7 +274,7 @@ struct BatchSampler {
     }
 
     /// The next batch; `epochEnded` is true when it was the last batch of an epoch.
-    mutating func next() -> (batch: ArraySlice<Int>, epochEnded: Bool) {
+    public mutating func next() -> (batch: ArraySlice<Int>, epochEnded: Bool) {
         let end = min(order.count, position + size)
         let batch = order[position..<end]
         position = end
@@ -315,5 +322,32 @@ extension Kernels {
             return
         }
         for i in 0..<n { d[i] += g * x[i].asDouble }
+    }
+}
+
+extension DirectionKernel {
+    /// `direction` for the binary perceptron on ±1 inputs with bit-packed forward passes: with ξ = σx
+    /// packed in `packed` and the weights' signs in `signs`, Δ√n = n − 2·popcount(ξ ⊕ w) (`PackedSigns`);
+    /// the update adds c·ξ from the Int8 rows `xi` (labels absorbed). Same result as `direction`, exactly.
+    public func packedDirection(_ packed: PackedSigns, xi: UnsafePointer<Int8>, batch: ArraySlice<Int>,
+                                signs: PackedSigns.Row, into d: UnsafeMutableBufferPointer<Double>) -> Int {
+        precondition(model.hidden == 1 && model.weights == .binary)
+        let n = model.fanIn
+        let scale = 1 / Double(n).squareRoot()
+        for i in 0..<d.count { d[i] = 0 }
+        var errors = 0
+        let dBase = d.baseAddress!
+        for mu in batch {
+            let delta = Double(packed.overlap(mu, signs)) * scale
+            if delta <= model.margin { errors += 1 }
+            let c: Double
+            switch rule {
+            case .crossEntropy: c = Special.logistic(-beta * delta)
+            case .hinge: c = delta < hingeMargin ? 1 : 0
+            case .leastAction: c = delta <= hingeMargin ? 1 : 0
+            }
+            if c != 0 { Kernels.axpy(dBase, xi + mu * n, c, count: n) }
+        }
+        return errors
     }
 }
