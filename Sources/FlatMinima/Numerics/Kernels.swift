@@ -40,3 +40,39 @@ enum Kernels {
     }
 }
 
+
+extension Kernels {
+    /// h_i += a·d_i + b·(t_i − w_i), four lanes at a time (replicated SGD's step and pull).
+    @inline(__always)
+    static func stepAndPull(_ h: UnsafeMutablePointer<Double>, _ d: UnsafePointer<Double>, _ t: UnsafePointer<Double>,
+                            _ w: UnsafePointer<Double>, _ a: Double, _ b: Double, count n: Int) {
+        let av = SIMD4<Double>(repeating: a), bv = SIMD4<Double>(repeating: b)
+        var i = 0
+        while i + 4 <= n {
+            let hs = UnsafeRawPointer(h + i).loadUnaligned(as: SIMD4<Double>.self)
+            let ds = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD4<Double>.self)
+            let ts = UnsafeRawPointer(t + i).loadUnaligned(as: SIMD4<Double>.self)
+            let ws = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD4<Double>.self)
+            UnsafeMutableRawPointer(h + i).storeBytes(of: hs + (av * ds + bv * (ts - ws)), as: SIMD4<Double>.self)
+            i += 4
+        }
+        while i < n { h[i] += a * d[i] + b * (t[i] - w[i]); i += 1 }
+    }
+
+    /// Calls `changed(i)` for every i where sign(h_i) (h > 0 ↦ +1, else −1) differs from w_i ∈ {±1},
+    /// testing four lanes at a time (changes are rare once training has settled).
+    @inline(__always)
+    static func forEachSignChange(_ h: UnsafePointer<Double>, _ w: UnsafePointer<Double>, count n: Int, _ changed: (Int) -> Void) {
+        let zero = SIMD4<Double>(repeating: 0)
+        var i = 0
+        while i + 4 <= n {
+            let hs = UnsafeRawPointer(h + i).loadUnaligned(as: SIMD4<Double>.self)
+            let ws = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD4<Double>.self)
+            if any((hs .> zero) .!= (ws .> zero)) {
+                for j in i ..< i + 4 where (h[j] > 0) != (w[j] > 0) { changed(j) }
+            }
+            i += 4
+        }
+        while i < n { if (h[i] > 0) != (w[i] > 0) { changed(i) }; i += 1 }
+    }
+}

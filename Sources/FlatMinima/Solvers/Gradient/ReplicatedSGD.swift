@@ -99,6 +99,7 @@ public struct ReplicatedSGD: Solver {
             center.refresh()
         }
 
+        var targets = [Double](repeating: 0, count: count), targetsGamma = Double.nan
         while epochs < options.maxEpochs, !solved {
             var epochEnded = false
             generator.shuffle(&order)
@@ -111,6 +112,11 @@ public struct ReplicatedSGD: Solver {
             }
             let pull = binary ? coupling : min(1, coupling * g.value)
             let yD = Double(y)
+            // The target of every site, t_i = table[c_i], refreshed here when γ has changed and on flips.
+            if binary, !explicitCenter, g.value != targetsGamma {
+                for i in 0..<count { targets[i] = table[Int((sum[i] + yD) * 0.5)] }
+                targetsGamma = g.value
+            }
             for a in order {
                 let (batch, ended) = samplers[a].next()
                 epochEnded = epochEnded || ended
@@ -138,7 +144,21 @@ public struct ReplicatedSGD: Solver {
                 centerLatent.withUnsafeMutableBufferPointer { hc in
                 center.weights.withUnsafeBufferPointer { wc in
                 direction.withUnsafeBufferPointer { d in
-                    if binary {
+                    if binary, !explicitCenter {
+                        targets.withUnsafeMutableBufferPointer { t in
+                            // Step and pull (a branch-free pass the compiler vectorises), then the rare
+                            // sign changes with the centre-of-mass bookkeeping.
+                            Kernels.stepAndPull(h.baseAddress!, d.baseAddress!, t.baseAddress!, w.baseAddress!, rate, pull, count: count)
+                            if binaryClip { for i in 0..<count { h[i] = min(options.clip, max(-options.clip, h[i])) } }
+                            Kernels.forEachSignChange(h.baseAddress!, w.baseAddress!, count: count) { i in
+                                let nw = -w[i]
+                                sum[i] += nw - w[i]
+                                w[i] = nw
+                                t[i] = table[Int((sum[i] + yD) * 0.5)]
+                                if packedInputs != nil { row.flip(i) }
+                            }
+                        }
+                    } else if binary {
                         // One fused pass: step, pull to the target seen before this replica moves, new
                         // sign, centre-of-mass bookkeeping.
                         for i in 0..<count {
