@@ -61,6 +61,30 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // Forward pass of a binary perceptron on ±1 inputs, 601 patterns of N = 1001: Int8 × Double SIMD
+    // dot products against popcount on bit-packed signs (the kernel rsgd and cpr use).
+    let signs: [Int8] = { let g = Generator(seed: 3); return (0..<601 * 1001).map { _ in Int8(g.sign()) } }()
+    let weights: [Double] = { let g = Generator(seed: 4); return (0..<1001).map { _ in g.sign() } }()
+    let packed = PackedSigns(signs, count: 601, dimension: 1001)
+    let row = PackedSigns.Row(signs: weights.map { $0 > 0 }, words: packed.words)
+    let kernelModel = Model(kind: .perceptron, weights: .binary, inputs: 1001)
+    let kernelSet = PatternSet(count: 601, dimension: 1001, storage: .signs(signs), labels: [Double](repeating: 1, count: 601))
+    // A least-action rule with margin −∞ never updates: only the forward passes (and zeroing d) remain.
+    let forward = DirectionKernel(model: kernelModel, rule: .leastAction, beta: 1, hingeMargin: -.infinity)
+    let all = ArraySlice(0..<601)
+    Benchmark("kernels/forward 601 patterns N=1001, Int8 SIMD dot") { benchmark in
+        var d = [Double](repeating: 0, count: 1001)
+        for _ in benchmark.scaledIterations { blackHole(kernelSet.direction(forward, batch: all, weights: weights, into: &d)) }
+    }
+    Benchmark("kernels/forward 601 patterns N=1001, popcount") { benchmark in
+        var d = [Double](repeating: 0, count: 1001)
+        for _ in benchmark.scaledIterations {
+            blackHole(signs.withUnsafeBufferPointer { xi in
+                d.withUnsafeMutableBufferPointer { forward.packedDirection(packed, xi: xi.baseAddress!, batch: all, signs: row, into: $0) }
+            })
+        }
+    }
+
     // Solvers for a fixed number of iterations on N = 1001, α = 0.5/0.6 (neither stops early).
     let half = storage(1001, alpha: 0.5), six = storage(1001, alpha: 0.6), big = storage(2001, alpha: 0.6)
     let runs: [(String, String, [String: String], Problem)] = [
@@ -68,6 +92,10 @@ let benchmarks: @Sendable () -> Void = {
         ("bp 10 iterations, N=1001 alpha=0.6", "bp", ["max_iters": "10", "tol": "1e-15"], six),
         ("bp 10 iterations, N=2001 alpha=0.6", "bp", ["max_iters": "10", "tol": "1e-15"], big),
         ("amp 10 iterations, N=2001 alpha=0.6", "amp", ["max_iters": "10", "tol": "1e-15"], big),
+        // The gradient-solvers issue's case: y = 5 replicas, N = 1001, α = 0.6 (unsolved in 20 epochs).
+        ("rsgd 20 epochs y=5, N=1001 alpha=0.6", "rsgd", ["max_iters": "20", "wait_center": "yes"], six),
+        ("sgd 20 epochs, N=1001 alpha=0.6", "sgd", ["max_iters": "20"], six),
+        ("cpr 20 epochs, N=1001 alpha=0.6", "cpr", ["max_iters": "20", "ps": "0"], six),
     ]
     for (title, name, options, problem) in runs {
         let (s, _) = solver(name, options)
