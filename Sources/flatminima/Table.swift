@@ -1,0 +1,140 @@
+import ArgumentParser
+import FlatMinima
+import Foundation
+
+/// `flatminima merge`: combine shard outputs of one sweep.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge results files of one sweep (e.g. Slurm shards): refuses different specs, drops duplicate runs.",
+        discussion: """
+        Rows are ordered by run index, columns by first appearance; the sidecar of the first input is copied to OUT.json.
+
+        Example:
+          flatminima merge part0.tsv part1.tsv part2.tsv part3.tsv --out results.tsv
+        """
+    )
+
+    @Argument(help: "Results files to merge.")
+    var inputs: [String]
+
+    @Option(help: "Merged results file (must not exist, unless --force).")
+    var out: String
+
+    @Flag(help: "Overwrite --out if it exists (only if it is a FlatMinima results file).")
+    var force = false
+
+    func run() throws {
+        guard !inputs.isEmpty else { throw FlatMinimaError.invalidOption(option: "inputs", message: "give at least one results file") }
+        if FileManager.default.fileExists(atPath: out) {
+            guard force else { throw FlatMinimaError.invalidOption(option: "--out", message: "\(out) exists (use --force to replace it)") }
+            _ = try Results.read(path: out)
+        }
+        var tables: [(path: String, table: Results.Table)] = []
+        for path in inputs { tables.append((path, try Results.read(path: path))) }
+        let (merged, duplicates) = try Results.merge(tables)
+        try Results.write(merged, to: out)
+        if let sidecar = FileManager.default.contents(atPath: inputs[0] + ".json") {
+            FileManager.default.createFile(atPath: out + ".json", contents: sidecar)
+        }
+        Output.error("merge: \(merged.rows.count) runs from \(inputs.count) files (\(duplicates) duplicates dropped) → \(out)\n")
+    }
+}
+
+/// `flatminima table`: the phase-diagram table of a results file.
+struct TableCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "table",
+        abstract: "Summarise a results file as a table: rows × columns of one statistic.",
+        discussion: """
+        Statistics: success (fraction solved with a Wilson 95% interval), count, or mean|median|stderr|min|max:COLUMN.
+
+        Examples:
+          flatminima table results.tsv --rows alpha --cols solver --stat success
+          flatminima table results.tsv --rows N,alpha --cols solver --stat median:iterations --where task=storage
+          flatminima table results.tsv --rows alpha --cols solver --format markdown
+        """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, markdown, tsv }
+
+    @Argument(help: "Results file (TSV from sweep or merge).")
+    var results: String
+
+    @Option(help: "Columns whose values make the rows, comma-separated.")
+    var rows: String
+
+    @Option(help: "Columns whose values make the columns, comma-separated (default: none).")
+    var cols: String?
+
+    @Option(help: "success | count | mean:COL | median:COL | stderr:COL | min:COL | max:COL.")
+    var stat: String = "success"
+
+    @Option(name: .customLong("where"), help: "Keep rows with COLUMN=VALUE (repeatable; numbers compare numerically).")
+    var filters: [String] = []
+
+    @Option(help: "text (aligned) | markdown | tsv (long form: keys, value, interval, runs).")
+    var format: Format = .text
+
+    func run() throws {
+        guard let statistic = Summary.Statistic.parse(stat) else {
+            throw FlatMinimaError.invalidOption(option: "--stat", message: "must be success, count or mean|median|stderr|min|max:COLUMN (got '\(stat)')")
+        }
+        let table = try Results.read(path: results)
+        let rowKeys = rows.split(separator: ",").map(String.init)
+        let colKeys = cols?.split(separator: ",").map(String.init) ?? []
+        for key in rowKeys + colKeys + [statistic.column].compactMap({ $0 }) where table.column(key) == nil {
+            throw FlatMinimaError.invalidOption(option: rowKeys.contains(key) ? "--rows" : colKeys.contains(key) ? "--cols" : "--stat",
+                                                message: "no column '\(key)' in \(results) (columns: \(table.columns.joined(separator: ", ")))")
+        }
+        var selected = table.rows
+        for filter in filters {
+            let parts = filter.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, table.column(parts[0]) != nil else {
+                throw FlatMinimaError.invalidOption(option: "--where", message: "must be COLUMN=VALUE with a column of the file (got '\(filter)')")
+            }
+            selected = selected.filter { row in
+                let v = table.value(row, parts[0]) ?? ""
+                if let a = Double(v), let b = Double(parts[1]) { return a == b }
+                return v == parts[1]
+            }
+        }
+        func key(_ row: [String], _ keys: [String]) -> [String] { keys.map { table.value(row, $0) ?? "NA" } }
+        let rowValues = Summary.sortKeys(Array(Set(selected.map { key($0, rowKeys) })))
+        let colValues = colKeys.isEmpty ? [[]] : Summary.sortKeys(Array(Set(selected.map { key($0, colKeys) })))
+        var groups: [[String]: [[String]]] = [:]
+        for row in selected { groups[key(row, rowKeys) + key(row, colKeys), default: []].append(row) }
+        func cell(_ r: [String], _ c: [String]) -> Summary.Cell? {
+            groups[r + c].map { Summary.cell($0, table: table, statistic: statistic) }
+        }
+        func number(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "NA" }
+
+        if format == .tsv {
+            var lines = [(rowKeys + colKeys + ["value", "low", "high", "successes", "runs"]).joined(separator: "\t")]
+            for r in rowValues {
+                for c in colValues {
+                    guard let x = cell(r, c) else { continue }
+                    lines.append((r + c + [number(x.value), number(x.low), number(x.high), x.successes.map(String.init) ?? "NA", String(x.runs)]).joined(separator: "\t"))
+                }
+            }
+            Output.write(lines.joined(separator: "\n") + "\n")
+            return
+        }
+        func text(_ x: Summary.Cell?) -> String {
+            guard let x else { return "" }
+            if statistic == .success, let s = x.successes {
+                return "\(s)/\(x.runs) \(number(x.value)) [\(number(x.low)), \(number(x.high))]"
+            }
+            return number(x.value) + (statistic == .count ? "" : " (n=\(x.runs))")
+        }
+        let header = [rowKeys.joined(separator: ",")] + colValues.map { $0.isEmpty ? stat : $0.joined(separator: ",") }
+        let body = rowValues.map { r in [r.joined(separator: ",")] + colValues.map { text(cell(r, $0)) } }
+        if format == .markdown {
+            var lines = ["| " + header.joined(separator: " | ") + " |", "|" + header.map { _ in "---|" }.joined()]
+            lines += body.map { "| " + $0.joined(separator: " | ") + " |" }
+            Output.write(lines.joined(separator: "\n") + "\n")
+        } else {
+            Output.write(RecordFormat.align([header] + body))
+        }
+    }
+}
