@@ -4,6 +4,8 @@
 #   make test    installs GSL if missing, builds and runs the whole test suite (optimised)
 #   make bench   package-benchmark suite in Benchmarks/ (a sub-package; results in BENCHMARKS.md)
 #   make validate  the long validations behind the README's measured numbers (~15 min)
+#   make cluster-test  a real one-node Slurm (installed and started as root): a sweep as a 4-task job
+#                array plus a merge job, checked against the single-process run (~30 s once installed)
 #   make deps    installs the system dependencies (GSL, pkg-config) when pkg-config cannot find GSL
 #
 # CPU tuning stays here, never in Package.swift: `make MARCH=native build` adds -march=native.
@@ -15,7 +17,7 @@ SWIFTFLAGS := $(if $(MARCH),-Xcc -march=$(MARCH) -Xswiftc -target-cpu -Xswiftc $
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN         = .build/release/flatminima
 
-.PHONY: all deps build debug test demo bench validate clean
+.PHONY: all deps build debug test demo bench validate cluster-test clean
 
 all: build
 
@@ -46,6 +48,9 @@ demo: build
 
 validate: build
 	@sh scripts/validate.sh $(BIN)
+
+cluster-test: build
+	@bash scripts/slurm/cluster-test.sh
 
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark $(BENCH_ARGS)
