@@ -81,6 +81,40 @@ import Testing
         #expect(try rows(out).count == 12)
     }
 
+    /// kill -9 in the middle of a sweep leaves whole rows only, and --resume completes it to exactly the
+    /// rows of an uninterrupted run.
+    @Test func killNineLosesNoFinishedRun() throws {
+        let text = Self.spec.replacingOccurrences(of: "replicates = 3", with: "replicates = 12")
+            .replacingOccurrences(of: "max_iters = 200", with: "max_iters = 2000")
+            .replacingOccurrences(of: "N = 101", with: "N = 301").replacingOccurrences(of: "[0.2, 0.4]", with: "[0.5, 0.6]")
+        let dir = try scratch(text)
+        let spec = dir.appendingPathComponent("spec.toml").path, out = dir.appendingPathComponent("k.tsv")
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["sweep", spec, "--out", out.path, "--quiet", "--jobs", "2"]
+        try process.run()
+        // Wait for a few rows, then SIGKILL.
+        for _ in 0..<400 {
+            if let t = try? String(contentsOf: out, encoding: .utf8), t.split(separator: "\n").count > 4 { break }
+            usleep(10_000)
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let partial = try String(contentsOf: out, encoding: .utf8)
+        #expect(partial.hasSuffix("\n"))
+        let lines = partial.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count - 1 < 48, "the kill came after the sweep had finished")
+        let width = lines.first!.split(separator: "\t", omittingEmptySubsequences: false).count
+        #expect(lines.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == width })
+        let resumed = try CLI.run(["sweep", spec, "--out", out.path, "--resume", "--quiet"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let clean = dir.appendingPathComponent("clean.tsv")
+        #expect(try CLI.run(["sweep", spec, "--out", clean.path, "--quiet"]).status == 0)
+        let a = try rows(out), b = try rows(clean)
+        #expect(a.count == 48)
+        #expect(a == b)
+    }
+
     @Test func badSpecsNameFileLineAndKey() throws {
         let cases: [(String, String)] = [
             ("replicates = 2\nbogus = 1\n[[solver]]\nname = \"sa\"\n", ":2: key 'bogus'"),
