@@ -119,6 +119,14 @@ public struct PackedSigns: Sendable {
         }
     }
 
+    /// Rows μ with Σ_i a^μ_i b_i ≤ threshold (with the labels absorbed: the training errors at margin
+    /// threshold/√N).
+    public func count(atMost threshold: Int, _ b: Row) -> Int {
+        var wrong = 0
+        for mu in 0..<count where overlap(mu, b) <= threshold { wrong += 1 }
+        return wrong
+    }
+
     /// Σ_i a^μ_i b_i for row μ and a packed vector b.
     @inline(__always)
     public func overlap(_ mu: Int, _ b: Row) -> Int {

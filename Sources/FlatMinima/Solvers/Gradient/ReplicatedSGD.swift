@@ -100,6 +100,8 @@ public struct ReplicatedSGD: Solver {
         }
 
         var targets = [Double](repeating: 0, count: count), targetsGamma = Double.nan
+        // Binary centre of mass: the number of replicas at +1 on every site (Σ_a w_a = 2·plus − y).
+        var plus = sum.map { Int32(($0 + Double(y)) / 2) }
         while epochs < options.maxEpochs, !solved {
             var epochEnded = false
             generator.shuffle(&order)
@@ -114,7 +116,7 @@ public struct ReplicatedSGD: Solver {
             let yD = Double(y)
             // The target of every site, t_i = table[c_i], refreshed here when γ has changed and on flips.
             if binary, !explicitCenter, g.value != targetsGamma {
-                for i in 0..<count { targets[i] = table[Int((sum[i] + yD) * 0.5)] }
+                for i in 0..<count { targets[i] = table[Int(plus[i])] }
                 targetsGamma = g.value
             }
             for a in order {
@@ -146,18 +148,17 @@ public struct ReplicatedSGD: Solver {
                 direction.withUnsafeBufferPointer { d in
                     if binary, !explicitCenter {
                         targets.withUnsafeMutableBufferPointer { t in
-                            // Step and pull (a branch-free pass the compiler vectorises), then the rare
-                            // sign changes with the centre-of-mass bookkeeping.
+                        plus.withUnsafeMutableBufferPointer { c in
+                        table.withUnsafeBufferPointer { tb in
+                        row.bits.withUnsafeMutableBufferPointer { bits in
+                            // Step and pull (SIMD), then the sign changes: centre-of-mass counts, targets
+                            // and packed signs follow each flip.
                             Kernels.stepAndPull(h.baseAddress!, d.baseAddress!, t.baseAddress!, w.baseAddress!, rate, pull, count: count)
                             if binaryClip { for i in 0..<count { h[i] = min(options.clip, max(-options.clip, h[i])) } }
-                            Kernels.forEachSignChange(h.baseAddress!, w.baseAddress!, count: count) { i in
-                                let nw = -w[i]
-                                sum[i] += nw - w[i]
-                                w[i] = nw
-                                t[i] = table[Int((sum[i] + yD) * 0.5)]
-                                if packedInputs != nil { row.flip(i) }
-                            }
-                        }
+                            Kernels.applySignChanges(h.baseAddress!, w.baseAddress!, sum: sum.baseAddress!, plus: c.baseAddress!,
+                                                     targets: t.baseAddress!, table: tb.baseAddress!,
+                                                     bits: bits.isEmpty ? nil : bits.baseAddress!, count: count)
+                        }}}}
                     } else if binary {
                         // One fused pass: step, pull to the target seen before this replica moves, new
                         // sign, centre-of-mass bookkeeping.
@@ -207,10 +208,18 @@ public struct ReplicatedSGD: Solver {
                 break
             }
             refreshCenter()
-            centerErrors = model.energy(weights: center.weights, on: problem.train)
+            // Exact training errors (popcount when the signs are packed; same count as Model.energy).
+            let threshold = Int((model.margin * Double(model.fanIn).squareRoot()).rounded(.down))
+            if let packedInputs {
+                let centerRow = PackedSigns.Row(signs: center.weights.map { $0 > 0 }, words: packedInputs.patterns.words)
+                centerErrors = packedInputs.patterns.count(atMost: threshold, centerRow)
+            } else {
+                centerErrors = model.energy(weights: center.weights, on: problem.train)
+            }
             bestCenter = min(bestCenter, centerErrors)
             for a in 0..<y where onlineErrors[a] <= max(problem.train.count / 20, 1) || onlineErrors[a] < bestReplica.errors {
-                replicaErrors[a] = model.energy(weights: nets[a].weights, on: problem.train)
+                replicaErrors[a] = packedInputs.map { $0.patterns.count(atMost: threshold, rows[a]) }
+                    ?? model.energy(weights: nets[a].weights, on: problem.train)
                 if replicaErrors[a] < bestReplica.errors { bestReplica = (replicaErrors[a], nets[a].weights) }
             }
             let distance = nets.reduce(0.0) { $0 + Self.distance($1.weights, center.weights) } / Double(y)
