@@ -58,7 +58,6 @@ extension Kernels {
         }
         while i < n { h[i] += a * d[i] + b * (t[i] - w[i]); i += 1 }
     }
-    }
 }
 
 extension Kernels {
