@@ -13,6 +13,7 @@ if [ "$(id -u)" != 0 ]; then echo "cluster-test: needs root (it installs and sta
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
     echo "cluster-test: installing slurm-wlm and munge"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq slurm-wlm munge >/dev/null
 fi
 
