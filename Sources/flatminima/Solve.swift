@@ -75,6 +75,7 @@ struct Solve: ParsableCommand {
         let traces = (0..<tasks.count).map { _ in TraceRecorder() }
         let tracing = trace != nil, saving = saveWeights != nil
         let measures = try measureOptions.measures(for: specs[0].model)
+        Parallelism.share(among: workers)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let t = results.next() {
                 let (spec, run) = tasks[t]

@@ -85,6 +85,7 @@ struct SweepCommand: ParsableCommand {
         let progress = Progress(total: todo.count, quiet: quiet)
         let next = Counter()
         let failures = Counter()
+        Parallelism.share(among: min(workers, max(1, todo.count)))
         DispatchQueue.concurrentPerform(iterations: min(workers, max(1, todo.count))) { _ in
             while let i = next.take(below: todo.count) {
                 let run = todo[i]

@@ -94,3 +94,47 @@ extension Kernels {
         while i < n { site(i); i += 1 }
     }
 }
+
+extension Kernels {
+    /// s_i = Σ_{j<count} x^{r_j}_i for Int8 rows x^r = x + r·stride (wrapping: the caller keeps
+    /// count ≤ 127 for ±1 rows), sixteen lanes per instruction.
+    @inline(__always)
+    static func sumRows(into s: UnsafeMutablePointer<Int8>, _ x: UnsafePointer<Int8>, stride: Int,
+                        rows: UnsafePointer<Int>, count: Int, length n: Int) {
+        var i = 0
+        while i + 16 <= n {
+            var acc = UnsafeRawPointer(x + rows[0] * stride + i).loadUnaligned(as: SIMD16<Int8>.self)
+            for j in 1..<max(count, 1) {
+                acc &+= UnsafeRawPointer(x + rows[j] * stride + i).loadUnaligned(as: SIMD16<Int8>.self)
+            }
+            UnsafeMutableRawPointer(s + i).storeBytes(of: acc, as: SIMD16<Int8>.self)
+            i += 16
+        }
+        while i < n {
+            var acc: Int8 = 0
+            for j in 0..<count { acc &+= x[rows[j] * stride + i] }
+            s[i] = acc
+            i += 1
+        }
+    }
+}
+
+extension Kernels {
+    /// b_i += g · x_i in single precision, x ∈ {±1} as Int8.
+    @inline(__always)
+    static func axpy(_ b: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Int8>, _ g: Float, count n: Int) {
+        let gs = SIMD8<Float>(repeating: g)
+        var i = 0
+        while i + 8 <= n {
+            let xs = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int8>.self)
+            var bs = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            bs += SIMD8<Float>(xs) * gs
+            UnsafeMutableRawPointer(b + i).storeBytes(of: bs, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n {
+            b[i] += g * Float(x[i])
+            i += 1
+        }
+    }
+}

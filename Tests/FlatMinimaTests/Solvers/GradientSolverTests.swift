@@ -182,6 +182,30 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
         #expect(a.json == b.json)
     }
 
+    /// rsgd's bit-packed engine (single precision, fused passes, site ranges on threads) against its
+    /// oracle, the general double-precision loop, on the same draws: the same trajectory, epoch by epoch,
+    /// for every thread count (N = 201 is cut into the ranges [0, 128) and [128, 201) on two threads).
+    @Test(arguments: [("la", "0.7"), ("hinge", "0.7"), ("ce", "0.5")])
+    func packedEngineFollowsTheGenericLoop(loss: String, alpha: String) throws {
+        let spec = binaryPerceptron(201, alpha: Double(alpha)!, instance: 3)
+        func fingerprint(_ options: [String: String]) throws -> [String] {
+            let r = try run("rsgd", spec, ["max_iters": "12", "wait_center": "yes", "loss": loss].merging(options) { $1 })
+            return ["iterations", "center_errors", "best_center_errors", "best_replica_errors", "mean_distance", "final_gamma"]
+                .map { key in
+                    switch r[key] {
+                    // Distances are computed differently (popcount vs overlaps): equal to rounding.
+                    case .double(let x)?: return "\(key)=" + String(format: "%.9f", x)
+                    case let value?: return "\(key)=\(value)"
+                    case nil: return "\(key) missing"
+                    }
+                }
+        }
+        let oracle = try fingerprint(["engine": "generic"])
+        for threads in ["1", "2", "3"] {
+            #expect(try fingerprint(["threads": threads]) == oracle, "threads=\(threads), loss \(loss)")
+        }
+    }
+
     /// Spherical weights: the same solvers run (sgd with renormalisation, rsgd with a real centre).
     @Test(arguments: ["sgd", "esgd", "rsgd"])
     func sphericalPerceptronIsSolved(solver: String) throws {

@@ -1,3 +1,4 @@
+import CGSL
 import Foundation
 
 /// `cpr`: the clipped perceptron with stochastic reinforcement, CP+R (Baldassi, J. Stat. Phys. 136,
@@ -130,13 +131,25 @@ public struct PackedSigns: Sendable {
     /// Σ_i a^μ_i b_i for row μ and a packed vector b.
     @inline(__always)
     public func overlap(_ mu: Int, _ b: Row) -> Int {
+        b.bits.withUnsafeBufferPointer { overlap(mu, $0.baseAddress!) }
+    }
+
+    /// Σ_i a^μ_i b_i for row μ and a packed vector b given as `words` words.
+    @inline(__always)
+    public func overlap(_ mu: Int, _ b: UnsafePointer<UInt64>) -> Int {
         var differ = 0
         bits.withUnsafeBufferPointer { a in
-            b.bits.withUnsafeBufferPointer { w in
-                let base = mu * words
-                for j in 0..<words { differ &+= (a[base + j] ^ w[j]).nonzeroBitCount }
+            let base = mu * words
+            if PackedSigns.hardwarePopcount {
+                differ = cgsl_xor_popcount(a.baseAddress! + base, b, words)
+            } else {
+                for j in 0..<words { differ &+= (a[base + j] ^ b[j]).nonzeroBitCount }
             }
         }
         return dimension - 2 * differ
     }
+
+    /// Whether the CPU's POPCNT instruction is used (checked once at run time; the portable build
+    /// cannot assume it).
+    static let hardwarePopcount = cgsl_has_popcnt() != 0
 }

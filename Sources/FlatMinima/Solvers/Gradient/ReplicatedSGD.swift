@@ -34,6 +34,10 @@ public struct ReplicatedSGD: Solver {
         ParameterSpec("gamma_max", .real(0...1e12), default: "1e6", help: "cap on γ"),
         ParameterSpec("center", .choice(["mass", "explicit"]), default: "mass", help: "centre of mass of the replicas, or an explicit centre"),
         ParameterSpec("wait_center", .choice(["no", "yes"]), default: "no", help: "stop only when the centre solves (not at the first replica that does)"),
+        ParameterSpec("threads", .integer(0...64), default: "0",
+                      help: "threads of one run (binary perceptron, ±1 inputs, centre of mass); 0: automatic (the free cores, at most one per 384 weights); results do not depend on it"),
+        ParameterSpec("engine", .choice(["auto", "generic"]), default: "auto",
+                      help: "auto: the bit-packed single-precision engine where it applies; generic: the general double-precision loop (its test oracle)"),
     ]
 
     let options: TrainingOptions
@@ -42,6 +46,8 @@ public struct ReplicatedSGD: Solver {
     let gamma: Schedule
     let explicitCenter: Bool
     let waitCenter: Bool
+    let threads: Int
+    let generic: Bool
 
     public init(_ p: SolverParameters) throws(FlatMinimaError) {
         options = TrainingOptions(p)
@@ -51,27 +57,26 @@ public struct ReplicatedSGD: Solver {
                          cap: p.double("gamma_max"))
         explicitCenter = p.string("center") == "explicit"
         waitCenter = p.string("wait_center") == "yes"
+        threads = p.int("threads")
+        generic = p.string("engine") == "generic"
     }
 
     public static func unsupported(_ model: Model) -> String? { nil }
 
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
         try options.check(problem)
-        let model = problem.model, count = model.weightCount, y = replicas
+        let model = problem.model
+        // Binary perceptron on ±1 inputs with the centre of mass: the bit-packed engine (BENCHMARKS.md).
+        if !generic, model.kind == .perceptron, model.weights == .binary, !explicitCenter,
+           case let .signs(xi) = problem.train.labelsAbsorbed {
+            return solvePacked(problem, xi: xi, generator: generator, observer: observer)
+        }
+        let count = model.weightCount, y = replicas
         let binary = model.weights == .binary
         // Replicas start equal (at the centre), as in the reference implementation.
         let start = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
         var nets = [LatentNetwork](repeating: start, count: y)
         var center = start
-        // Binary perceptron on ±1 inputs: forward passes by popcount on bit-packed signs (measured faster,
-        // BENCHMARKS.md); each replica keeps its signs packed, flipped bit by bit as weights change.
-        var packedInputs: (patterns: PackedSigns, xi: [Int8])? = nil
-        if model.kind == .perceptron, binary, case let .signs(xi) = problem.train.labelsAbsorbed {
-            packedInputs = (PackedSigns(xi, count: problem.train.count, dimension: model.inputs), xi)
-        }
-        var rows = packedInputs.map { p in
-            [PackedSigns.Row](repeating: PackedSigns.Row(signs: start.weights.map { $0 > 0 }, words: p.patterns.words), count: y)
-        } ?? []
         var samplers = (0..<y).map { _ in BatchSampler(count: problem.train.count, size: options.batch, generator: generator) }
         var kernel = DirectionKernel(model: model, rule: options.rule, beta: options.beta, hingeMargin: options.hingeMargin)
         var beta = options.betaSchedule, g = gamma
@@ -80,15 +85,7 @@ public struct ReplicatedSGD: Solver {
         // Σ_a w_a, kept up to date as replicas move (the centre of mass is sum / y).
         var sum = start.weights.map { $0 * Double(y) }
         var order = Array(0..<y)
-        var onlineErrors = [Int](repeating: 0, count: y)
-        var epochs = 0, solved = false
-        var centerErrors = model.energy(weights: start.weights, on: problem.train)
-        var replicaErrors = [Int](repeating: centerErrors, count: y)
-        var bestReplica = (errors: centerErrors, weights: start.weights)
-        var bestCenter = centerErrors
-        var reason: String? = nil
-        var returned = "centre"
-        solved = centerErrors == 0
+        var progress = Progress(errors: model.energy(weights: start.weights, on: problem.train), weights: start.weights, replicas: y)
         let binaryClip = binary && options.clip > 0
 
         func refreshCenter() {
@@ -99,13 +96,9 @@ public struct ReplicatedSGD: Solver {
             center.refresh()
         }
 
-        var targets = [Double](repeating: 0, count: count), targetsGamma = Double.nan
-        // Binary centre of mass: the number of replicas at +1 on every site (Σ_a w_a = 2·plus − y).
-        var plus = sum.map { Int32(($0 + Double(y)) / 2) }
-        while epochs < options.maxEpochs, !solved {
+        while progress.epochs < options.maxEpochs, !progress.solved {
             var epochEnded = false
             generator.shuffle(&order)
-
             // Binary targets tanh(γ y m_c) take y + 1 values: tabulate them by the number c of replicas
             // at +1 (γ y m_c = γ (2c − y)).
             let table = (0...y).map { c -> Double in
@@ -114,14 +107,10 @@ public struct ReplicatedSGD: Solver {
             }
             let pull = binary ? coupling : min(1, coupling * g.value)
             let yD = Double(y)
-            // The target of every site, t_i = table[c_i], refreshed here when γ has changed and on flips.
-            if binary, !explicitCenter, g.value != targetsGamma {
-                for i in 0..<count { targets[i] = table[Int(plus[i])] }
-                targetsGamma = g.value
-            }
             for a in order {
                 let (batch, ended) = samplers[a].next()
                 epochEnded = epochEnded || ended
+                progress.online[a] += problem.train.direction(kernel, batch: batch, weights: nets[a].weights, into: &direction)
                 // Work on the replica's arrays outside `nets` (O(1) swaps), so that the loop below runs on
                 // plain buffers.
                 var h = [Double](), w = [Double]()
@@ -129,37 +118,13 @@ public struct ReplicatedSGD: Solver {
                 swap(&w, &nets[a].weights)
                 var centerLatent = [Double]()
                 swap(&centerLatent, &center.latent)
-                var row = PackedSigns.Row(signs: [], words: 0)
-                if let packedInputs {
-                    swap(&row, &rows[a])
-                    onlineErrors[a] += packedInputs.xi.withUnsafeBufferPointer { xi in
-                        direction.withUnsafeMutableBufferPointer { d in
-                            kernel.packedDirection(packedInputs.patterns, xi: xi.baseAddress!, batch: batch, signs: row, into: d)
-                        }
-                    }
-                } else {
-                    onlineErrors[a] += problem.train.direction(kernel, batch: batch, weights: w, into: &direction)
-                }
                 h.withUnsafeMutableBufferPointer { h in
                 w.withUnsafeMutableBufferPointer { w in
                 sum.withUnsafeMutableBufferPointer { sum in
                 centerLatent.withUnsafeMutableBufferPointer { hc in
                 center.weights.withUnsafeBufferPointer { wc in
                 direction.withUnsafeBufferPointer { d in
-                    if binary, !explicitCenter {
-                        targets.withUnsafeMutableBufferPointer { t in
-                        plus.withUnsafeMutableBufferPointer { c in
-                        table.withUnsafeBufferPointer { tb in
-                        row.bits.withUnsafeMutableBufferPointer { bits in
-                            // Step and pull (SIMD), then the sign changes: centre-of-mass counts, targets
-                            // and packed signs follow each flip.
-                            Kernels.stepAndPull(h.baseAddress!, d.baseAddress!, t.baseAddress!, w.baseAddress!, rate, pull, count: count)
-                            if binaryClip { for i in 0..<count { h[i] = min(options.clip, max(-options.clip, h[i])) } }
-                            Kernels.applySignChanges(h.baseAddress!, w.baseAddress!, sum: sum.baseAddress!, plus: c.baseAddress!,
-                                                     targets: t.baseAddress!, table: tb.baseAddress!,
-                                                     bits: bits.isEmpty ? nil : bits.baseAddress!, count: count)
-                        }}}}
-                    } else if binary {
+                    if binary {
                         // One fused pass: step, pull to the target seen before this replica moves, new
                         // sign, centre-of-mass bookkeeping.
                         for i in 0..<count {
@@ -173,7 +138,6 @@ public struct ReplicatedSGD: Solver {
                             if nw != wi {
                                 w[i] = nw
                                 sum[i] += nw - wi
-                                if packedInputs != nil { row.flip(i) }
                             }
                         }
                     } else {
@@ -197,55 +161,138 @@ public struct ReplicatedSGD: Solver {
                 }}}}}}
                 swap(&h, &nets[a].latent)
                 swap(&w, &nets[a].weights)
-                if packedInputs != nil { swap(&row, &rows[a]) }
                 swap(&centerLatent, &center.latent)
                 if explicitCenter { center.refresh() }
             }
             guard epochEnded else { continue }
-            epochs += 1
             guard nets.allSatisfy(\.isFinite), center.latent.allSatisfy(\.isFinite) else {
-                reason = "latent fields became NaN or infinite"
+                progress.reason = "latent fields became NaN or infinite"
                 break
             }
             refreshCenter()
-            // Exact training errors (popcount when the signs are packed; same count as Model.energy).
-            let threshold = Int((model.margin * Double(model.fanIn).squareRoot()).rounded(.down))
-            if let packedInputs {
-                let centerRow = PackedSigns.Row(signs: center.weights.map { $0 > 0 }, words: packedInputs.patterns.words)
-                centerErrors = packedInputs.patterns.count(atMost: threshold, centerRow)
-            } else {
-                centerErrors = model.energy(weights: center.weights, on: problem.train)
-            }
-            bestCenter = min(bestCenter, centerErrors)
-            for a in 0..<y where onlineErrors[a] <= max(problem.train.count / 20, 1) || onlineErrors[a] < bestReplica.errors {
-                replicaErrors[a] = packedInputs.map { $0.patterns.count(atMost: threshold, rows[a]) }
-                    ?? model.energy(weights: nets[a].weights, on: problem.train)
-                if replicaErrors[a] < bestReplica.errors { bestReplica = (replicaErrors[a], nets[a].weights) }
-            }
-            let distance = nets.reduce(0.0) { $0 + Self.distance($1.weights, center.weights) } / Double(y)
-            observer.observe(SolverStep(iteration: epochs, energy: centerErrors,
-                                        values: [("best_replica_errors", Double(bestReplica.errors)),
-                                                 ("mean_online_errors", Double(onlineErrors.reduce(0, +)) / Double(y)),
-                                                 ("distance", distance), ("gamma", g.value), ("beta", beta.value)]))
-            onlineErrors = [Int](repeating: 0, count: y)
-            if centerErrors == 0 { solved = true; break }
-            if !waitCenter, bestReplica.errors == 0 { solved = true; returned = "replica"; break }
+            let centerWeights = center.weights
+            let distance = nets.reduce(0.0) { $0 + Self.distance($1.weights, centerWeights) } / Double(y)
+            let stop = progress.endEpoch(
+                centerErrors: model.energy(weights: center.weights, on: problem.train), patterns: problem.train.count,
+                replicaErrors: { model.energy(weights: nets[$0].weights, on: problem.train) }, replicaWeights: { nets[$0].weights },
+                distance: distance, gamma: g.value, beta: beta.value, waitCenter: waitCenter, observer: observer)
+            if stop { break }
             g.advance()
             beta.advance()
             kernel.beta = beta.value
             rate *= options.learningRateDecay
         }
         refreshCenter()
-        let distance = nets.reduce(0.0) { $0 + Self.distance($1.weights, center.weights) } / Double(y)
-        if !solved, centerErrors > bestReplica.errors { returned = "replica" }
-        var extra: [Record.Field] = [
-            ("returned", .string(returned)), ("center_errors", .int(centerErrors)), ("best_center_errors", .int(bestCenter)),
-            ("best_replica_errors", .int(bestReplica.errors)), ("mean_distance", .double(distance)),
-            ("final_gamma", .double(g.value)), ("final_beta", .double(kernel.beta)),
-        ]
-        if !solved { extra.append(("reason", .string(reason ?? "max_iters reached"))) }
-        return SolverOutcome(weights: returned == "centre" ? center.weights : bestReplica.weights,
-                             iterations: epochs, converged: solved, extra: extra)
+        let centerWeights = center.weights
+        let distance = nets.reduce(0.0) { $0 + Self.distance($1.weights, centerWeights) } / Double(y)
+        return progress.outcome(center: center.weights, distance: distance, gamma: g.value, beta: kernel.beta)
+    }
+
+    /// `solve` on the binary perceptron with ±1 inputs and the centre of mass: the same update, run by
+    /// `PackedReplicas` (bit-packed forward passes, fused step, both cores on large problems; the result
+    /// does not depend on the number of threads).
+    private func solvePacked(_ problem: Problem, xi: [Int8], generator: Generator, observer: any SolverObserver) -> SolverOutcome {
+        let model = problem.model, n = model.weightCount, y = replicas, p = problem.train.count
+        let start = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
+        // Threads share a round's site updates; at N = 1001 two are 1.45× faster than one (BENCHMARKS.md),
+        // below ≈ 400 sites per thread the synchronisation per round costs more than it saves.
+        let threads = threads > 0 ? threads : min(Parallelism.coresPerRun, max(1, n / 384))
+        let engine = PackedReplicas(xi: xi, count: p, dimension: n, latent: start.latent, replicas: y,
+                                    batch: min(options.batch, p), threads: threads)
+        engine.pull = coupling
+        engine.clip = options.clip
+        let team = engine.parts.count > 1 ? LockstepTeam(size: engine.parts.count) : nil
+        defer { team?.stop() }
+        var samplers = (0..<y).map { _ in BatchSampler(count: p, size: options.batch, generator: generator) }
+        var kernel = DirectionKernel(model: model, rule: options.rule, beta: options.beta, hingeMargin: options.hingeMargin)
+        var beta = options.betaSchedule, g = gamma
+        var rate = options.learningRate
+        var order = Array(0..<y)
+        let threshold = Int((model.margin * Double(model.fanIn).squareRoot()).rounded(.down))
+        var progress = Progress(errors: engine.centerErrors(threshold: threshold), weights: engine.centerWeights(), replicas: y)
+        var coupledAt = Double.nan
+        while progress.epochs < options.maxEpochs, !progress.solved {
+            if g.value != coupledAt { engine.setCoupling(g.value); coupledAt = g.value }
+            var epochEnded = false
+            while !epochEnded {
+                generator.shuffle(&order)
+                for (k, a) in order.enumerated() {
+                    let (batch, ended) = samplers[a].next()
+                    epochEnded = epochEnded || ended
+                    progress.online[a] += engine.plan(k, replica: a, batch: batch, kernel: kernel, rate: rate, margin: model.margin)
+                }
+                if let team { team.run { engine.step(part: $0) } } else { engine.step(part: 0) }
+            }
+            guard engine.isFinite else {
+                progress.reason = "latent fields became NaN or infinite"
+                break
+            }
+            let stop = progress.endEpoch(
+                centerErrors: engine.centerErrors(threshold: threshold), patterns: p,
+                replicaErrors: { engine.errors($0, threshold: threshold) }, replicaWeights: { engine.weights($0) },
+                distance: engine.meanDistance(), gamma: g.value, beta: beta.value, waitCenter: waitCenter, observer: observer)
+            if stop { break }
+            g.advance()
+            beta.advance()
+            kernel.beta = beta.value
+            rate *= options.learningRateDecay
+        }
+        return progress.outcome(center: engine.centerWeights(), distance: engine.meanDistance(), gamma: g.value, beta: kernel.beta)
+    }
+
+    /// The bookkeeping both engines share: end-of-epoch error counts, the best replica, the stopping
+    /// rule and the record.
+    struct Progress {
+        var epochs = 0, solved = false
+        var centerErrors: Int, bestCenter: Int
+        var bestReplica: (errors: Int, weights: [Double])
+        /// Online errors of every replica during the current epoch (counted before each step).
+        var online: [Int]
+        var reason: String? = nil
+        var returned = "centre"
+
+        init(errors: Int, weights: [Double], replicas: Int) {
+            centerErrors = errors
+            bestCenter = errors
+            bestReplica = (errors, weights)
+            online = [Int](repeating: 0, count: replicas)
+            solved = errors == 0
+        }
+
+        /// Records the epoch that just ended; returns true when the run stops. Exact errors of a replica
+        /// are counted only when its online count is within 5 % of P or below the best so far.
+        mutating func endEpoch(centerErrors: Int, patterns: Int, replicaErrors: (Int) -> Int, replicaWeights: (Int) -> [Double],
+                               distance: Double, gamma: Double, beta: Double, waitCenter: Bool, observer: any SolverObserver) -> Bool {
+            epochs += 1
+            self.centerErrors = centerErrors
+            bestCenter = min(bestCenter, centerErrors)
+            for a in online.indices where online[a] <= max(patterns / 20, 1) || online[a] < bestReplica.errors {
+                let errors = replicaErrors(a)
+                if errors < bestReplica.errors { bestReplica = (errors, replicaWeights(a)) }
+            }
+            observer.observe(SolverStep(iteration: epochs, energy: centerErrors,
+                                        values: [("best_replica_errors", Double(bestReplica.errors)),
+                                                 ("mean_online_errors", Double(online.reduce(0, +)) / Double(online.count)),
+                                                 ("distance", distance), ("gamma", gamma), ("beta", beta)]))
+            online = [Int](repeating: 0, count: online.count)
+            if centerErrors == 0 { solved = true; return true }
+            if !waitCenter, bestReplica.errors == 0 { solved = true; returned = "replica"; return true }
+            return false
+        }
+
+        /// The outcome: the centre, or the best replica when it has fewer errors and nothing solved.
+        func outcome(center: [Double], distance: Double, gamma: Double, beta: Double) -> SolverOutcome {
+            var returned = self.returned
+            if !solved, centerErrors > bestReplica.errors { returned = "replica" }
+            var extra: [Record.Field] = [
+                ("returned", .string(returned)), ("center_errors", .int(centerErrors)), ("best_center_errors", .int(bestCenter)),
+                ("best_replica_errors", .int(bestReplica.errors)), ("mean_distance", .double(distance)),
+                ("final_gamma", .double(gamma)), ("final_beta", .double(beta)),
+            ]
+            if !solved { extra.append(("reason", .string(reason ?? "max_iters reached"))) }
+            return SolverOutcome(weights: returned == "centre" ? center : bestReplica.weights,
+                                 iterations: epochs, converged: solved, extra: extra)
+        }
     }
 
     /// d = (1 − q)/2 with q the normalised overlap (for binary weights, the fraction of differing signs).

@@ -326,6 +326,17 @@ extension Kernels {
 }
 
 extension DirectionKernel {
+    /// The perceptron's c^μ for a stability Δ = σ w·x/√n: −∂ℓ/∂Δ (cross-entropy β-logistic), or 1/0
+    /// for the hinge (Δ < κ) and least-action (Δ ≤ κ) rules.
+    @inline(__always)
+    public func coefficient(_ delta: Double) -> Double {
+        switch rule {
+        case .crossEntropy: return Special.logistic(-beta * delta)
+        case .hinge: return delta < hingeMargin ? 1 : 0
+        case .leastAction: return delta <= hingeMargin ? 1 : 0
+        }
+    }
+
     /// `direction` for the binary perceptron on ±1 inputs with bit-packed forward passes: with ξ = σx
     /// packed in `packed` and the weights' signs in `signs`, Δ√n = n − 2·popcount(ξ ⊕ w) (`PackedSigns`);
     /// the update adds c·ξ from the Int8 rows `xi` (labels absorbed). Same result as `direction`, exactly.
@@ -340,12 +351,7 @@ extension DirectionKernel {
         for mu in batch {
             let delta = Double(packed.overlap(mu, signs)) * scale
             if delta <= model.margin { errors += 1 }
-            let c: Double
-            switch rule {
-            case .crossEntropy: c = Special.logistic(-beta * delta)
-            case .hinge: c = delta < hingeMargin ? 1 : 0
-            case .leastAction: c = delta <= hingeMargin ? 1 : 0
-            }
+            let c = coefficient(delta)
             if c != 0 { Kernels.axpy(dBase, xi + mu * n, c, count: n) }
         }
         return errors
