@@ -21,9 +21,11 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev"])]
         ),
+        // C kernels for instructions beyond the x86-64 baseline (POPCNT, AVX2), chosen at run time.
+        .target(name: "CKernels"),
         .target(
             name: "FlatMinima",
-            dependencies: ["CGSL"]
+            dependencies: ["CGSL", "CKernels"]
         ),
         .executableTarget(
             name: "flatminima",

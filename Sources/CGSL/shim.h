@@ -36,39 +36,4 @@ static inline const gsl_integration_fixed_type *cgsl_integration_fixed_hermite(v
 /// Root solver types for bracketing searches.
 static inline const gsl_root_fsolver_type *cgsl_root_brent(void) { return gsl_root_fsolver_brent; }
 
-#include <stdint.h>
-
-/// Σ_j popcount(a_j ⊕ b_j) over `words` 64-bit words: the forward pass of a binary perceptron on
-/// bit-packed ±1 vectors (w·ξ = n − 2·this). The portable x86-64 baseline has no POPCNT instruction
-/// (Swift's `nonzeroBitCount` becomes a dozen bit operations per word), so this version is compiled for
-/// POPCNT and called only when `cgsl_has_popcnt()` says the CPU has it.
-#if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("popcnt")))
-#endif
-static inline long cgsl_xor_popcount(const uint64_t *a, const uint64_t *b, long words) {
-    long total = 0;
-    for (long j = 0; j < words; j++) total += __builtin_popcountll(a[j] ^ b[j]);
-    return total;
-}
-
-/// Whether the CPU has the POPCNT instruction (always true off x86, where the builtin is native).
-static inline int cgsl_has_popcnt(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("popcnt");
-#else
-    return 1;
-#endif
-}
-
-/// A spin-wait hint (x86 `pause`, ARM `yield`): lets the sibling hardware thread run and saves power
-/// while a thread polls an atomic (LockstepWorker).
-static inline void cgsl_cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
 #endif

@@ -1,4 +1,4 @@
-import CGSL
+import CKernels
 import Foundation
 import Synchronization
 
@@ -72,7 +72,7 @@ final class LockstepTeam: @unchecked Sendable {
         var spin = 0
         while finished.load(ordering: .acquiring) != round * (size - 1) {
             spin += 1
-            if spin > Self.spins { sched_yield() } else { cgsl_cpu_relax() }
+            if spin > Self.spins { sched_yield() } else { fm_cpu_relax() }
         }
         self.job = nil
     }
@@ -83,7 +83,7 @@ final class LockstepTeam: @unchecked Sendable {
             var spin = 0
             var current = started.load(ordering: .acquiring)
             while current == seen {
-                cgsl_cpu_relax()
+                fm_cpu_relax()
                 spin += 1
                 if spin > Self.spins {
                     sleepers.add(1, ordering: .sequentiallyConsistent)

@@ -1,4 +1,4 @@
-import CGSL
+import CKernels
 import Foundation
 
 /// `cpr`: the clipped perceptron with stochastic reinforcement, CP+R (Baldassi, J. Stat. Phys. 136,
@@ -141,7 +141,7 @@ public struct PackedSigns: Sendable {
         bits.withUnsafeBufferPointer { a in
             let base = mu * words
             if PackedSigns.hardwarePopcount {
-                differ = cgsl_xor_popcount(a.baseAddress! + base, b, words)
+                differ = fm_xor_popcount(a.baseAddress! + base, b, words)
             } else {
                 for j in 0..<words { differ &+= (a[base + j] ^ b[j]).nonzeroBitCount }
             }
@@ -151,5 +151,5 @@ public struct PackedSigns: Sendable {
 
     /// Whether the CPU's POPCNT instruction is used (checked once at run time; the portable build
     /// cannot assume it).
-    static let hardwarePopcount = cgsl_has_popcnt() != 0
+    static let hardwarePopcount = fm_cpu_has_popcnt() != 0
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// rsgd's engine for the case its speed target is about: the binary perceptron on ±1 inputs, replicas
@@ -47,9 +48,17 @@ final class PackedReplicas: @unchecked Sendable {
     private let stride: Int, rowWords: Int
     private let blocks: [UnsafeMutableRawPointer]
 
+    /// Whether the AVX2 kernels (CKernels, same results to the last bit) replace the portable Swift passes.
+    let accelerated: Bool
+    /// Whether this CPU has AVX2.
+    static let avx2 = fm_cpu_has_avx2() != 0
+
     /// - Parameters: `xi` the P × n patterns with labels absorbed, `latent` the common starting fields,
-    ///   `batch` the largest batch size, `threads` how many site ranges to cut.
-    init(xi values: [Int8], count p: Int, dimension n: Int, latent: [Double], replicas y: Int, batch: Int, threads: Int) {
+    ///   `batch` the largest batch size, `threads` how many site ranges to cut, `portable` to keep the
+    ///   Swift passes even where AVX2 is available.
+    init(xi values: [Int8], count p: Int, dimension n: Int, latent: [Double], replicas y: Int, batch: Int, threads: Int,
+         portable: Bool = false) {
+        accelerated = !portable && Self.avx2
         self.n = n
         self.y = y
         words = (n + 63) / 64
@@ -139,7 +148,11 @@ final class PackedReplicas: @unchecked Sendable {
             var uniform = count > 0 && count <= Int(Int8.max)
             if uniform { for j in 1..<count where gains[base + j] != gains[base] { uniform = false } }
             if uniform {
-                Kernels.sumRows(into: sums + lo, xi + lo, stride: n, rows: planned + base, count: count, length: hi - lo)
+                if accelerated {
+                    fm_sum_rows_avx2(sums + lo, xi + lo, n, planned + base, count, hi - lo)
+                } else {
+                    Kernels.sumRows(into: sums + lo, xi + lo, stride: n, rows: planned + base, count: count, length: hi - lo)
+                }
                 pullAndSign(a, lo, hi, rate: Float(gains[base]))
             } else {
                 for j in 0..<count { Kernels.axpy(ha + lo, xi + planned[base + j] * n + lo, Float(gains[base + j]), count: hi - lo) }
@@ -156,6 +169,10 @@ final class PackedReplicas: @unchecked Sendable {
     private func pullAndSign(_ a: Int, _ lo: Int, _ hi: Int, rate: Float) {
         typealias V = SIMD8<Float>
         let ha = h + a * stride, wa = w + a * stride, ba = bits + a * rowWords
+        if accelerated {
+            fm_rsgd_pull_sign_avx2(ha, wa, plus, targets, table, ba, sums, lo, hi, rate, Float(pull), Float(clip))
+            return
+        }
         let pullV = V(repeating: Float(pull)), rateV = V(repeating: rate)
         let zero = V(repeating: 0), one = V(repeating: 1)
         let clipping = clip > 0, upper = V(repeating: Float(clip)), lower = -upper

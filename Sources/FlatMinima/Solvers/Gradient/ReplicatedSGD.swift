@@ -36,8 +36,8 @@ public struct ReplicatedSGD: Solver {
         ParameterSpec("wait_center", .choice(["no", "yes"]), default: "no", help: "stop only when the centre solves (not at the first replica that does)"),
         ParameterSpec("threads", .integer(0...64), default: "0",
                       help: "threads of one run (binary perceptron, ±1 inputs, centre of mass); 0: automatic (the free cores, at most one per 384 weights); results do not depend on it"),
-        ParameterSpec("engine", .choice(["auto", "generic"]), default: "auto",
-                      help: "auto: the bit-packed single-precision engine where it applies; generic: the general double-precision loop (its test oracle)"),
+        ParameterSpec("engine", .choice(["auto", "portable", "generic"]), default: "auto",
+                      help: "auto: the bit-packed single-precision engine where it applies (AVX2 kernels when the CPU has them); portable: the same engine without AVX2; generic: the general double-precision loop (their test oracle)"),
     ]
 
     let options: TrainingOptions
@@ -47,7 +47,7 @@ public struct ReplicatedSGD: Solver {
     let explicitCenter: Bool
     let waitCenter: Bool
     let threads: Int
-    let generic: Bool
+    let generic: Bool, portable: Bool
 
     public init(_ p: SolverParameters) throws(FlatMinimaError) {
         options = TrainingOptions(p)
@@ -59,6 +59,7 @@ public struct ReplicatedSGD: Solver {
         waitCenter = p.string("wait_center") == "yes"
         threads = p.int("threads")
         generic = p.string("engine") == "generic"
+        portable = p.string("engine") == "portable"
     }
 
     public static func unsupported(_ model: Model) -> String? { nil }
@@ -198,7 +199,7 @@ public struct ReplicatedSGD: Solver {
         // below ≈ 400 sites per thread the synchronisation per round costs more than it saves.
         let threads = threads > 0 ? threads : min(Parallelism.coresPerRun, max(1, n / 384))
         let engine = PackedReplicas(xi: xi, count: p, dimension: n, latent: start.latent, replicas: y,
-                                    batch: min(options.batch, p), threads: threads)
+                                    batch: min(options.batch, p), threads: threads, portable: portable)
         engine.pull = coupling
         engine.clip = options.clip
         let team = engine.parts.count > 1 ? LockstepTeam(size: engine.parts.count) : nil

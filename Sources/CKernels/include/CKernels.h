@@ -1,0 +1,35 @@
+// Kernels that need instructions beyond the portable x86-64 baseline (POPCNT, AVX2), compiled with
+// per-function target attributes and chosen at run time, so that the package keeps no unsafe flags and
+// its binaries run on any x86-64 CPU. Every kernel has a portable Swift twin that gives the same
+// result to the last bit (tests compare them); FlatMinima calls these only when `fm_cpu_has_*` says so.
+#ifndef FLATMINIMA_CKERNELS_H
+#define FLATMINIMA_CKERNELS_H
+
+#include <stdint.h>
+
+/// 1 when the CPU (and the OS) support POPCNT / AVX2, 0 otherwise; always 0 off x86-64.
+int fm_cpu_has_popcnt(void);
+int fm_cpu_has_avx2(void);
+
+/// Σ_j popcount(a_j ⊕ b_j) over `words` words, with the POPCNT instruction: the forward pass of a binary
+/// perceptron on bit-packed ±1 vectors is w·ξ = n − 2·this. Call only when fm_cpu_has_popcnt().
+long fm_xor_popcount(const uint64_t *a, const uint64_t *b, long words);
+
+/// A spin-wait hint (x86 `pause`, ARM `yield`) for threads polling an atomic.
+void fm_cpu_relax(void);
+
+/// Replicated SGD's fused pass over the sites [lo, hi) of one binary replica (PackedReplicas.swift has
+/// the equations; Baldassi et al., PNAS 113, E7655, 2016):
+///     h_i += λ (t_i − w_i);  h_i += η s_i (when η ≠ 0);  h_i = clamp(h_i, ±clip) (when clip > 0);
+///     w_i = sign(h_i); on a flip c_i ± 1, t_i = table[c_i] and bit i of `bits` toggles.
+/// Single precision, multiplications and additions rounded separately (no FMA), in the same order as
+/// the Swift twin. `lo` must be a multiple of 64. AVX2: call only when fm_cpu_has_avx2().
+void fm_rsgd_pull_sign_avx2(float *h, float *w, int32_t *counts, float *targets, const float *table,
+                            uint64_t *bits, const int8_t *sums, long lo, long hi,
+                            float rate, float pull, float clip);
+
+/// s_i = Σ_j x[rows_j · stride + i] for i < n, in wrapping Int8 arithmetic (the caller keeps
+/// count ≤ 127 for ±1 rows; count ≥ 1). AVX2: call only when fm_cpu_has_avx2().
+void fm_sum_rows_avx2(int8_t *s, const int8_t *x, long stride, const long *rows, long count, long n);
+
+#endif
