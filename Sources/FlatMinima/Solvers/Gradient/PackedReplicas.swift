@@ -99,6 +99,8 @@ final class PackedReplicas: @unchecked Sendable {
         }
         for i in 0..<n { plus[i] = latent[i] > 0 ? Int32(y) : 0 }
         // Cut at word boundaries so that no two threads write the same packed word.
+        // Equal shares: giving the calling thread (which also plans every round) fewer sites measured
+        // slower at N = 1001 (42.9 against 41.6 ms for 40 epochs with weights 0.7 and 1).
         let words = self.words, cuts = max(1, min(threads, words))
         parts = (0..<cuts).map { k in min(n, (k * words / cuts) * 64) ..< min(n, ((k + 1) * words / cuts) * 64) }
     }
