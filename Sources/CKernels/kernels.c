@@ -107,6 +107,36 @@ void fm_sum_rows_avx2(int8_t *s, const int8_t *x, long stride, const long *rows,
         s[i] = acc;
     }
 }
+
+__attribute__((target("avx2")))
+long fm_dot_i8_f64_avx2(const int8_t *x, const double *m, long n, double *partial) {
+    __m256d low = _mm256_setzero_pd(), high = _mm256_setzero_pd();
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i x8 = _mm_loadl_epi64((const __m128i *)(x + i));
+        const __m256d xl = _mm256_cvtepi32_pd(_mm_cvtepi8_epi32(x8));
+        const __m256d xh = _mm256_cvtepi32_pd(_mm_cvtepi8_epi32(_mm_srli_si128(x8, 4)));
+        low = _mm256_add_pd(low, _mm256_mul_pd(xl, _mm256_loadu_pd(m + i)));
+        high = _mm256_add_pd(high, _mm256_mul_pd(xh, _mm256_loadu_pd(m + i + 4)));
+    }
+    _mm256_storeu_pd(partial, low);
+    _mm256_storeu_pd(partial + 4, high);
+    return i;
+}
+
+__attribute__((target("avx2")))
+void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n) {
+    const __m256d gs = _mm256_set1_pd(g);
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const __m128i x8 = _mm_loadl_epi64((const __m128i *)(x + i));
+        const __m256d xl = _mm256_cvtepi32_pd(_mm_cvtepi8_epi32(x8));
+        const __m256d xh = _mm256_cvtepi32_pd(_mm_cvtepi8_epi32(_mm_srli_si128(x8, 4)));
+        _mm256_storeu_pd(b + i, _mm256_add_pd(_mm256_loadu_pd(b + i), _mm256_mul_pd(xl, gs)));
+        _mm256_storeu_pd(b + i + 4, _mm256_add_pd(_mm256_loadu_pd(b + i + 4), _mm256_mul_pd(xh, gs)));
+    }
+    for (; i < n; i++) b[i] += g * (double)x[i];
+}
 #else
 void fm_rsgd_pull_sign_avx2(float *h, float *w, int32_t *counts, float *targets, const float *table,
                             uint64_t *bits, const int8_t *sums, long lo, long hi,
@@ -118,6 +148,16 @@ void fm_rsgd_pull_sign_avx2(float *h, float *w, int32_t *counts, float *targets,
 
 void fm_sum_rows_avx2(int8_t *s, const int8_t *x, long stride, const long *rows, long count, long n) {
     (void)s; (void)x; (void)stride; (void)rows; (void)count; (void)n;
+    __builtin_trap();
+}
+
+long fm_dot_i8_f64_avx2(const int8_t *x, const double *m, long n, double *partial) {
+    (void)x; (void)m; (void)n; (void)partial;
+    __builtin_trap();
+}
+
+void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n) {
+    (void)b; (void)x; (void)g; (void)n;
     __builtin_trap();
 }
 #endif

@@ -26,10 +26,13 @@ enum CLI {
         let stderr: String
     }
 
-    static func run(_ arguments: [String]) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -87,6 +90,24 @@ enum CLI {
         #expect(a.status == 0 && b.status == 0)
         #expect(strip(a.stdout) == strip(b.stdout))
         #expect(!strip(a.stdout).isEmpty)
+    }
+
+    /// The AVX2 kernels (CKernels, used when the CPU has AVX2) and the portable Swift loops give the same
+    /// records to the last bit: AMP's dot/axpy passes, sgd's directions, rsgd's packed engine and cpr's
+    /// popcounts. (On a CPU without AVX2 both runs take the portable path and the test is trivially true.)
+    @Test func acceleratedKernelsMatchPortableOnes() throws {
+        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "", options: .regularExpression) }
+        let runs: [[String]] = [
+            ["solve", "--solver", "amp,sgd,rsgd,cpr", "-N", "403", "--alpha", "0.5", "--format", "json"],
+            ["solve", "--solver", "amp", "-N", "403", "--alpha", "1", "--task", "teacher", "--format", "json"],
+            ["solve", "--solver", "rsgd,sgd", "--model", "committee", "-K", "3", "--arch", "full", "-N", "101", "--alpha", "0.3", "--format", "json"],
+        ]
+        for args in runs {
+            let fast = try CLI.run(args), portable = try CLI.run(args, environment: ["FLATMINIMA_PORTABLE": "1"])
+            #expect(fast.status == 0 && portable.status == 0, "\(fast.stderr) \(portable.stderr)")
+            #expect(strip(fast.stdout) == strip(portable.stdout), "\(args)")
+            #expect(!strip(fast.stdout).isEmpty)
+        }
     }
 
     @Test func teacherAndSphericalRecords() throws {

@@ -32,4 +32,13 @@ void fm_rsgd_pull_sign_avx2(float *h, float *w, int32_t *counts, float *targets,
 /// count ≤ 127 for ±1 rows; count ≥ 1). AVX2: call only when fm_cpu_has_avx2().
 void fm_sum_rows_avx2(int8_t *s, const int8_t *x, long stride, const long *rows, long count, long n);
 
+/// The eight partial sums p_r = Σ_{i ≡ r (mod 8), i < 8⌊n/8⌋} x_i m_i of a dot product of ±1 (Int8) and
+/// Double vectors, multiplications and additions rounded separately — the same lanes, in the same order,
+/// as the portable SIMD8 loop of Kernels.dot, so that the total is the same to the last bit. Returns the
+/// number of elements consumed (8⌊n/8⌋). AVX2: call only when fm_cpu_has_avx2().
+long fm_dot_i8_f64_avx2(const int8_t *x, const double *m, long n, double *partial);
+
+/// b_i += g · x_i for i < n, x ∈ Int8 (rounded like Kernels.axpy: one product, one sum). AVX2.
+void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n);
+
 #endif

@@ -1,12 +1,22 @@
+import CKernels
+import Foundation
 /// Dense kernels on ±1 patterns stored as Int8, vectorised with SIMD8 (8 Doubles, two AVX registers):
 /// the two passes over the pattern matrix that AMP makes per iteration.
 enum Kernels {
+    /// Whether the AVX2 versions (CKernels; same results to the last bit) replace the portable loops.
+    /// `FLATMINIMA_PORTABLE=1` in the environment keeps the portable loops (for tests and comparisons).
+    static let avx2 = fm_cpu_has_avx2() != 0 && ProcessInfo.processInfo.environment["FLATMINIMA_PORTABLE"] != "1"
+
     /// Σ_i x_i m_i with x ∈ {±1} as Int8 (8 independent partial sums: the order of additions differs
     /// from a sequential loop by rounding only).
     @inline(__always)
     static func dot(_ x: UnsafePointer<Int8>, _ m: UnsafePointer<Double>, count n: Int) -> Double {
         var accumulator = SIMD8<Double>(repeating: 0)
         var i = 0
+        if avx2 {
+            // The same eight lanes in AVX2 registers (CKernels): the same total, to the last bit.
+            i = withUnsafeMutableBytes(of: &accumulator) { fm_dot_i8_f64_avx2(x, m, n, $0.baseAddress!.assumingMemoryBound(to: Double.self)) }
+        }
         while i + 8 <= n {
             let xs = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int8>.self)
             let ms = UnsafeRawPointer(m + i).loadUnaligned(as: SIMD8<Double>.self)
@@ -24,6 +34,7 @@ enum Kernels {
     /// b_i += g · x_i with x ∈ {±1} as Int8.
     @inline(__always)
     static func axpy(_ b: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Int8>, _ g: Double, count n: Int) {
+        if avx2 { fm_axpy_i8_f64_avx2(b, x, g, n); return }
         let gs = SIMD8<Double>(repeating: g)
         var i = 0
         while i + 8 <= n {

@@ -50,8 +50,8 @@ final class PackedReplicas: @unchecked Sendable {
 
     /// Whether the AVX2 kernels (CKernels, same results to the last bit) replace the portable Swift passes.
     let accelerated: Bool
-    /// Whether this CPU has AVX2.
-    static let avx2 = fm_cpu_has_avx2() != 0
+    /// Whether this CPU has AVX2 (and FLATMINIMA_PORTABLE=1 is not set).
+    static let avx2 = Kernels.avx2
 
     /// - Parameters: `xi` the P × n patterns with labels absorbed, `latent` the common starting fields,
     ///   `batch` the largest batch size, `threads` how many site ranges to cut, `portable` to keep the

@@ -127,7 +127,8 @@ struct AMPState {
     }
 
     /// ±1 inputs: F²_{μi} = 1/N, so V_μ = mean(v) for every μ and A_i = −Σ_μ ∂g_μ/N for every i; the
-    /// iteration is two SIMD passes over the Int8 matrix (a dot product per row, then an axpy per row).
+    /// iteration reads the Int8 matrix once: per row a dot product and then, from L1, an axpy (SIMD;
+    /// AVX2 kernels where the CPU has them).
     private mutating func iterateSigns(_ x: UnsafeBufferPointer<Int8>) -> Double {
         let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
         let variance = max(v.reduce(0, +) * invN, 1e-300), s = variance.squareRoot()
@@ -144,17 +145,18 @@ struct AMPState {
                                 nonisolated(unsafe) let mm = mBuffer.baseAddress!, og = oldG
                                 nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, bOut = bB
                                 DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                    let rows = (w * p / workers) ..< ((w + 1) * p / workers)
-                                    for mu in rows {
-                                        let omega = Kernels.dot(xBase + mu * n, mm, count: n) * scale - variance * og[mu]
-                                        let u = (margin - labels[mu] * omega) / s
-                                        let r = Special.GoverH(u)
-                                        gOut[mu] = labels[mu] * r / s
-                                        dgOut[mu] = -r * (r - u) / variance
-                                        oOut[mu] = omega
-                                    }
                                     bOut[w].withUnsafeMutableBufferPointer { b in
-                                        for mu in rows { Kernels.axpy(b.baseAddress!, xBase + mu * n, gOut[mu] * scale, count: n) }
+                                        // Each row is read once: its dot product, then (from L1) its axpy.
+                                        for mu in (w * p / workers) ..< ((w + 1) * p / workers) {
+                                            let row = xBase + mu * n
+                                            let omega = Kernels.dot(row, mm, count: n) * scale - variance * og[mu]
+                                            let u = (margin - labels[mu] * omega) / s
+                                            let r = Special.GoverH(u)
+                                            gOut[mu] = labels[mu] * r / s
+                                            dgOut[mu] = -r * (r - u) / variance
+                                            oOut[mu] = omega
+                                            Kernels.axpy(b.baseAddress!, row, gOut[mu] * scale, count: n)
+                                        }
                                     }
                                 }
                             }
