@@ -1,6 +1,7 @@
 // Benchmarks of FlatMinima's kernels. Run with `make bench` from the repository root; results and
 // the machine they were measured on are in BENCHMARKS.md.
 import Benchmark
+import Foundation
 import FlatMinima
 
 /// 1000 arguments spread over [−40, 40].
@@ -82,6 +83,31 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(signs.withUnsafeBufferPointer { xi in
                 d.withUnsafeMutableBufferPointer { forward.packedDirection(packed, xi: xi.baseAddress!, batch: all, signs: row, into: $0) }
             })
+        }
+    }
+
+    // The floor for AMP's iteration at N = 2001, α = 0.6: reading the 1201 × 2001 Int8 pattern matrix
+    // twice (16-byte SIMD sums, the rows split over the two cores like AMP's).
+    let matrix: [Int8] = { let g = Generator(seed: 5); return (0..<1201 * 2001).map { _ in Int8(g.sign()) } }()
+    Benchmark("kernels/stream the 1201 x 2001 Int8 matrix twice, 2 cores",
+              configuration: .init(metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(3))) { benchmark in
+        for _ in benchmark.scaledIterations {
+            matrix.withUnsafeBufferPointer { m in
+                nonisolated(unsafe) let base = m.baseAddress!
+                let count = m.count
+                DispatchQueue.concurrentPerform(iterations: 2) { w in
+                    var total = SIMD16<Int8>()
+                    for _ in 0..<2 {
+                        var i = (w * count / 2) & ~15
+                        let end = ((w + 1) * count / 2) & ~15
+                        while i < end {
+                            total &+= UnsafeRawPointer(base + i).loadUnaligned(as: SIMD16<Int8>.self)
+                            i += 16
+                        }
+                    }
+                    blackHole(total)
+                }
+            }
         }
     }
 

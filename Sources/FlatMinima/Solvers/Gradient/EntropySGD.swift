@@ -16,7 +16,7 @@ public struct EntropySGD: Solver {
     public static let name = "esgd"
     public static let summary = "Entropy-SGD: inner Langevin walker coupled with scoped γ to the weights"
     public static let parameters: [ParameterSpec] = TrainingOptions.specs(
-        epochs: "1000", batch: "10", lr: "0.05", rule: "ce", beta: "1", betaFactor: "1.01") + [
+        epochs: "1000", batch: "10", lr: "0.05", rule: "ce", beta: "1", betaFactor: "1.02") + [
         ParameterSpec("inner_steps", .integer(1...100_000), default: "5", help: "L, Langevin steps per outer step"),
         ParameterSpec("outer_lr", .real(1e-9...1e3), default: "1", help: "η of the outer step h ← h + η v"),
         ParameterSpec("momentum", .real(0...0.999), default: "0", help: "m in v ← m v + (μ − h)"),

@@ -35,7 +35,7 @@ public struct ReplicatedSGD: Solver {
         ParameterSpec("center", .choice(["mass", "explicit"]), default: "mass", help: "centre of mass of the replicas, or an explicit centre"),
         ParameterSpec("wait_center", .choice(["no", "yes"]), default: "no", help: "stop only when the centre solves (not at the first replica that does)"),
         ParameterSpec("threads", .integer(0...64), default: "0",
-                      help: "threads of one run (binary perceptron, ±1 inputs, centre of mass); 0: automatic (the free cores, at most one per 384 weights); results do not depend on it"),
+                      help: "threads of one run (binary perceptron, ±1 inputs, centre of mass); 0: automatic (the free cores, at most one per 384 weights, used only while measurably faster than one); results do not depend on it"),
         ParameterSpec("engine", .choice(["auto", "portable", "generic"]), default: "auto",
                       help: "auto: the bit-packed single-precision engine where it applies (AVX2 kernels when the CPU has them); portable: the same engine without AVX2; generic: the general double-precision loop (their test oracle)"),
     ]
@@ -195,8 +195,8 @@ public struct ReplicatedSGD: Solver {
     private func solvePacked(_ problem: Problem, xi: [Int8], generator: Generator, observer: any SolverObserver) -> SolverOutcome {
         let model = problem.model, n = model.weightCount, y = replicas, p = problem.train.count
         let start = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
-        // Threads share a round's site updates; at N = 1001 two are 1.45× faster than one (BENCHMARKS.md),
-        // below ≈ 400 sites per thread the synchronisation per round costs more than it saves.
+        // Threads share a round's site updates; below ≈ 400 sites per thread the synchronisation per
+        // round (every few microseconds) costs more than it saves.
         let threads = threads > 0 ? threads : min(Parallelism.coresPerRun, max(1, n / 384))
         let engine = PackedReplicas(xi: xi, count: p, dimension: n, latent: start.latent, replicas: y,
                                     batch: min(options.batch, p), threads: threads, portable: portable)
@@ -212,8 +212,25 @@ public struct ReplicatedSGD: Solver {
         let threshold = Int((model.margin * Double(model.fanIn).squareRoot()).rounded(.down))
         var progress = Progress(errors: engine.centerErrors(threshold: threshold), weights: engine.centerWeights(), replicas: y)
         var coupledAt = Double.nan
+        // With automatic threads the team is used only while it is measurably faster: a lockstep round
+        // lasts microseconds, and when the cores do not really run side by side (a busy machine, virtual
+        // CPUs sharing a physical core) one thread is faster (BENCHMARKS.md). Results do not depend on
+        // it, so the run measures: epoch 1 on one thread, epoch 2 on the team, then the faster of the two,
+        // trying the other again every 32 epochs. An explicit `threads` always uses the team.
+        let adaptive = self.threads == 0
+        var seconds = [Double.infinity, .infinity]   // last epoch's rounds on one thread, on the team
         while progress.epochs < options.maxEpochs, !progress.solved {
             if g.value != coupledAt { engine.setCoupling(g.value); coupledAt = g.value }
+            var useTeam = team != nil
+            if team != nil, adaptive {
+                let faster = seconds[1] < seconds[0]
+                switch progress.epochs {
+                case 0: useTeam = false
+                case 1: useTeam = true
+                default: useTeam = progress.epochs % 32 == 0 ? !faster : faster
+                }
+            }
+            let started = DispatchTime.now().uptimeNanoseconds
             var epochEnded = false
             while !epochEnded {
                 generator.shuffle(&order)
@@ -222,8 +239,13 @@ public struct ReplicatedSGD: Solver {
                     epochEnded = epochEnded || ended
                     progress.online[a] += engine.plan(k, replica: a, batch: batch, kernel: kernel, rate: rate, margin: model.margin)
                 }
-                if let team { team.run { engine.step(part: $0) } } else { engine.step(part: 0) }
+                if useTeam, let team {
+                    team.run { engine.step(part: $0) }
+                } else {
+                    for part in engine.parts.indices { engine.step(part: part) }
+                }
             }
+            seconds[useTeam ? 1 : 0] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
             guard engine.isFinite else {
                 progress.reason = "latent fields became NaN or infinite"
                 break
