@@ -36,7 +36,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlatMinimaTests",
-            dependencies: ["FlatMinima", "CGSL"]
+            dependencies: ["FlatMinima", "CGSL", "CKernels"]
         ),
         .testTarget(
             name: "CLITests",

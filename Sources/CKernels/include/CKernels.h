@@ -41,4 +41,28 @@ long fm_dot_i8_f64_avx2(const int8_t *x, const double *m, long n, double *partia
 /// b_i += g · x_i for i < n, x ∈ Int8 (rounded like Kernels.axpy: one product, one sum). AVX2.
 void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n);
 
+/// One pattern's BP update for the binary perceptron on ±1 inputs (PerceptronBP.swift has the equations;
+/// Braunstein & Zecchina, PRL 96, 2006): with the row ξ (Int8, labels absorbed), the pattern's messages u
+/// (Float) and the total fields h,
+///     m_i = tanh(h_i − u_i),  v_i = 1 − m_i²,  M = Σ ξ_i m_i,  V = Σ v_i,
+///     fresh_i = clamp(½ [log H((κ√N − M_i − ξ_i)/√V_i) − log H((κ√N − M_i + ξ_i)/√V_i)], ±30)
+/// with the cavity sums M_i = M − ξ_i m_i, V_i = max(V − v_i, 1e-12); u_i ← float(d u_i + (1 − d) fresh_i).
+/// New messages are added to `sum` when it is not NULL, else their changes to `cavity` and `h`.
+/// `m` and `v` are scratch arrays of n doubles; `erfcx` the 16 × 10 coefficient table of
+/// Special.erfcxTable (FastGaussian.swift), evaluated with the same pieces. exp and log are vector
+/// polynomials (a few ulps), so results agree with the portable Swift loop to rounding, not to the bit.
+/// Returns the largest |change| of a message (NaN when a message is NaN). AVX2 + FMA: call only when
+/// fm_cpu_has_avx2_fma().
+double fm_bp_pattern_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
+                          double *m, double *v, long n, double threshold, double damping, const double *erfcx);
+
+/// 1 when the CPU and OS support AVX2 and FMA.
+int fm_cpu_has_avx2_fma(void);
+
+/// Vectorised e^x and log x of `fm_bp_pattern_avx2`, four values at a time (for tests): out_i = f(in_i).
+void fm_exp4_avx2(const double *in, double *out);
+void fm_log4_avx2(const double *in, double *out);
+/// ½ [log H(a) − log H(b)] as fm_bp_pattern_avx2 evaluates it, four pairs at a time (for tests).
+void fm_half_log_h_ratio4_avx2(const double *a, const double *b, double *out, const double *erfcx);
+
 #endif
