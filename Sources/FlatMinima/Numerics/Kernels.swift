@@ -1,7 +1,9 @@
 import CKernels
 import Foundation
-/// Dense kernels on ±1 patterns stored as Int8, vectorised with SIMD8 (8 Doubles, two AVX registers):
-/// the two passes over the pattern matrix that AMP makes per iteration.
+
+/// Dense kernels on ±1 patterns stored as Int8, vectorised with SIMD8 (8 Doubles): AMP's per-row dot
+/// product and axpy, the gradient solvers' directions, and rsgd's batch sums. Where the CPU has AVX2 the
+/// C versions in CKernels run instead, with the same lanes and rounding.
 enum Kernels {
     /// Whether the AVX2 versions (CKernels; same results to the last bit) replace the portable loops.
     /// `FLATMINIMA_PORTABLE=1` in the environment keeps the portable loops (for tests and comparisons).
@@ -54,60 +56,6 @@ enum Kernels {
     }
 }
 
-
-extension Kernels {
-    /// h_i += a·d_i + b·(t_i − w_i), four lanes at a time (replicated SGD's step and pull).
-    @inline(__always)
-    static func stepAndPull(_ h: UnsafeMutablePointer<Double>, _ d: UnsafePointer<Double>, _ t: UnsafePointer<Double>,
-                            _ w: UnsafePointer<Double>, _ a: Double, _ b: Double, count n: Int) {
-        let av = SIMD4<Double>(repeating: a), bv = SIMD4<Double>(repeating: b)
-        var i = 0
-        while i + 4 <= n {
-            let hs = UnsafeRawPointer(h + i).loadUnaligned(as: SIMD4<Double>.self)
-            let ds = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD4<Double>.self)
-            let ts = UnsafeRawPointer(t + i).loadUnaligned(as: SIMD4<Double>.self)
-            let ws = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD4<Double>.self)
-            UnsafeMutableRawPointer(h + i).storeBytes(of: hs + (av * ds + bv * (ts - ws)), as: SIMD4<Double>.self)
-            i += 4
-        }
-        while i < n { h[i] += a * d[i] + b * (t[i] - w[i]); i += 1 }
-    }
-}
-
-extension Kernels {
-    /// Replicated SGD's sign update for one binary replica: for every site whose latent field h_i changed
-    /// sign, w_i ← sign(h_i), and the centre of mass follows — `sum_i` (Σ_a w_a) by ±2, `plus_i` (replicas
-    /// at +1) by ±1, the target t_i ← table[plus_i], and the packed sign bit (when `bits` is given).
-    /// Chunks of four sites are tested with one SIMD compare; chunks with a change are updated without
-    /// branches (a tenth of the weights flip per step early on: branches would be mispredicted).
-    @inline(__always)
-    static func applySignChanges(_ h: UnsafePointer<Double>, _ w: UnsafeMutablePointer<Double>,
-                                 sum: UnsafeMutablePointer<Double>, plus: UnsafeMutablePointer<Int32>,
-                                 targets: UnsafeMutablePointer<Double>, table: UnsafePointer<Double>,
-                                 bits: UnsafeMutablePointer<UInt64>?, count n: Int) {
-        @inline(__always) func site(_ i: Int) {
-            let nw: Double = h[i] > 0 ? 1 : -1
-            let difference = nw - w[i]                       // 0 or ±2
-            let step = Int32(truncatingIfNeeded: Int(difference) >> 1)   // 0 or ±1
-            w[i] = nw
-            sum[i] += difference
-            plus[i] &+= step
-            targets[i] = table[Int(plus[i])]
-            if let bits { bits[i >> 6] ^= UInt64(truncatingIfNeeded: step & 1) << UInt64(i & 63) }
-        }
-        let zero = SIMD4<Double>(repeating: 0)
-        var i = 0
-        while i + 4 <= n {
-            let hs = UnsafeRawPointer(h + i).loadUnaligned(as: SIMD4<Double>.self)
-            let ws = UnsafeRawPointer(w + i).loadUnaligned(as: SIMD4<Double>.self)
-            if any((hs .> zero) .!= (ws .> zero)) {
-                site(i); site(i + 1); site(i + 2); site(i + 3)
-            }
-            i += 4
-        }
-        while i < n { site(i); i += 1 }
-    }
-}
 
 extension Kernels {
     /// s_i = Σ_{j<count} x^{r_j}_i for Int8 rows x^r = x + r·stride (wrapping: the caller keeps
