@@ -83,7 +83,8 @@ struct Theory: ParsableCommand {
                     let rs = ReplicaSymmetric.binaryStorage(alpha: a, margin: margin)
                     records.append(Theory.record([("weights", .string("binary")), ("margin", .double(margin)), ("alpha", .double(a)),
                                                   ("q", .double(rs.q)), ("q_hat", .double(rs.qHat)), ("entropy", .double(rs.entropy)),
-                                                  ("status", .string(rs.entropy < 0 ? "above capacity: negative RS entropy, no solutions" : "ok"))]))
+                                                  ("status", .string(rs.entropy.isNaN ? "far above capacity: no RS saddle point with q < 1"
+                                                                    : rs.entropy < 0 ? "above capacity: negative RS entropy, no solutions" : "ok"))]))
                 case .spherical:
                     let capacity = ReplicaSymmetric.sphericalCapacity(margin: margin)
                     guard a < capacity else {
@@ -114,9 +115,11 @@ struct Theory: ParsableCommand {
         }
 
         func run() throws {
-            let records = try margin.values.map { k in
-                let alphaC = weights == .binary ? try ReplicaSymmetric.binaryCapacity(margin: k) : ReplicaSymmetric.sphericalCapacity(margin: k)
-                return Theory.record([("weights", .string(weights.rawValue)), ("margin", .double(k)), ("alpha_c", .double(alphaC))])
+            let records = margin.values.map { k in
+                // A binary capacity not found (no zero of s below α = 2 with a q < 1 saddle point) is NA.
+                let alphaC = weights == .binary ? (try? ReplicaSymmetric.binaryCapacity(margin: k)) : ReplicaSymmetric.sphericalCapacity(margin: k)
+                return Theory.record([("weights", .string(weights.rawValue)), ("margin", .double(k)),
+                                      ("alpha_c", alphaC.map { .double($0) } ?? .null)])
             }
             output.print(records)
         }

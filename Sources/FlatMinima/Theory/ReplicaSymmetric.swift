@@ -41,21 +41,36 @@ public enum ReplicaSymmetric {
     ///     q = ∫Dz tanh²(√q̂ z),   q̂ = α/(1 − q) ∫Dz (G(u)/H(u))².
     ///
     /// s is the entropy of solutions per weight; it vanishes at the capacity α ≈ 0.833 (κ = 0).
+    /// The saddle point is the smallest root of q(q̂(q)) − q on (0, 1 − 1e−7]: bracketed on a grid (the
+    /// residual is positive at q → 0) and refined by Brent's method. Where no root with q < 1 exists — at
+    /// κ > 0 the q < 1 solution disappears some way above the capacity (e.g. near α ≈ 0.55 at κ = 0.5) —
+    /// every field is NaN: iterating there runs to q → 1, where the quadrature no longer resolves the
+    /// integrand and returns meaningless entropies.
     public static func binaryStorage(alpha: Double, margin: Double = 0,
                                      measure: GaussianMeasure = .standard) -> (q: Double, qHat: Double, entropy: Double) {
-        var q = 0.5, qHat = 1.0
-        for _ in 0..<200_000 {
+        func conjugate(_ q: Double) -> Double {
             let rq = q.squareRoot(), r1 = (1 - q).squareRoot()
-            qHat = alpha / (1 - q) * measure.average { z in
+            return alpha / (1 - q) * measure.average { z in
                 let g = Special.GoverH((margin - rq * z) / r1)
                 return g * g
             }
-            let sq = qHat.squareRoot()
-            let next = measure.average { z in let t = tanh(sq * z); return t * t }
-            let damped = 0.5 * q + 0.5 * next
-            if abs(damped - q) < 1e-14 { q = damped; break }
-            q = min(damped, 1 - 1e-12)
         }
+        func residual(_ q: Double) -> Double {
+            let sq = conjugate(q).squareRoot()
+            return measure.average { z in let t = tanh(sq * z); return t * t } - q
+        }
+        var root: Double? = nil
+        var previous = 1e-13, value = residual(previous)
+        // 200 points evenly on (0, 0.9], then 200 with 1 − q log-spaced from 0.1 down to 1e−7.
+        for step in 1...400 where root == nil {
+            let q = step <= 200 ? 0.9 * Double(step) / 200 : 1 - 0.1 * pow(1e-6, Double(step - 200) / 200)
+            let next = residual(q)
+            if value > 0 && next <= 0 { root = try? Roots.brent(in: previous ... q) { residual($0) } }
+            previous = q
+            value = next
+        }
+        guard let q = root else { return (.nan, .nan, .nan) }
+        let qHat = conjugate(q)
         let rq = q.squareRoot(), r1 = (1 - q).squareRoot(), sq = qHat.squareRoot()
         let s = -qHat * (1 - q) / 2 + measure.average { Special.log2cosh(sq * $0) }
             + alpha * measure.average { Special.logH((margin - rq * $0) / r1) }
@@ -90,9 +105,22 @@ public enum ReplicaSymmetric {
     }
 
     /// The binary perceptron's RS capacity: the α where the storage entropy vanishes (Krauth–Mézard,
-    /// α_c(0) ≈ 0.833), by Brent's method on s(α) over (0.01, 2].
+    /// α_c(0) ≈ 0.833). s(α) is followed upward from α = 10⁻⁴, then 0.01 in steps of 0.01, to its first
+    /// non-positive value and the zero refined by Brent's method in that step. A bracket over the whole
+    /// range is not safe: at κ > 0 the q < 1 saddle point stops existing some way above the capacity.
+    /// Throws `GSLError.invalid` if s has no zero below α = 2 with q < 1.
     public static func binaryCapacity(margin: Double = 0, measure: GaussianMeasure = .standard) throws(GSLError) -> Double {
-        try Roots.brent(in: 0.01 ... 2, tolerance: 1e-9) { binaryStorage(alpha: $0, margin: margin, measure: measure).entropy }
+        func entropy(_ alpha: Double) -> Double { binaryStorage(alpha: alpha, margin: margin, measure: measure).entropy }
+        var previous = 1e-4
+        guard entropy(previous) > 0 else { throw GSLError.invalid }
+        for step in 1...200 {
+            let alpha = 0.01 * Double(step)
+            let s = entropy(alpha)
+            guard s.isFinite else { throw GSLError.invalid }
+            if s <= 0 { return try Roots.brent(in: previous ... alpha, tolerance: 1e-9) { entropy($0) } }
+            previous = alpha
+        }
+        throw GSLError.invalid
     }
 
     /// Prior of a teacher's (and a Bayes-optimal student's) weights.

@@ -62,10 +62,29 @@ import FlatMinima
         #expect(near.entropy < far.entropy && far.entropy < 0)
     }
 
-    /// The binary capacity falls with the margin (stricter constraints), and stays below the
-    /// spherical one.
+    /// The binary capacity with a margin against an independent NumPy/SciPy evaluation of the same
+    /// saddle point (200-node Gauss–Hermite, smallest root by brentq, scipy.special.log_ndtr):
+    /// α_c(0.5) = 0.4556645646, α_c(1) = 0.2707000933. Every value falls with κ, stays below the
+    /// annealed bound log 2 / (−log H(κ)) (the fraction of random binary vectors storing one pattern)
+    /// and below Gardner's spherical capacity. (A bracket over the whole α range once returned a spurious
+    /// α_c(0.5) = 0.614, above the annealed bound 0.589; this test would have caught it.)
     @Test func binaryCapacityWithMargin() throws {
-        let zero = try ReplicaSymmetric.binaryCapacity(margin: 0), half = try ReplicaSymmetric.binaryCapacity(margin: 0.5)
-        #expect(half < zero && zero < ReplicaSymmetric.sphericalCapacity(margin: 0))
+        #expect(abs(try ReplicaSymmetric.binaryCapacity(margin: 0.5) - 0.4556645646) < 1e-6)
+        #expect(abs(try ReplicaSymmetric.binaryCapacity(margin: 1) - 0.2707000933) < 1e-6)
+        var previous = Double.infinity
+        for margin in stride(from: 0.0, through: 1.5, by: 0.25) {
+            let alphaC = try ReplicaSymmetric.binaryCapacity(margin: margin)
+            #expect(alphaC < previous, "margin \(margin)")
+            #expect(alphaC < log(2) / -Special.logH(margin), "margin \(margin)")
+            #expect(alphaC < ReplicaSymmetric.sphericalCapacity(margin: margin), "margin \(margin)")
+            previous = alphaC
+        }
+    }
+
+    /// Far above the capacity the q < 1 saddle point does not exist (at κ = 0.5 from α ≈ 0.55): the
+    /// storage entropy is NaN there rather than the meaningless value of an iteration run to q → 1.
+    @Test func binaryStorageWithoutSaddlePoint() {
+        #expect(ReplicaSymmetric.binaryStorage(alpha: 0.54, margin: 0.5).entropy < 0)
+        #expect(ReplicaSymmetric.binaryStorage(alpha: 0.6, margin: 0.5).entropy.isNaN)
     }
 }
