@@ -108,7 +108,8 @@ public enum ReplicaSymmetric {
     /// α_c(0) ≈ 0.833). s(α) is followed upward from α = 10⁻⁴, then 0.01 in steps of 0.01, to its first
     /// non-positive value and the zero refined by Brent's method in that step. A bracket over the whole
     /// range is not safe: at κ > 0 the q < 1 saddle point stops existing some way above the capacity.
-    /// Throws `GSLError.invalid` if s has no zero below α = 2 with q < 1.
+    /// Throws `GSLError.invalid` if s has no zero below α = 2 with q < 1 (if the saddle point ended before
+    /// the entropy reached zero; at κ ≤ 2 it does not, though at κ ≳ 1.6 the zero lies close below it).
     public static func binaryCapacity(margin: Double = 0, measure: GaussianMeasure = .standard) throws(GSLError) -> Double {
         func entropy(_ alpha: Double) -> Double { binaryStorage(alpha: alpha, margin: margin, measure: measure).entropy }
         var previous = 1e-4
@@ -116,7 +117,18 @@ public enum ReplicaSymmetric {
         for step in 1...200 {
             let alpha = 0.01 * Double(step)
             let s = entropy(alpha)
-            guard s.isFinite else { throw GSLError.invalid }
+            if !s.isFinite {
+                // The saddle point ends (a spinodal) inside this step: bisect towards it, in case s
+                // reaches zero just before it.
+                var high = alpha
+                for _ in 0..<40 {
+                    let mid = (previous + high) / 2, sm = entropy(mid)
+                    if !sm.isFinite { high = mid; continue }
+                    if sm <= 0 { return try Roots.brent(in: previous ... mid, tolerance: 1e-9) { entropy($0) } }
+                    previous = mid
+                }
+                throw GSLError.invalid
+            }
             if s <= 0 { return try Roots.brent(in: previous ... alpha, tolerance: 1e-9) { entropy($0) } }
             previous = alpha
         }

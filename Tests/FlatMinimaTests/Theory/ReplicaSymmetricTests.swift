@@ -72,7 +72,7 @@ import FlatMinima
         #expect(abs(try ReplicaSymmetric.binaryCapacity(margin: 0.5) - 0.4556645646) < 1e-6)
         #expect(abs(try ReplicaSymmetric.binaryCapacity(margin: 1) - 0.2707000933) < 1e-6)
         var previous = Double.infinity
-        for margin in stride(from: 0.0, through: 1.5, by: 0.25) {
+        for margin in stride(from: 0.0, through: 2.0, by: 0.05) {
             let alphaC = try ReplicaSymmetric.binaryCapacity(margin: margin)
             #expect(alphaC < previous, "margin \(margin)")
             #expect(alphaC < log(2) / -Special.logH(margin), "margin \(margin)")
