@@ -7,6 +7,10 @@
 #   make cluster-test  a real one-node Slurm (installed and started as root): a sweep as a 4-task job
 #                array plus a merge job, checked against the single-process run (~30 s once installed)
 #   make deps    installs the system dependencies (GSL, pkg-config) when pkg-config cannot find GSL
+#   make notebooks  executes notebooks/NN_*.py against data/ and re-exports Notebooks-export/ (~1 min
+#                after the one-time install of the pinned Python packages into .venv-notebooks/)
+#   make notebooks-check  the same execution without writing anything (CI runs it)
+#   make data    regenerates the tables in data/ from sweeps/ (resumes; hours: data/README.md)
 #
 # CPU tuning stays here, never in Package.swift: `make MARCH=native build` adds -march=native.
 
@@ -17,7 +21,7 @@ SWIFTFLAGS := $(if $(MARCH),-Xcc -march=$(MARCH) -Xswiftc -target-cpu -Xswiftc $
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN         = .build/release/flatminima
 
-.PHONY: all deps build debug test demo bench validate cluster-test clean
+.PHONY: all deps build debug test demo bench validate cluster-test clean notebooks notebooks-check data
 
 all: build
 
@@ -55,5 +59,27 @@ cluster-test: build
 bench: deps
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark $(BENCH_ARGS)
 
+# Notebooks: a private virtual environment with the pinned packages of notebooks/requirements.txt.
+PYTHON     ?= python3
+VENV        = .venv-notebooks
+
+$(VENV)/.installed: notebooks/requirements.txt
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "notebooks: $(PYTHON) -m venv failed; installing python3-venv with apt-get"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null && \
+	  rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r notebooks/requirements.txt
+	@touch $@
+
+notebooks: $(VENV)/.installed
+	$(VENV)/bin/python notebooks/build.py
+
+notebooks-check: $(VENV)/.installed
+	$(VENV)/bin/python notebooks/build.py --check
+
+data: build
+	sh scripts/make-data.sh $(BIN) data
+
 clean:
-	rm -rf .build Benchmarks/.build
+	rm -rf .build Benchmarks/.build $(VENV)
