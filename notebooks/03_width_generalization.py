@@ -81,9 +81,9 @@ for name, w in problems.items():
         usable = w.dropna(subset=[column])
         for label, rows in usable.groupby("label"):
             solver = rows["solver"].iloc[0]
-            ax.scatter(rows[column], rows["test_error"], color=fm.COLOURS[solver], marker=fm.MARKERS[solver],
-                       s=22, alpha=0.8, label=label,
-                       facecolors="none" if solver == "sgd" and "β=1" not in label else None)
+            marker = {"sgd β=0.25": "<", "sgd β=4": ">"}.get(label, fm.MARKERS[solver])
+            ax.scatter(rows[column], rows["test_error"], color=fm.COLOURS[solver], marker=marker,
+                       s=22, alpha=0.8, label=label)
         rho, n = fm.spearman(usable[column], usable["test_error"])
         correlations.append({"problem": name, "measure": column, "spearman_rho": rho, "n": n})
         ax.set_xlabel(title)
@@ -110,4 +110,21 @@ for name, w in problems.items():
         rho, n = fm.spearman(sol[column], sol["test_error"])
         rows.append({"problem": name, "measure": column, "spearman_rho (solutions)": rho, "n": n})
 print()
+print(pd.DataFrame(rows).round(3).to_string(index=False))
+
+# %% [markdown]
+# Instances differ in how hard their teacher (or split) is, which moves every solver's test error
+# together. Within one instance the comparison is between minima only: the mean over instances of the
+# per-instance Spearman ρ (solutions only for the teacher problems, every configuration for the digits),
+# with its standard error over instances.
+
+# %%
+rows = []
+for name, w in problems.items():
+    base = w if name == "width-digits" else w[w["solved"] == 1]
+    for column, _ in measures:
+        per = [fm.spearman(g[column], g["test_error"])[0] for _, g in base.groupby("instance")]
+        per = pd.Series(per).dropna()
+        rows.append({"problem": name, "measure": column, "mean within-instance rho": per.mean(),
+                     "s.e.": per.sem(), "instances": len(per)})
 print(pd.DataFrame(rows).round(3).to_string(index=False))

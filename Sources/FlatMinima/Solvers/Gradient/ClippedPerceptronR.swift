@@ -139,6 +139,11 @@ public struct PackedSigns: Sendable {
     /// Rows μ with Σ_i a^μ_i b_i ≤ threshold (with the labels absorbed: the training errors at margin
     /// threshold/√N).
     public func count(atMost threshold: Int, _ b: Row) -> Int {
+        b.bits.withUnsafeBufferPointer { count(atMost: threshold, $0.baseAddress!) }
+    }
+
+    /// The same for a packed vector b given as `words` words.
+    public func count(atMost threshold: Int, _ b: UnsafePointer<UInt64>) -> Int {
         var wrong = 0
         for mu in 0..<count where overlap(mu, b) <= threshold { wrong += 1 }
         return wrong

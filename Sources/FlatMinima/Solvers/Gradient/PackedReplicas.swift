@@ -50,15 +50,13 @@ final class PackedReplicas: @unchecked Sendable {
 
     /// Whether the AVX2 kernels (CKernels, same results to the last bit) replace the portable Swift passes.
     let accelerated: Bool
-    /// Whether this CPU has AVX2 (and FLATMINIMA_PORTABLE=1 is not set).
-    static let avx2 = Kernels.avx2
 
     /// - Parameters: `xi` the P × n patterns with labels absorbed, `latent` the common starting fields,
     ///   `batch` the largest batch size, `threads` how many site ranges to cut, `portable` to keep the
     ///   Swift passes even where AVX2 is available.
     init(xi values: [Int8], count p: Int, dimension n: Int, latent: [Double], replicas y: Int, batch: Int, threads: Int,
          portable: Bool = false) {
-        accelerated = !portable && Self.avx2
+        accelerated = !portable && Kernels.avx2
         self.n = n
         self.y = y
         words = (n + 63) / 64
@@ -111,10 +109,7 @@ final class PackedReplicas: @unchecked Sendable {
 
     /// Tabulates t(c) = tanh(γ (2c − y)) (its limit sign(2c − y) at γ = ∞) and re-targets every site.
     func setCoupling(_ gamma: Double) {
-        for c in 0...y {
-            let x = Double(2 * c - y)
-            table[c] = Float(gamma.isInfinite ? (x > 0 ? 1 : x < 0 ? -1 : 0) : tanh(gamma * x))
-        }
+        for (c, t) in ReplicatedSGD.centerTargets(gamma: gamma, replicas: y).enumerated() { table[c] = Float(t) }
         for i in 0..<n { targets[i] = table[Int(plus[i])] }
     }
 
@@ -235,18 +230,12 @@ final class PackedReplicas: @unchecked Sendable {
 
     /// Training errors (overlap ≤ `threshold`, i.e. Δ ≤ κ) of replica a.
     func errors(_ a: Int, threshold: Int) -> Int {
-        var wrong = 0
-        for mu in 0..<patterns.count where patterns.overlap(mu, bits + a * rowWords) <= threshold { wrong += 1 }
-        return wrong
+        patterns.count(atMost: threshold, bits + a * rowWords)
     }
 
     /// Training errors of the centre.
     func centerErrors(threshold: Int) -> Int {
-        centerBits().withUnsafeBufferPointer { c in
-            var wrong = 0
-            for mu in 0..<patterns.count where patterns.overlap(mu, c.baseAddress!) <= threshold { wrong += 1 }
-            return wrong
-        }
+        centerBits().withUnsafeBufferPointer { patterns.count(atMost: threshold, $0.baseAddress!) }
     }
 
     /// Mean replica–centre distance d = (1 − q)/2, the fraction of differing signs.

@@ -102,10 +102,7 @@ public struct ReplicatedSGD: Solver {
             generator.shuffle(&order)
             // Binary targets tanh(γ y m_c) take y + 1 values: tabulate them by the number c of replicas
             // at +1 (γ y m_c = γ (2c − y)).
-            let table = (0...y).map { c -> Double in
-                let x = Double(2 * c - y)
-                return g.value.isInfinite ? (x > 0 ? 1 : x < 0 ? -1 : 0) : tanh(g.value * x)
-            }
+            let table = Self.centerTargets(gamma: g.value, replicas: y)
             let pull = binary ? coupling : min(1, coupling * g.value)
             let yD = Double(y)
             for a in order {
@@ -324,5 +321,17 @@ public struct ReplicatedSGD: Solver {
         for i in 0..<a.count { ab += a[i] * b[i]; aa += a[i] * a[i]; bb += b[i] * b[i] }
         guard aa > 0, bb > 0 else { return 0.5 }
         return (1 - ab / (aa * bb).squareRoot()) / 2
+    }
+}
+
+extension ReplicatedSGD {
+    /// The binary centre targets t(c) = tanh(γ (2c − y)) for c = 0 … y replicas at +1 (γ y m_c with
+    /// m_c the centre of mass), and their limit sign(2c − y) at γ = ∞: shared by the generic loop and
+    /// the packed engine.
+    static func centerTargets(gamma: Double, replicas y: Int) -> [Double] {
+        (0...y).map { c in
+            let x = Double(2 * c - y)
+            return gamma.isInfinite ? (x > 0 ? 1 : x < 0 ? -1 : 0) : tanh(gamma * x)
+        }
     }
 }
