@@ -41,6 +41,12 @@ long fm_dot_i8_f64_avx2(const int8_t *x, const double *m, long n, double *partia
 /// b_i += g · x_i for i < n, x ∈ Int8 (rounded like Kernels.axpy: one product, one sum). AVX2.
 void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n);
 
+/// AMP's four-row versions: the dot products of rows x + r·stride (r = 0…3) with m as 4 × 8 lane sums
+/// in `partial` (each row's lanes exactly those of fm_dot_i8_f64_avx2), and
+/// b_i ← (((b_i + g_0 x_0i) + g_1 x_1i) + g_2 x_2i) + g_3 x_3i (four fm_axpy_i8_f64_avx2 calls, to the bit).
+long fm_dot4_i8_f64_avx2(const int8_t *x, long stride, const double *m, long n, double *partial);
+void fm_axpy4_i8_f64_avx2(double *b, const int8_t *x, long stride, const double *g, long n);
+
 /// One pattern's BP update for the binary perceptron on ±1 inputs (PerceptronBP.swift has the equations;
 /// Braunstein & Zecchina, PRL 96, 2006): with the row ξ (Int8, labels absorbed), the pattern's messages u
 /// (Float) and the total fields h,

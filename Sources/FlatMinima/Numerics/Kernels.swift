@@ -36,6 +36,36 @@ enum Kernels {
         return total
     }
 
+    /// The dot products of four rows x + r·stride (r = 0…3) with m: each equal to the bit to `dot` of that
+    /// row (the AVX2 kernel keeps every row's lanes and only interleaves the rows, sharing the loads of m).
+    @inline(__always)
+    static func dot4(_ x: UnsafePointer<Int8>, stride: Int, _ m: UnsafePointer<Double>, count n: Int) -> SIMD4<Double> {
+        guard avx2 else {
+            return SIMD4(dot(x, m, count: n), dot(x + stride, m, count: n), dot(x + 2 * stride, m, count: n),
+                         dot(x + 3 * stride, m, count: n))
+        }
+        var lanes = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
+        let done = withUnsafeMutableBytes(of: &lanes) {
+            fm_dot4_i8_f64_avx2(x, stride, m, n, $0.baseAddress!.assumingMemoryBound(to: Double.self))
+        }
+        var totals = SIMD4(lanes.0.sum(), lanes.1.sum(), lanes.2.sum(), lanes.3.sum())
+        for r in 0..<4 {
+            let row = x + r * stride
+            for i in done..<n { totals[r] += Double(row[i]) * m[i] }
+        }
+        return totals
+    }
+
+    /// b_i += g_r · x_{r,i} for the four rows x + r·stride in order r = 0…3: four `axpy` calls, to the bit.
+    @inline(__always)
+    static func axpy4(_ b: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Int8>, stride: Int, _ g: SIMD4<Double>, count n: Int) {
+        guard avx2 else {
+            for r in 0..<4 { axpy(b, x + r * stride, g[r], count: n) }
+            return
+        }
+        withUnsafeBytes(of: g) { fm_axpy4_i8_f64_avx2(b, x, stride, $0.baseAddress!.assumingMemoryBound(to: Double.self), n) }
+    }
+
     /// b_i += g · x_i with x ∈ {±1} as Int8.
     @inline(__always)
     static func axpy(_ b: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Int8>, _ g: Double, count n: Int) {

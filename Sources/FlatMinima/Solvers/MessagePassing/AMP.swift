@@ -127,8 +127,9 @@ struct AMPState {
     }
 
     /// ±1 inputs: F²_{μi} = 1/N, so V_μ = mean(v) for every μ and A_i = −Σ_μ ∂g_μ/N for every i; the
-    /// iteration reads the Int8 matrix once: per row a dot product and then, from L1, an axpy (SIMD;
-    /// AVX2 kernels where the CPU has them).
+    /// iteration reads the Int8 matrix once: per block of four rows their dot products and then, from
+    /// L1, their axpys (SIMD; AVX2 kernels where the CPU has them, sharing loads and breaking the
+    /// accumulation chains across the four rows).
     private mutating func iterateSigns(_ x: UnsafeBufferPointer<Int8>) -> Double {
         let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
         let variance = max(v.reduce(0, +) * invN, 1e-300), s = variance.squareRoot()
@@ -146,16 +147,31 @@ struct AMPState {
                                 nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, bOut = bB
                                 DispatchQueue.concurrentPerform(iterations: workers) { w in
                                     bOut[w].withUnsafeMutableBufferPointer { b in
-                                        // Each row is read once: its dot product, then (from L1) its axpy.
-                                        for mu in (w * p / workers) ..< ((w + 1) * p / workers) {
-                                            let row = xBase + mu * n
-                                            let omega = Kernels.dot(row, mm, count: n) * scale - variance * og[mu]
+                                        // The output channel of row μ from its dot product ω_μ.
+                                        func channel(_ mu: Int, _ dot: Double) -> Double {
+                                            let omega = dot * scale - variance * og[mu]
                                             let u = (margin - labels[mu] * omega) / s
                                             let r = Special.GoverH(u)
                                             gOut[mu] = labels[mu] * r / s
                                             dgOut[mu] = -r * (r - u) / variance
                                             oOut[mu] = omega
-                                            Kernels.axpy(b.baseAddress!, row, gOut[mu] * scale, count: n)
+                                            return gOut[mu] * scale
+                                        }
+                                        // Each row is read once: four rows' dot products, then (from L1) their
+                                        // axpys in row order — the same sums, to the bit, as one row at a time.
+                                        let rows = (w * p / workers) ..< ((w + 1) * p / workers)
+                                        var mu = rows.lowerBound
+                                        while mu + 4 <= rows.upperBound {
+                                            let row = xBase + mu * n
+                                            let dots = Kernels.dot4(row, stride: n, mm, count: n)
+                                            var coefficients = SIMD4<Double>()
+                                            for r in 0..<4 { coefficients[r] = channel(mu + r, dots[r]) }
+                                            Kernels.axpy4(b.baseAddress!, row, stride: n, coefficients, count: n)
+                                            mu += 4
+                                        }
+                                        for mu in mu ..< rows.upperBound {
+                                            let row = xBase + mu * n
+                                            Kernels.axpy(b.baseAddress!, row, channel(mu, Kernels.dot(row, mm, count: n)), count: n)
                                         }
                                     }
                                 }
