@@ -58,15 +58,16 @@ for ax, n in zip(axes, [1001, 4001]):
                     label=solver)
     ax.axvspan(0.77, 0.78, color="k", alpha=0.12, lw=0)
     ax.axvline(alpha_c, color="k", ls="--", lw=1)
-    ax.text(alpha_c, 0.5, " α_c", va="center")
+    ax.text(alpha_c - 0.004, 0.5, "α_c", va="center", ha="right")
     ax.text(0.775, 0.15, "dense\nregions\nend ", ha="right", fontsize=8)
     runs_per_point = int(part["runs"].min()) if not part.empty else 0
     ax.set_title(f"N = {n}  ({runs_per_point} instances per point)")
     ax.set_xlabel("α = P / N")
     ax.set_xlim(0.08, 0.88)
 axes[0].set_ylabel("fraction of instances solved")
-axes[1].legend(loc="lower left", ncol=2)
-fig.tight_layout()
+fig.legend(*axes[0].get_legend_handles_labels(), loc="center right")
+fig.tight_layout(rect=(0, 0, 0.93, 1))
+fm.save(fig, "phase-diagram")
 plt.show()
 
 # %% [markdown]

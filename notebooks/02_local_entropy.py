@@ -71,8 +71,9 @@ for ax, alpha in zip(np.atleast_1d(axes), alphas):
     ax.set_xlim(0, 0.25)
     ax.set_ylim(-0.02, 0.6)
 np.atleast_1d(axes)[0].set_ylabel("local entropy S(d)")
-np.atleast_1d(axes)[-1].legend(loc="upper left")
+np.atleast_1d(axes)[0].legend(loc="lower right")
 fig.tight_layout()
+fm.save(fig, "local-entropy")
 plt.show()
 
 # %% [markdown]
@@ -95,6 +96,7 @@ for ax, alpha in zip(np.atleast_1d(axes), alphas):
 np.atleast_1d(axes)[0].set_ylabel("ceiling − S(d)")
 np.atleast_1d(axes)[0].legend(loc="upper left")
 fig.tight_layout()
+fm.save(fig, "local-entropy-gap")
 plt.show()
 
 # %% [markdown]
@@ -139,5 +141,6 @@ for ax, alpha in zip(np.atleast_1d(axes), alphas):
 np.atleast_1d(axes)[0].set_ylabel("local energy δE(p)")
 np.atleast_1d(axes)[0].legend(loc="upper left")
 fig.tight_layout()
+fm.save(fig, "local-energy")
 plt.show()
 print(energy.pivot_table(index=["alpha", "solver"], columns="p", values="mean").round(4).to_string())

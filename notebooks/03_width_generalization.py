@@ -92,6 +92,7 @@ for name, w in problems.items():
     axes[-1].legend(fontsize=7, loc="best")
     fig.suptitle(name)
     fig.tight_layout()
+    fm.save(fig, name)
     plt.show()
 
 # %% [markdown]

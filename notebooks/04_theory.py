@@ -47,6 +47,7 @@ axes[0].set_ylabel("entropy of solutions s(α) per weight")
 axes[1].set_ylabel("log volume of solutions per weight")
 axes[0].set_ylim(-0.1, 0.72)
 fig.tight_layout()
+fm.save(fig, "storage-entropy")
 plt.show()
 print("capacities at these margins:")
 print(capacity[capacity["margin"].isin([0, 0.5, 1])].pivot(index="margin", columns="weights", values="alpha_c").round(6).to_string())
@@ -67,6 +68,7 @@ ax.set_ylabel("capacity α_c(κ)")
 ax.set_yscale("log")
 ax.legend()
 fig.tight_layout()
+fm.save(fig, "capacity")
 plt.show()
 
 # %% [markdown]
@@ -107,6 +109,7 @@ ax.set_ylabel("generalization error")
 ax.set_xlim(0, 3)
 ax.legend(fontsize=7)
 fig.tight_layout()
+fm.save(fig, "teacher-student")
 plt.show()
 
 # %% [markdown]

@@ -48,6 +48,7 @@ for ax, arch in zip(axes, ["tree", "full"]):
 axes[0].set_ylabel("fraction of instances solved")
 axes[0].legend()
 fig.tight_layout()
+fm.save(fig, "committees")
 plt.show()
 
 # %%

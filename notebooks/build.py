@@ -12,6 +12,7 @@ makes the command fail, naming the notebook and the cell.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -55,6 +56,8 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="notebook names (default: all notebooks/NN_*.py)")
     parser.add_argument("--check", action="store_true", help="execute only; write nothing into the repository")
     args = parser.parse_args()
+    if args.check:
+        os.environ["FLATMINIMA_NOTEBOOK_CHECK"] = "1"   # inherited by the kernels: fmdata.save writes nothing
     paths = sorted(SOURCES.glob("[0-9][0-9]_*.py"))
     if args.names:
         paths = [SOURCES / f"{name.removesuffix('.py')}.py" for name in args.names]

@@ -100,6 +100,17 @@ def spearman(x, y) -> tuple[float, int]:
     return (float(frame["x"].rank().corr(frame["y"].rank())), len(frame))
 
 
+def save(fig, name: str) -> None:
+    """Also write the figure as Notebooks-export/figures/NAME.png (stable names for the README), except
+    when notebooks/build.py runs with --check (FLATMINIMA_NOTEBOOK_CHECK=1), which writes nothing."""
+    import os
+    if os.environ.get("FLATMINIMA_NOTEBOOK_CHECK") == "1":
+        return
+    directory = ROOT / "Notebooks-export" / "figures"
+    directory.mkdir(parents=True, exist_ok=True)
+    fig.savefig(directory / f"{name}.png", metadata={"Software": None})
+
+
 def style():
     """Matplotlib defaults shared by every figure (fixed size and DPI so exports are comparable)."""
     import matplotlib.pyplot as plt  # the kernel's inline backend: figures become PNG outputs
