@@ -186,7 +186,7 @@ void fm_axpy4_i8_f64_avx2(double *b, const int8_t *x, long stride, const double 
     }
 }
 
-// ---- BP for the binary perceptron: vector exp, log, erfcx series and the message ----------------------
+// ---- BP for the binary perceptron: first pass in double (vector e^x), the message in single precision
 
 #define FM_AVX2_FMA __attribute__((target("avx2,fma")))
 
@@ -223,101 +223,7 @@ FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_exp_pd(__m25
     return _mm256_blendv_pd(result, x, nan);
 }
 
-// log x for positive normal x: x = 2^e · m with m ∈ [√½, √2), log m = 2 atanh f with f = (m − 1)/(m + 1),
-// |f| ≤ 0.1716, by its series to f^21 (relative error < 1e-16).
-FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_log_pd(__m256d x) {
-    const __m256i bits = _mm256_castpd_si256(x);
-    const __m256i mantissaMask = _mm256_set1_epi64x(0x000FFFFFFFFFFFFFLL);
-    const __m256i one = _mm256_set1_epi64x(0x3FF0000000000000LL);
-    __m256d m = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, mantissaMask), one));
-    // Exponent as double: ((bits >> 52) & 0x7ff) − 1023.
-    const __m256i ebits = _mm256_and_si256(_mm256_srli_epi64(bits, 52), _mm256_set1_epi64x(0x7FF));
-    // int64 → double for small values: add 2^52 as a double bit pattern and subtract.
-    const __m256d magic = _mm256_set1_pd(4503599627370496.0);
-    __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(ebits, _mm256_castpd_si256(magic))), magic);
-    e = _mm256_sub_pd(e, _mm256_set1_pd(1023.0));
-    const __m256d big = _mm256_cmp_pd(m, _mm256_set1_pd(1.4142135623730951), _CMP_GT_OQ);
-    m = _mm256_blendv_pd(m, _mm256_mul_pd(m, _mm256_set1_pd(0.5)), big);
-    e = _mm256_add_pd(e, _mm256_and_pd(big, _mm256_set1_pd(1.0)));
-    const __m256d f = _mm256_div_pd(_mm256_sub_pd(m, _mm256_set1_pd(1.0)), _mm256_add_pd(m, _mm256_set1_pd(1.0)));
-    const __m256d f2 = _mm256_mul_pd(f, f);
-    // Σ_{j ≤ 10} f2^j/(2j + 1) by Estrin's scheme (depth 4).
-    #define FM_D(j) _mm256_set1_pd(1.0 / (2 * (j) + 1))
-    const __m256d z2 = _mm256_mul_pd(f2, f2), z4 = _mm256_mul_pd(z2, z2), z8 = _mm256_mul_pd(z4, z4);
-    const __m256d g0 = _mm256_fmadd_pd(_mm256_fmadd_pd(FM_D(3), f2, FM_D(2)), z2, _mm256_fmadd_pd(FM_D(1), f2, FM_D(0)));
-    const __m256d g1 = _mm256_fmadd_pd(_mm256_fmadd_pd(FM_D(7), f2, FM_D(6)), z2, _mm256_fmadd_pd(FM_D(5), f2, FM_D(4)));
-    const __m256d g2 = _mm256_fmadd_pd(FM_D(10), z2, _mm256_fmadd_pd(FM_D(9), f2, FM_D(8)));
-    const __m256d s = _mm256_fmadd_pd(g2, z8, _mm256_fmadd_pd(g1, z4, g0));
-    #undef FM_D
-    const __m256d logm = _mm256_mul_pd(_mm256_add_pd(f, f), s);
-    return _mm256_fmadd_pd(e, _mm256_set1_pd(6.93147180369123816490e-01),
-                           _mm256_fmadd_pd(e, _mm256_set1_pd(1.90821492927058770002e-10), logm));
-}
-
-// P(t) of FastGaussian.swift for t ∈ (0, 1]: 16 pieces of degree 9, evaluated by Estrin's scheme.
-FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_erfcx_series_pd(__m256d t, const double *table) {
-    const __m256d scaled = _mm256_mul_pd(t, _mm256_set1_pd(16.0));
-    __m256d piece = _mm256_floor_pd(scaled);
-    piece = _mm256_min_pd(piece, _mm256_set1_pd(15.0));
-    const __m256d s = _mm256_sub_pd(_mm256_mul_pd(_mm256_set1_pd(2.0), _mm256_sub_pd(scaled, piece)), _mm256_set1_pd(1.0));
-    // Four rows of the table, one per lane, read with plain loads (AVX2 gathers are slow on Zen 2).
-    int idx[4];
-    _mm_storeu_si128((__m128i *)idx, _mm256_cvttpd_epi32(piece));
-    const double *r0 = table + 10 * idx[0], *r1 = table + 10 * idx[1], *r2 = table + 10 * idx[2], *r3 = table + 10 * idx[3];
-    // Coefficients j..j+3 of the four rows, transposed so that c[j] holds coefficient j of every lane
-    // (the table is padded so that reading 12 per row stays inside it).
-    __m256d c[12];
-    for (int j = 0; j < 12; j += 4) {
-        const __m256d a0 = _mm256_loadu_pd(r0 + j), a1 = _mm256_loadu_pd(r1 + j);
-        const __m256d a2 = _mm256_loadu_pd(r2 + j), a3 = _mm256_loadu_pd(r3 + j);
-        const __m256d t0 = _mm256_unpacklo_pd(a0, a1), t1 = _mm256_unpackhi_pd(a0, a1);
-        const __m256d t2 = _mm256_unpacklo_pd(a2, a3), t3 = _mm256_unpackhi_pd(a2, a3);
-        c[j] = _mm256_permute2f128_pd(t0, t2, 0x20);
-        c[j + 1] = _mm256_permute2f128_pd(t1, t3, 0x20);
-        c[j + 2] = _mm256_permute2f128_pd(t0, t2, 0x31);
-        c[j + 3] = _mm256_permute2f128_pd(t1, t3, 0x31);
-    }
-    const __m256d s2 = _mm256_mul_pd(s, s), s4 = _mm256_mul_pd(s2, s2), s8 = _mm256_mul_pd(s4, s4);
-    const __m256d a = _mm256_fmadd_pd(s2, _mm256_fmadd_pd(c[3], s, c[2]), _mm256_fmadd_pd(c[1], s, c[0]));
-    const __m256d b = _mm256_fmadd_pd(s2, _mm256_fmadd_pd(c[7], s, c[6]), _mm256_fmadd_pd(c[5], s, c[4]));
-    return _mm256_fmadd_pd(s8, _mm256_fmadd_pd(c[9], s, c[8]), _mm256_fmadd_pd(s4, b, a));
-}
-
-// ½ [log H(A) − log H(B)] = ½ [log(N/D) + rest] with, for each argument, t = 2/(2 + |x|/√2),
-// P = P(t), H(x) = ½ t e^{P − x²/2} for x ≥ 0 and 1 − that for x < 0 (FastGaussian.swift):
-//   N = t_A (A ≥ 0) or 2 H(A) (A < 0),   D likewise for B,
-//   rest = P_A − P_B + ½ (B − A)(B + A) when both ≥ 0, else [A ≥ 0](P_A − A²/2) − [B ≥ 0](P_B − B²/2).
-FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_half_log_h_ratio_pd(__m256d A, __m256d B, const double *table) {
-    const __m256d zero = _mm256_setzero_pd(), half = _mm256_set1_pd(0.5), two = _mm256_set1_pd(2.0);
-    const __m256d sign = _mm256_set1_pd(-0.0), invSqrt2 = _mm256_set1_pd(0.70710678118654752440);
-    // Two divisions instead of three: with d = 2 + |x|/√2 (t = 2/d) and inv = 1/(d_A d_B),
-    // t_A = 2 d_B inv, t_B = 2 d_A inv, H(x < 0) = 1 − e^{P − x²/2}/d, and
-    // N/D = n_A d_B / (n_B d_A) with n = 1 (x ≥ 0) or H(x) d (x < 0).
-    const __m256d da = _mm256_fmadd_pd(_mm256_andnot_pd(sign, A), invSqrt2, two);
-    const __m256d db = _mm256_fmadd_pd(_mm256_andnot_pd(sign, B), invSqrt2, two);
-    const __m256d inv = _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_mul_pd(da, db));
-    const __m256d ta = _mm256_mul_pd(_mm256_mul_pd(two, db), inv), tb = _mm256_mul_pd(_mm256_mul_pd(two, da), inv);
-    const __m256d pa = fm_erfcx_series_pd(ta, table), pb = fm_erfcx_series_pd(tb, table);
-    const __m256d qa = _mm256_fnmadd_pd(_mm256_mul_pd(half, A), A, pa);   // P_A − A²/2
-    const __m256d qb = _mm256_fnmadd_pd(_mm256_mul_pd(half, B), B, pb);
-    const __m256d aPos = _mm256_cmp_pd(A, zero, _CMP_GE_OQ), bPos = _mm256_cmp_pd(B, zero, _CMP_GE_OQ);
-    const __m256d one = _mm256_set1_pd(1.0);
-    const __m256d hada = _mm256_fnmadd_pd(_mm256_mul_pd(db, inv), _mm256_mul_pd(fm_exp_pd(qa), da), da);   // H(A) d_A
-    const __m256d hbdb = _mm256_fnmadd_pd(_mm256_mul_pd(da, inv), _mm256_mul_pd(fm_exp_pd(qb), db), db);   // H(B) d_B
-    const __m256d na = _mm256_blendv_pd(hada, one, aPos), nb = _mm256_blendv_pd(hbdb, one, bPos);
-    const __m256d both = _mm256_and_pd(aPos, bPos);
-    const __m256d restBoth = _mm256_fmadd_pd(_mm256_mul_pd(half, _mm256_sub_pd(B, A)), _mm256_add_pd(B, A), _mm256_sub_pd(pa, pb));
-    const __m256d restMixed = _mm256_sub_pd(_mm256_and_pd(aPos, qa), _mm256_and_pd(bPos, qb));
-    const __m256d rest = _mm256_blendv_pd(restMixed, restBoth, both);
-    const __m256d ratio = _mm256_div_pd(_mm256_mul_pd(na, db), _mm256_mul_pd(nb, da));
-    return _mm256_mul_pd(half, _mm256_add_pd(fm_log_pd(ratio), rest));
-}
-
 FM_AVX2_FMA void fm_exp4_avx2(const double *in, double *out) { _mm256_storeu_pd(out, fm_exp_pd(_mm256_loadu_pd(in))); }
-FM_AVX2_FMA void fm_log4_avx2(const double *in, double *out) { _mm256_storeu_pd(out, fm_log_pd(_mm256_loadu_pd(in))); }
-FM_AVX2_FMA void fm_half_log_h_ratio4_avx2(const double *a, const double *b, double *out, const double *erfcx) {
-    _mm256_storeu_pd(out, fm_half_log_h_ratio_pd(_mm256_loadu_pd(a), _mm256_loadu_pd(b), erfcx));
-}
 
 // Pass 1 on four sites: m, v (stored) and their contributions to M and V.
 FM_AVX2_FMA __attribute__((always_inline)) static inline void fm_bp_pass1(__m256d x, __m256d hs, __m256d us, double *m, double *v, __m256d *M, __m256d *V) {
@@ -341,24 +247,115 @@ FM_AVX2_FMA static inline __m256d fm_load_i8_pd(const int8_t *x) {
     return _mm256_cvtepi32_pd(_mm_cvtepi8_epi32(_mm_cvtsi32_si128(word)));
 }
 
-// The fresh message of four sites: cavity sums, the log H ratio, the clamp to ±30 (NaN kept).
-FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_bp_fresh(__m256d x, __m256d ms, __m256d vs, __m256d Mv,
-                                                                             __m256d Vv, __m256d thr, const double *erfcx) {
-    const __m256d cavityM = _mm256_fnmadd_pd(x, ms, Mv);
-    const __m256d cavityV = _mm256_max_pd(_mm256_sub_pd(Vv, vs), _mm256_set1_pd(1e-12));
-    const __m256d s = _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_sqrt_pd(cavityV));
-    const __m256d a = _mm256_sub_pd(thr, cavityM);
-    const __m256d fresh = fm_half_log_h_ratio_pd(_mm256_mul_pd(_mm256_sub_pd(a, x), s), _mm256_mul_pd(_mm256_add_pd(a, x), s), erfcx);
-    const __m256d isNan = _mm256_cmp_pd(fresh, fresh, _CMP_UNORD_Q);
-    const __m256d limit = _mm256_set1_pd(30.0);
-    return _mm256_blendv_pd(_mm256_min_pd(_mm256_max_pd(fresh, _mm256_sub_pd(_mm256_setzero_pd(), limit)), limit), fresh, isNan);
+// ---- The message in single precision -------------------------------------------------------------------
+//
+// ½[log H(A) − log H(B)] (FastGaussian.swift's halfLogHRatio, same pieces and formulas) in float, eight
+// lanes per instruction: e^x with a degree-7 Taylor polynomial after the Cody–Waite reduction (relative
+// error < 3e-8 before rounding), log m by 2 atanh f to f⁹ (< 1e-9), and P(t) to degree 5 in s (the
+// dropped coefficients are < 1e-10), its 16 × 6 coefficients selected per lane by two permutes and a
+// blend (`table`: coefficient j of piece k at 16 j + k). A, B and B − A are formed in double and rounded
+// once; the message then carries an absolute error of a few 1e-7 (messages are stored as Float: their
+// own rounding is ≈ 6e-8 relative; BP's tolerance is 1e-5).
+
+FM_AVX2_FMA __attribute__((always_inline)) static inline __m256 fm_exp_ps(__m256 x) {
+    const __m256 lo = _mm256_set1_ps(-87.0f), hi = _mm256_set1_ps(88.0f);
+    const __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ), over = _mm256_cmp_ps(x, hi, _CMP_GT_OQ);
+    const __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    const __m256 xc = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+    const __m256 k = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), xc);
+    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
+    const __m256 r2 = _mm256_mul_ps(r, r), r4 = _mm256_mul_ps(r2, r2);
+    #define FM_F(v) _mm256_set1_ps(v)
+    const __m256 q0 = _mm256_fmadd_ps(_mm256_fmadd_ps(FM_F(1.0f / 6), r, FM_F(0.5f)), r2, _mm256_fmadd_ps(FM_F(1.0f), r, FM_F(1.0f)));
+    const __m256 q1 = _mm256_fmadd_ps(_mm256_fmadd_ps(FM_F(1.0f / 5040), r, FM_F(1.0f / 720)), r2,
+                                      _mm256_fmadd_ps(FM_F(1.0f / 120), r, FM_F(1.0f / 24)));
+    #undef FM_F
+    const __m256 p = _mm256_fmadd_ps(q1, r4, q0);
+    const __m256i kbits = _mm256_slli_epi32(_mm256_cvtps_epi32(k), 23);
+    __m256 result = _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p), kbits));
+    result = _mm256_blendv_ps(result, _mm256_setzero_ps(), under);
+    result = _mm256_blendv_ps(result, _mm256_set1_ps(__builtin_inff()), over);
+    return _mm256_blendv_ps(result, x, nan);
 }
 
-FM_AVX2_FMA double fm_bp_pattern_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
-                                      double *m, double *v, long n, double threshold, double damping, const double *erfcx) {
+// log x for positive normal floats.
+FM_AVX2_FMA __attribute__((always_inline)) static inline __m256 fm_log_ps(__m256 x) {
+    const __m256i bits = _mm256_castps_si256(x);
+    __m256 m = _mm256_castsi256_ps(_mm256_or_si256(_mm256_and_si256(bits, _mm256_set1_epi32(0x007FFFFF)),
+                                                   _mm256_set1_epi32(0x3F800000)));
+    __m256 e = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_srli_epi32(bits, 23), _mm256_set1_epi32(127)));
+    const __m256 big = _mm256_cmp_ps(m, _mm256_set1_ps(1.41421356f), _CMP_GT_OQ);
+    m = _mm256_blendv_ps(m, _mm256_mul_ps(m, _mm256_set1_ps(0.5f)), big);
+    e = _mm256_add_ps(e, _mm256_and_ps(big, _mm256_set1_ps(1.0f)));
+    const __m256 f = _mm256_div_ps(_mm256_sub_ps(m, _mm256_set1_ps(1.0f)), _mm256_add_ps(m, _mm256_set1_ps(1.0f)));
+    const __m256 f2 = _mm256_mul_ps(f, f), f4 = _mm256_mul_ps(f2, f2);
+    const __m256 g0 = _mm256_fmadd_ps(_mm256_set1_ps(1.0f / 3), f2, _mm256_set1_ps(1.0f));
+    const __m256 g1 = _mm256_fmadd_ps(_mm256_set1_ps(1.0f / 7), f2, _mm256_set1_ps(1.0f / 5));
+    const __m256 g = _mm256_fmadd_ps(_mm256_fmadd_ps(_mm256_set1_ps(1.0f / 9), f4, g1), f4, g0);
+    const __m256 logm = _mm256_mul_ps(_mm256_add_ps(f, f), g);
+    return _mm256_fmadd_ps(e, _mm256_set1_ps(0.693147180559945309f), logm);
+}
+
+FM_AVX2_FMA __attribute__((always_inline)) static inline __m256 fm_erfcx_series_ps(__m256 t, const float *table) {
+    const __m256 scaled = _mm256_mul_ps(t, _mm256_set1_ps(16.0f));
+    const __m256 piece = _mm256_min_ps(_mm256_floor_ps(scaled), _mm256_set1_ps(15.0f));
+    const __m256 s = _mm256_sub_ps(_mm256_mul_ps(_mm256_set1_ps(2.0f), _mm256_sub_ps(scaled, piece)), _mm256_set1_ps(1.0f));
+    const __m256i idx = _mm256_cvttps_epi32(piece);
+    const __m256 upper = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, _mm256_set1_epi32(7)));
+    __m256 c[6];
+    for (int j = 0; j < 6; j++) {
+        const __m256 low = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table + 16 * j), idx);
+        const __m256 high = _mm256_permutevar8x32_ps(_mm256_loadu_ps(table + 16 * j + 8), idx);
+        c[j] = _mm256_blendv_ps(low, high, upper);
+    }
+    const __m256 s2 = _mm256_mul_ps(s, s), s4 = _mm256_mul_ps(s2, s2);
+    const __m256 a = _mm256_fmadd_ps(s2, _mm256_fmadd_ps(c[3], s, c[2]), _mm256_fmadd_ps(c[1], s, c[0]));
+    return _mm256_fmadd_ps(s4, _mm256_fmadd_ps(c[5], s, c[4]), a);
+}
+
+FM_AVX2_FMA __attribute__((always_inline)) static inline __m256 fm_half_log_h_ratio_ps(__m256 A, __m256 B, __m256 BminusA, const float *table) {
+    const __m256 zero = _mm256_setzero_ps(), half = _mm256_set1_ps(0.5f), two = _mm256_set1_ps(2.0f), one = _mm256_set1_ps(1.0f);
+    const __m256 sign = _mm256_set1_ps(-0.0f), invSqrt2 = _mm256_set1_ps(0.707106781186547524f);
+    const __m256 da = _mm256_fmadd_ps(_mm256_andnot_ps(sign, A), invSqrt2, two);
+    const __m256 db = _mm256_fmadd_ps(_mm256_andnot_ps(sign, B), invSqrt2, two);
+    const __m256 inv = _mm256_div_ps(one, _mm256_mul_ps(da, db));
+    const __m256 ta = _mm256_mul_ps(_mm256_mul_ps(two, db), inv), tb = _mm256_mul_ps(_mm256_mul_ps(two, da), inv);
+    const __m256 pa = fm_erfcx_series_ps(ta, table), pb = fm_erfcx_series_ps(tb, table);
+    const __m256 qa = _mm256_fnmadd_ps(_mm256_mul_ps(half, A), A, pa);
+    const __m256 qb = _mm256_fnmadd_ps(_mm256_mul_ps(half, B), B, pb);
+    const __m256 aPos = _mm256_cmp_ps(A, zero, _CMP_GE_OQ), bPos = _mm256_cmp_ps(B, zero, _CMP_GE_OQ);
+    const __m256 hada = _mm256_fnmadd_ps(_mm256_mul_ps(db, inv), _mm256_mul_ps(fm_exp_ps(qa), da), da);
+    const __m256 hbdb = _mm256_fnmadd_ps(_mm256_mul_ps(da, inv), _mm256_mul_ps(fm_exp_ps(qb), db), db);
+    const __m256 na = _mm256_blendv_ps(hada, one, aPos), nb = _mm256_blendv_ps(hbdb, one, bPos);
+    const __m256 both = _mm256_and_ps(aPos, bPos);
+    const __m256 restBoth = _mm256_fmadd_ps(_mm256_mul_ps(half, BminusA), _mm256_add_ps(B, A), _mm256_sub_ps(pa, pb));
+    const __m256 restMixed = _mm256_sub_ps(_mm256_and_ps(aPos, qa), _mm256_and_ps(bPos, qb));
+    const __m256 rest = _mm256_blendv_ps(restMixed, restBoth, both);
+    const __m256 ratio = _mm256_div_ps(_mm256_mul_ps(na, db), _mm256_mul_ps(nb, da));
+    return _mm256_mul_ps(half, _mm256_add_ps(fm_log_ps(ratio), rest));
+}
+
+FM_AVX2_FMA __attribute__((always_inline)) static inline __m256 fm_pack_pd_ps(__m256d low, __m256d high) {
+    return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm256_cvtpd_ps(low)), _mm256_cvtpd_ps(high), 1);
+}
+
+FM_AVX2_FMA void fm_half_log_h_ratio8_f32_avx2(const double *a, const double *b, float *out, const float *table) {
+    const __m256d a0 = _mm256_loadu_pd(a), a1 = _mm256_loadu_pd(a + 4), b0 = _mm256_loadu_pd(b), b1 = _mm256_loadu_pd(b + 4);
+    const __m256 A = fm_pack_pd_ps(a0, a1), B = fm_pack_pd_ps(b0, b1);
+    const __m256 BA = fm_pack_pd_ps(_mm256_sub_pd(b0, a0), _mm256_sub_pd(b1, a1));
+    _mm256_storeu_ps(out, fm_half_log_h_ratio_ps(A, B, BA, table));
+}
+
+// One pattern's update (CKernels.h): pass 1 and every sum (M, V, cavities, fields) in double, four sites
+// per instruction; the message in single precision, eight sites per step.
+FM_AVX2_FMA double fm_bp_pattern_f32_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
+                                          double *m, double *v, long n, double threshold, double damping,
+                                          const float *table) {
     __m256d M = _mm256_setzero_pd(), V = _mm256_setzero_pd(), M1 = _mm256_setzero_pd(), V1 = _mm256_setzero_pd();
     long i = 0;
-    for (; i + 8 <= n; i += 8) {   // two independent chains
+    for (; i + 8 <= n; i += 8) {
         fm_bp_pass1(fm_load_i8_pd(xi + i), _mm256_loadu_pd(h + i), _mm256_cvtps_pd(_mm_loadu_ps(u + i)), m + i, v + i, &M, &V);
         fm_bp_pass1(fm_load_i8_pd(xi + i + 4), _mm256_loadu_pd(h + i + 4), _mm256_cvtps_pd(_mm_loadu_ps(u + i + 4)),
                     m + i + 4, v + i + 4, &M1, &V1);
@@ -367,7 +364,7 @@ FM_AVX2_FMA double fm_bp_pattern_avx2(const int8_t *xi, float *u, double *h, dou
     V = _mm256_add_pd(V, V1);
     for (; i + 4 <= n; i += 4)
         fm_bp_pass1(fm_load_i8_pd(xi + i), _mm256_loadu_pd(h + i), _mm256_cvtps_pd(_mm_loadu_ps(u + i)), m + i, v + i, &M, &V);
-    if (i < n) {   // the last 1–3 sites, padded with x = 0 (no contribution)
+    if (i < n) {
         int8_t xt[4] = {0, 0, 0, 0};
         double ht[4] = {0, 0, 0, 0}, ut[4] = {0, 0, 0, 0}, mt[4], vt[4];
         for (long j = i; j < n; j++) { xt[j - i] = xi[j]; ht[j - i] = h[j]; ut[j - i] = u[j]; }
@@ -380,67 +377,63 @@ FM_AVX2_FMA double fm_bp_pattern_avx2(const int8_t *xi, float *u, double *h, dou
     _mm256_storeu_pd(lanes, V);
     const double bigV = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 
-    const __m256d Mv = _mm256_set1_pd(bigM), Vv = _mm256_set1_pd(bigV);
-    const __m256d thr = _mm256_set1_pd(threshold), d = _mm256_set1_pd(damping), d1 = _mm256_set1_pd(1 - damping);
-    const __m256d sign = _mm256_set1_pd(-0.0);
-    __m256d change = _mm256_setzero_pd(), nanSeen = _mm256_setzero_pd();
-    long j = 0;
-    // Eight sites per iteration as two independent four-lane chains (the kernel is latency-bound).
-    for (; j + 8 <= n; j += 8) {
-        const __m256d x0 = fm_load_i8_pd(xi + j), x1 = fm_load_i8_pd(xi + j + 4);
-        const __m256d old0 = _mm256_cvtps_pd(_mm_loadu_ps(u + j)), old1 = _mm256_cvtps_pd(_mm_loadu_ps(u + j + 4));
-        const __m256d fresh0 = fm_bp_fresh(x0, _mm256_loadu_pd(m + j), _mm256_loadu_pd(v + j), Mv, Vv, thr, erfcx);
-        const __m256d fresh1 = fm_bp_fresh(x1, _mm256_loadu_pd(m + j + 4), _mm256_loadu_pd(v + j + 4), Mv, Vv, thr, erfcx);
-        const __m128 nextF0 = _mm256_cvtpd_ps(_mm256_fmadd_pd(d, old0, _mm256_mul_pd(d1, fresh0)));
-        const __m128 nextF1 = _mm256_cvtpd_ps(_mm256_fmadd_pd(d, old1, _mm256_mul_pd(d1, fresh1)));
-        const __m256d next0 = _mm256_cvtps_pd(nextF0), next1 = _mm256_cvtps_pd(nextF1);
-        const __m256d diff0 = _mm256_sub_pd(next0, old0), diff1 = _mm256_sub_pd(next1, old1);
-        nanSeen = _mm256_or_pd(nanSeen, _mm256_or_pd(_mm256_cmp_pd(diff0, diff0, _CMP_UNORD_Q), _mm256_cmp_pd(diff1, diff1, _CMP_UNORD_Q)));
-        change = _mm256_max_pd(change, _mm256_max_pd(_mm256_andnot_pd(sign, diff0), _mm256_andnot_pd(sign, diff1)));
-        _mm_storeu_ps(u + j, nextF0);
-        _mm_storeu_ps(u + j + 4, nextF1);
-        if (sum) {
-            _mm256_storeu_pd(sum + j, _mm256_add_pd(_mm256_loadu_pd(sum + j), next0));
-            _mm256_storeu_pd(sum + j + 4, _mm256_add_pd(_mm256_loadu_pd(sum + j + 4), next1));
-        } else if (cavity) {
-            _mm256_storeu_pd(cavity + j, _mm256_add_pd(_mm256_loadu_pd(cavity + j), diff0));
-            _mm256_storeu_pd(cavity + j + 4, _mm256_add_pd(_mm256_loadu_pd(cavity + j + 4), diff1));
-            _mm256_storeu_pd(h + j, _mm256_add_pd(_mm256_loadu_pd(h + j), diff0));
-            _mm256_storeu_pd(h + j + 4, _mm256_add_pd(_mm256_loadu_pd(h + j + 4), diff1));
+    const __m256d Mv = _mm256_set1_pd(bigM), Vv = _mm256_set1_pd(bigV), thr = _mm256_set1_pd(threshold);
+    const __m256 d = _mm256_set1_ps((float)damping), d1 = _mm256_set1_ps((float)(1 - damping));
+    const __m256 signF = _mm256_set1_ps(-0.0f), limit = _mm256_set1_ps(30.0f);
+    __m256 change = _mm256_setzero_ps(), nanSeen = _mm256_setzero_ps();
+    for (long j = 0; j < n; j += 8) {
+        const long count = n - j < 8 ? n - j : 8;
+        int8_t xb[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        double mb[8] = {0}, vb[8] = {0};
+        float ub[8] = {0};
+        const int8_t *xs = xi + j;
+        const double *ms = m + j, *vs = v + j;
+        const float *us = u + j;
+        if (count < 8) {
+            for (long k = 0; k < count; k++) { xb[k] = xi[j + k]; mb[k] = m[j + k]; vb[k] = v[j + k]; ub[k] = u[j + k]; }
+            xs = xb; ms = mb; vs = vb; us = ub;
         }
-    }
-    for (; j < n; j += 4) {
-        const long count = n - j < 4 ? n - j : 4;
-        double xt[4] = {0, 0, 0, 0}, mt[4] = {0, 0, 0, 0}, vt[4] = {0, 0, 0, 0};
-        float ut[4] = {0, 0, 0, 0};
-        __m256d x, ms, vs, old;
-        if (count == 4) {
-            x = fm_load_i8_pd(xi + j); ms = _mm256_loadu_pd(m + j); vs = _mm256_loadu_pd(v + j);
-            old = _mm256_cvtps_pd(_mm_loadu_ps(u + j));
-        } else {
-            for (long k = 0; k < count; k++) { xt[k] = xi[j + k]; mt[k] = m[j + k]; vt[k] = v[j + k]; ut[k] = u[j + k]; }
-            x = _mm256_loadu_pd(xt); ms = _mm256_loadu_pd(mt); vs = _mm256_loadu_pd(vt);
-            old = _mm256_cvtps_pd(_mm_loadu_ps(ut));
+        __m256d A[2], B[2], BA[2];
+        for (int half = 0; half < 2; half++) {
+            const __m256d x = fm_load_i8_pd(xs + 4 * half);
+            const __m256d cavityM = _mm256_fnmadd_pd(x, _mm256_loadu_pd(ms + 4 * half), Mv);
+            const __m256d cavityV = _mm256_max_pd(_mm256_sub_pd(Vv, _mm256_loadu_pd(vs + 4 * half)), _mm256_set1_pd(1e-12));
+            const __m256d sc = _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_sqrt_pd(cavityV));
+            const __m256d a = _mm256_sub_pd(thr, cavityM);
+            A[half] = _mm256_mul_pd(_mm256_sub_pd(a, x), sc);
+            B[half] = _mm256_mul_pd(_mm256_add_pd(a, x), sc);
+            BA[half] = _mm256_mul_pd(_mm256_add_pd(x, x), sc);
         }
-        const __m256d fresh = fm_bp_fresh(x, ms, vs, Mv, Vv, thr, erfcx);
-        const __m128 nextF = _mm256_cvtpd_ps(_mm256_fmadd_pd(d, old, _mm256_mul_pd(d1, fresh)));
-        const __m256d next = _mm256_cvtps_pd(nextF);
-        const __m256d diff = _mm256_sub_pd(next, old);
-        nanSeen = _mm256_or_pd(nanSeen, _mm256_cmp_pd(diff, diff, _CMP_UNORD_Q));
-        change = _mm256_max_pd(change, _mm256_andnot_pd(sign, diff));
-        if (count == 4) {
-            _mm_storeu_ps(u + j, nextF);
-            if (sum) _mm256_storeu_pd(sum + j, _mm256_add_pd(_mm256_loadu_pd(sum + j), next));
-            else if (cavity) {
-                _mm256_storeu_pd(cavity + j, _mm256_add_pd(_mm256_loadu_pd(cavity + j), diff));
-                _mm256_storeu_pd(h + j, _mm256_add_pd(_mm256_loadu_pd(h + j), diff));
+        __m256 fresh = fm_half_log_h_ratio_ps(fm_pack_pd_ps(A[0], A[1]), fm_pack_pd_ps(B[0], B[1]),
+                                              fm_pack_pd_ps(BA[0], BA[1]), table);
+        const __m256 isNan = _mm256_cmp_ps(fresh, fresh, _CMP_UNORD_Q);
+        fresh = _mm256_blendv_ps(_mm256_min_ps(_mm256_max_ps(fresh, _mm256_sub_ps(_mm256_setzero_ps(), limit)), limit), fresh, isNan);
+        const __m256 old = _mm256_loadu_ps(us);
+        const __m256 next = _mm256_fmadd_ps(d, old, _mm256_mul_ps(d1, fresh));
+        const __m256 diff = _mm256_sub_ps(next, old);
+        __m256 valid = _mm256_castsi256_ps(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)count),
+                                                                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)));
+        nanSeen = _mm256_or_ps(nanSeen, _mm256_and_ps(valid, _mm256_cmp_ps(diff, diff, _CMP_UNORD_Q)));
+        change = _mm256_max_ps(change, _mm256_and_ps(valid, _mm256_andnot_ps(signF, diff)));
+        const __m256d next0 = _mm256_cvtps_pd(_mm256_castps256_ps128(next)), next1 = _mm256_cvtps_pd(_mm256_extractf128_ps(next, 1));
+        const __m256d diff0 = _mm256_cvtps_pd(_mm256_castps256_ps128(diff)), diff1 = _mm256_cvtps_pd(_mm256_extractf128_ps(diff, 1));
+        if (count == 8) {
+            _mm256_storeu_ps(u + j, next);
+            if (sum) {
+                _mm256_storeu_pd(sum + j, _mm256_add_pd(_mm256_loadu_pd(sum + j), next0));
+                _mm256_storeu_pd(sum + j + 4, _mm256_add_pd(_mm256_loadu_pd(sum + j + 4), next1));
+            } else if (cavity) {
+                _mm256_storeu_pd(cavity + j, _mm256_add_pd(_mm256_loadu_pd(cavity + j), diff0));
+                _mm256_storeu_pd(cavity + j + 4, _mm256_add_pd(_mm256_loadu_pd(cavity + j + 4), diff1));
+                _mm256_storeu_pd(h + j, _mm256_add_pd(_mm256_loadu_pd(h + j), diff0));
+                _mm256_storeu_pd(h + j + 4, _mm256_add_pd(_mm256_loadu_pd(h + j + 4), diff1));
             }
         } else {
-            float nf[4];
-            double nd[4], dd[4];
-            _mm_storeu_ps(nf, nextF);
-            _mm256_storeu_pd(nd, next);
-            _mm256_storeu_pd(dd, diff);
+            float nf[8];
+            double nd[8], dd[8];
+            _mm256_storeu_ps(nf, next);
+            _mm256_storeu_pd(nd, next0); _mm256_storeu_pd(nd + 4, next1);
+            _mm256_storeu_pd(dd, diff0); _mm256_storeu_pd(dd + 4, diff1);
             for (long k = 0; k < count; k++) {
                 u[j + k] = nf[k];
                 if (sum) sum[j + k] += nd[k];
@@ -448,10 +441,11 @@ FM_AVX2_FMA double fm_bp_pattern_avx2(const int8_t *xi, float *u, double *h, dou
             }
         }
     }
-    _mm256_storeu_pd(lanes, change);
-    double result = lanes[0];
-    for (int k = 1; k < 4; k++) if (lanes[k] > result) result = lanes[k];
-    if (_mm256_movemask_pd(nanSeen)) return __builtin_nan("");
+    float cl[8];
+    _mm256_storeu_ps(cl, change);
+    double result = cl[0];
+    for (int k = 1; k < 8; k++) if (cl[k] > result) result = cl[k];
+    if (_mm256_movemask_ps(nanSeen)) return __builtin_nan("");
     return result;
 }
 
@@ -493,17 +487,15 @@ void fm_axpy4_i8_f64_avx2(double *b, const int8_t *x, long stride, const double 
     __builtin_trap();
 }
 
-double fm_bp_pattern_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
-                          double *m, double *v, long n, double threshold, double damping, const double *erfcx) {
-    (void)xi; (void)u; (void)h; (void)cavity; (void)sum; (void)m; (void)v; (void)n; (void)threshold;
-    (void)damping; (void)erfcx;
-    __builtin_trap();
-}
 
 int fm_cpu_has_avx2_fma(void) { return 0; }
-void fm_exp4_avx2(const double *in, double *out) { (void)in; (void)out; __builtin_trap(); }
-void fm_log4_avx2(const double *in, double *out) { (void)in; (void)out; __builtin_trap(); }
-void fm_half_log_h_ratio4_avx2(const double *a, const double *b, double *out, const double *erfcx) {
-    (void)a; (void)b; (void)out; (void)erfcx; __builtin_trap();
+double fm_bp_pattern_f32_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
+                              double *m, double *v, long n, double threshold, double damping, const float *table) {
+    (void)xi; (void)u; (void)h; (void)cavity; (void)sum; (void)m; (void)v; (void)n; (void)threshold; (void)damping; (void)table;
+    __builtin_trap();
 }
+void fm_half_log_h_ratio8_f32_avx2(const double *a, const double *b, float *out, const float *table) {
+    (void)a; (void)b; (void)out; (void)table; __builtin_trap();
+}
+void fm_exp4_avx2(const double *in, double *out) { (void)in; (void)out; __builtin_trap(); }
 #endif

@@ -54,21 +54,22 @@ void fm_axpy4_i8_f64_avx2(double *b, const int8_t *x, long stride, const double 
 ///     fresh_i = clamp(½ [log H((κ√N − M_i − ξ_i)/√V_i) − log H((κ√N − M_i + ξ_i)/√V_i)], ±30)
 /// with the cavity sums M_i = M − ξ_i m_i, V_i = max(V − v_i, 1e-12); u_i ← float(d u_i + (1 − d) fresh_i).
 /// New messages are added to `sum` when it is not NULL, else their changes to `cavity` and `h`.
-/// `m` and `v` are scratch arrays of n doubles; `erfcx` the 16 × 10 coefficient table of
-/// Special.erfcxTable (FastGaussian.swift), evaluated with the same pieces. exp and log are vector
-/// polynomials (a few ulps), so results agree with the portable Swift loop to rounding, not to the bit.
-/// Returns the largest |change| of a message (NaN when a message is NaN). AVX2 + FMA: call only when
-/// fm_cpu_has_avx2_fma().
-double fm_bp_pattern_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
-                          double *m, double *v, long n, double threshold, double damping, const double *erfcx);
+/// `m` and `v` are scratch arrays of n doubles. m, v, M, V, the cavity sums and the arguments are
+/// computed in double (four sites per instruction, vector e^x within a few ulps); the message itself in
+/// single precision, eight sites per instruction, from the erfcx series' coefficients 0…5 as floats
+/// (`table`: coefficient j of piece k at 16 j + k; Special.erfcxTableSingle): within a few 1e−7 of the
+/// double-precision Special.halfLogHRatio (VectorKernelTests), so results agree with the portable Swift
+/// loop to that accuracy, not to the bit. Returns the largest |change| of a message (NaN when a message
+/// is NaN). AVX2 + FMA: call only when fm_cpu_has_avx2_fma().
+double fm_bp_pattern_f32_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
+                              double *m, double *v, long n, double threshold, double damping, const float *table);
+/// Its message ½ [log H(a) − log H(b)], eight pairs at a time (for tests).
+void fm_half_log_h_ratio8_f32_avx2(const double *a, const double *b, float *out, const float *table);
 
 /// 1 when the CPU and OS support AVX2 and FMA.
 int fm_cpu_has_avx2_fma(void);
 
-/// Vectorised e^x and log x of `fm_bp_pattern_avx2`, four values at a time (for tests): out_i = f(in_i).
+/// Vectorised e^x of the kernel's first pass, four values at a time (for tests): out_i = e^{in_i}.
 void fm_exp4_avx2(const double *in, double *out);
-void fm_log4_avx2(const double *in, double *out);
-/// ½ [log H(a) − log H(b)] as fm_bp_pattern_avx2 evaluates it, four pairs at a time (for tests).
-void fm_half_log_h_ratio4_avx2(const double *a, const double *b, double *out, const double *erfcx);
 
 #endif

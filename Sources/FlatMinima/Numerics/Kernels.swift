@@ -8,8 +8,9 @@ enum Kernels {
     /// Whether the AVX2 versions (CKernels; same results to the last bit) replace the portable loops.
     /// `FLATMINIMA_PORTABLE=1` in the environment keeps the portable loops (for tests and comparisons).
     static let avx2 = fm_cpu_has_avx2() != 0 && ProcessInfo.processInfo.environment["FLATMINIMA_PORTABLE"] != "1"
-    /// Whether BP's AVX2 + FMA pattern kernel (vector exp/log: equal to the portable loop to rounding,
-    /// not to the bit) replaces the portable loop; `FLATMINIMA_PORTABLE=1` keeps the portable one.
+    /// Whether BP's AVX2 + FMA pattern kernel (its message in single precision: equal to the portable
+    /// loop's within a few 1e−7, not to the bit) replaces the portable loop; `FLATMINIMA_PORTABLE=1`
+    /// keeps the portable one.
     static let avx2fma = avx2 && fm_cpu_has_avx2_fma() != 0
 
     /// Σ_i x_i m_i with x ∈ {±1} as Int8 (8 independent partial sums: the order of additions differs
