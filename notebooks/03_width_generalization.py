@@ -116,15 +116,14 @@ print(pd.DataFrame(rows).round(3).to_string(index=False))
 # %% [markdown]
 # Instances differ in how hard their teacher (or split) is, which moves every solver's test error
 # together. Within one instance the comparison is between minima only: the mean over instances of the
-# per-instance Spearman ρ (solutions only for the teacher problems, every configuration for the digits),
+# per-instance Spearman ρ over every configuration of that instance (the local entropy: solutions only),
 # with its standard error over instances.
 
 # %%
 rows = []
 for name, w in problems.items():
-    base = w if name == "width-digits" else w[w["solved"] == 1]
     for column, _ in measures:
-        per = [fm.spearman(g[column], g["test_error"])[0] for _, g in base.groupby("instance")]
+        per = [fm.spearman(g[column], g["test_error"])[0] for _, g in w.groupby("instance")]
         per = pd.Series(per).dropna()
         rows.append({"problem": name, "measure": column, "mean within-instance rho": per.mean(),
                      "s.e.": per.sem(), "instances": len(per)})
