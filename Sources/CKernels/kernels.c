@@ -223,7 +223,68 @@ FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_exp_pd(__m25
     return _mm256_blendv_pd(result, x, nan);
 }
 
+// log x for positive normal x: x = 2^e · m with m ∈ [√½, √2), log m = 2 atanh f with f = (m − 1)/(m + 1),
+// |f| ≤ 0.1716, by its series to f^21 (relative error < 1e-16).
+FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_log_pd(__m256d x) {
+    const __m256i bits = _mm256_castpd_si256(x);
+    const __m256i mantissaMask = _mm256_set1_epi64x(0x000FFFFFFFFFFFFFLL);
+    const __m256i one = _mm256_set1_epi64x(0x3FF0000000000000LL);
+    __m256d m = _mm256_castsi256_pd(_mm256_or_si256(_mm256_and_si256(bits, mantissaMask), one));
+    // Exponent as double: ((bits >> 52) & 0x7ff) − 1023.
+    const __m256i ebits = _mm256_and_si256(_mm256_srli_epi64(bits, 52), _mm256_set1_epi64x(0x7FF));
+    // int64 → double for small values: add 2^52 as a double bit pattern and subtract.
+    const __m256d magic = _mm256_set1_pd(4503599627370496.0);
+    __m256d e = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_or_si256(ebits, _mm256_castpd_si256(magic))), magic);
+    e = _mm256_sub_pd(e, _mm256_set1_pd(1023.0));
+    const __m256d big = _mm256_cmp_pd(m, _mm256_set1_pd(1.4142135623730951), _CMP_GT_OQ);
+    m = _mm256_blendv_pd(m, _mm256_mul_pd(m, _mm256_set1_pd(0.5)), big);
+    e = _mm256_add_pd(e, _mm256_and_pd(big, _mm256_set1_pd(1.0)));
+    const __m256d f = _mm256_div_pd(_mm256_sub_pd(m, _mm256_set1_pd(1.0)), _mm256_add_pd(m, _mm256_set1_pd(1.0)));
+    const __m256d f2 = _mm256_mul_pd(f, f);
+    // Σ_{j ≤ 10} f2^j/(2j + 1) by Estrin's scheme (depth 4).
+    #define FM_D(j) _mm256_set1_pd(1.0 / (2 * (j) + 1))
+    const __m256d z2 = _mm256_mul_pd(f2, f2), z4 = _mm256_mul_pd(z2, z2), z8 = _mm256_mul_pd(z4, z4);
+    const __m256d g0 = _mm256_fmadd_pd(_mm256_fmadd_pd(FM_D(3), f2, FM_D(2)), z2, _mm256_fmadd_pd(FM_D(1), f2, FM_D(0)));
+    const __m256d g1 = _mm256_fmadd_pd(_mm256_fmadd_pd(FM_D(7), f2, FM_D(6)), z2, _mm256_fmadd_pd(FM_D(5), f2, FM_D(4)));
+    const __m256d g2 = _mm256_fmadd_pd(FM_D(10), z2, _mm256_fmadd_pd(FM_D(9), f2, FM_D(8)));
+    const __m256d s = _mm256_fmadd_pd(g2, z8, _mm256_fmadd_pd(g1, z4, g0));
+    #undef FM_D
+    const __m256d logm = _mm256_mul_pd(_mm256_add_pd(f, f), s);
+    return _mm256_fmadd_pd(e, _mm256_set1_pd(6.93147180369123816490e-01),
+                           _mm256_fmadd_pd(e, _mm256_set1_pd(1.90821492927058770002e-10), logm));
+}
+
+// P(t) of FastGaussian.swift for t ∈ (0, 1]: 16 pieces of degree 9, evaluated by Estrin's scheme.
+FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_erfcx_series_pd(__m256d t, const double *table) {
+    const __m256d scaled = _mm256_mul_pd(t, _mm256_set1_pd(16.0));
+    __m256d piece = _mm256_floor_pd(scaled);
+    piece = _mm256_min_pd(piece, _mm256_set1_pd(15.0));
+    const __m256d s = _mm256_sub_pd(_mm256_mul_pd(_mm256_set1_pd(2.0), _mm256_sub_pd(scaled, piece)), _mm256_set1_pd(1.0));
+    // Four rows of the table, one per lane, read with plain loads (AVX2 gathers are slow on Zen 2).
+    int idx[4];
+    _mm_storeu_si128((__m128i *)idx, _mm256_cvttpd_epi32(piece));
+    const double *r0 = table + 10 * idx[0], *r1 = table + 10 * idx[1], *r2 = table + 10 * idx[2], *r3 = table + 10 * idx[3];
+    // Coefficients j..j+3 of the four rows, transposed so that c[j] holds coefficient j of every lane
+    // (the table is padded so that reading 12 per row stays inside it).
+    __m256d c[12];
+    for (int j = 0; j < 12; j += 4) {
+        const __m256d a0 = _mm256_loadu_pd(r0 + j), a1 = _mm256_loadu_pd(r1 + j);
+        const __m256d a2 = _mm256_loadu_pd(r2 + j), a3 = _mm256_loadu_pd(r3 + j);
+        const __m256d t0 = _mm256_unpacklo_pd(a0, a1), t1 = _mm256_unpackhi_pd(a0, a1);
+        const __m256d t2 = _mm256_unpacklo_pd(a2, a3), t3 = _mm256_unpackhi_pd(a2, a3);
+        c[j] = _mm256_permute2f128_pd(t0, t2, 0x20);
+        c[j + 1] = _mm256_permute2f128_pd(t1, t3, 0x20);
+        c[j + 2] = _mm256_permute2f128_pd(t0, t2, 0x31);
+        c[j + 3] = _mm256_permute2f128_pd(t1, t3, 0x31);
+    }
+    const __m256d s2 = _mm256_mul_pd(s, s), s4 = _mm256_mul_pd(s2, s2), s8 = _mm256_mul_pd(s4, s4);
+    const __m256d a = _mm256_fmadd_pd(s2, _mm256_fmadd_pd(c[3], s, c[2]), _mm256_fmadd_pd(c[1], s, c[0]));
+    const __m256d b = _mm256_fmadd_pd(s2, _mm256_fmadd_pd(c[7], s, c[6]), _mm256_fmadd_pd(c[5], s, c[4]));
+    return _mm256_fmadd_pd(s8, _mm256_fmadd_pd(c[9], s, c[8]), _mm256_fmadd_pd(s4, b, a));
+}
+
 FM_AVX2_FMA void fm_exp4_avx2(const double *in, double *out) { _mm256_storeu_pd(out, fm_exp_pd(_mm256_loadu_pd(in))); }
+FM_AVX2_FMA void fm_log4_avx2(const double *in, double *out) { _mm256_storeu_pd(out, fm_log_pd(_mm256_loadu_pd(in))); }
 
 // Pass 1 on four sites: m, v (stored) and their contributions to M and V.
 FM_AVX2_FMA __attribute__((always_inline)) static inline void fm_bp_pass1(__m256d x, __m256d hs, __m256d us, double *m, double *v, __m256d *M, __m256d *V) {
@@ -449,6 +510,100 @@ FM_AVX2_FMA double fm_bp_pattern_f32_avx2(const int8_t *xi, float *u, double *h,
     return result;
 }
 
+// ---- BP for committee machines: one hidden unit's edges of one pattern (CommitteeBP.swift) ----------------
+
+// H(x) = ½ t e^{P(t) − x²/2} for x ≥ 0, one minus that for x < 0, t = 2/(2 + |x|/√2) (Special.HFast).
+FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_h_pd(__m256d x, const double *table) {
+    const __m256d sign = _mm256_set1_pd(-0.0), half = _mm256_set1_pd(0.5);
+    const __m256d y = _mm256_mul_pd(_mm256_andnot_pd(sign, x), _mm256_set1_pd(0.70710678118654752440));
+    const __m256d t = _mm256_div_pd(_mm256_set1_pd(2.0), _mm256_add_pd(_mm256_set1_pd(2.0), y));
+    const __m256d p = fm_erfcx_series_pd(t, table);
+    const __m256d tail = _mm256_mul_pd(_mm256_mul_pd(half, t), fm_exp_pd(_mm256_fnmadd_pd(_mm256_mul_pd(half, x), x, p)));
+    const __m256d positive = _mm256_cmp_pd(x, _mm256_setzero_pd(), _CMP_GE_OQ);
+    return _mm256_blendv_pd(_mm256_sub_pd(_mm256_set1_pd(1.0), tail), tail, positive);
+}
+
+// Pass 1 of one unit: m, v of its `fan` edges and the sums M = Σ x m, V = Σ v (same lanes and order as
+// fm_bp_pattern_f32_avx2's first pass).
+FM_AVX2_FMA void fm_committee_unit_sums_avx2(const int8_t *x, const double *h, const float *u, double *m, double *v,
+                                             long fan, double *bigM, double *bigV) {
+    __m256d M = _mm256_setzero_pd(), V = _mm256_setzero_pd();
+    long i = 0;
+    for (; i + 4 <= fan; i += 4)
+        fm_bp_pass1(fm_load_i8_pd(x + i), _mm256_loadu_pd(h + i), _mm256_cvtps_pd(_mm_loadu_ps(u + i)), m + i, v + i, &M, &V);
+    if (i < fan) {
+        int8_t xt[4] = {0, 0, 0, 0};
+        double ht[4] = {0, 0, 0, 0}, ut[4] = {0, 0, 0, 0}, mt[4], vt[4];
+        for (long j = i; j < fan; j++) { xt[j - i] = x[j]; ht[j - i] = h[j]; ut[j - i] = u[j]; }
+        fm_bp_pass1(fm_load_i8_pd(xt), _mm256_loadu_pd(ht), _mm256_loadu_pd(ut), mt, vt, &M, &V);
+        for (long j = i; j < fan; j++) { m[j] = mt[j - i]; v[j] = vt[j - i]; }
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, M);
+    *bigM = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    _mm256_storeu_pd(lanes, V);
+    *bigV = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+
+// The unit's new messages: fresh_i = clamp(½ log[(c + 2t H(A_i))/(c + 2t H(B_i))], ±30) with
+// A, B = (θ − M_i ∓ x_i)/√V_i, the cavity sums M_i = M − x_i m_i, V_i = max(V − v_i, 1e-12), t = tanh U and
+// c = 1 − tanh U of the unit's output field U; u_i ← float(d u_i + (1 − d) fresh_i), added to `sum` (when not
+// NULL) or its change to `cavity` and `h`. Returns the largest |change| (NaN when a message is NaN).
+FM_AVX2_FMA double fm_committee_unit_messages_avx2(const int8_t *x, float *u, const double *m, const double *v, long fan,
+                                                   double bigM, double bigV, double theta, double t, double c,
+                                                   double damping, double *sum, double *cavity, double *h,
+                                                   const double *table) {
+    const __m256d Mv = _mm256_set1_pd(bigM), Vv = _mm256_set1_pd(bigV), thr = _mm256_set1_pd(theta);
+    const __m256d cv = _mm256_set1_pd(c), twoT = _mm256_set1_pd(2 * t), d = _mm256_set1_pd(damping), d1 = _mm256_set1_pd(1 - damping);
+    const __m256d sign = _mm256_set1_pd(-0.0), limit = _mm256_set1_pd(30.0);
+    __m256d change = _mm256_setzero_pd(), nanSeen = _mm256_setzero_pd();
+    for (long j = 0; j < fan; j += 4) {
+        const long count = fan - j < 4 ? fan - j : 4;
+        int8_t xb[4] = {0, 0, 0, 0};
+        double mb[4] = {0, 0, 0, 0}, vb[4] = {0, 0, 0, 0};
+        float ub[4] = {0, 0, 0, 0};
+        const int8_t *xs = x + j;
+        const double *ms = m + j, *vs = v + j;
+        const float *us = u + j;
+        if (count < 4) {
+            for (long k = 0; k < count; k++) { xb[k] = x[j + k]; mb[k] = m[j + k]; vb[k] = v[j + k]; ub[k] = u[j + k]; }
+            xs = xb; ms = mb; vs = vb; us = ub;
+        }
+        const __m256d xv = fm_load_i8_pd(xs);
+        const __m256d cavityM = _mm256_fnmadd_pd(xv, _mm256_loadu_pd(ms), Mv);
+        const __m256d cavityV = _mm256_max_pd(_mm256_sub_pd(Vv, _mm256_loadu_pd(vs)), _mm256_set1_pd(1e-12));
+        const __m256d sc = _mm256_div_pd(_mm256_set1_pd(1.0), _mm256_sqrt_pd(cavityV));
+        const __m256d a = _mm256_sub_pd(thr, cavityM);
+        const __m256d plus = _mm256_fmadd_pd(twoT, fm_h_pd(_mm256_mul_pd(_mm256_sub_pd(a, xv), sc), table), cv);
+        const __m256d minus = _mm256_fmadd_pd(twoT, fm_h_pd(_mm256_mul_pd(_mm256_add_pd(a, xv), sc), table), cv);
+        __m256d fresh = _mm256_mul_pd(_mm256_set1_pd(0.5), fm_log_pd(_mm256_div_pd(plus, minus)));
+        const __m256d isNan = _mm256_cmp_pd(fresh, fresh, _CMP_UNORD_Q);
+        fresh = _mm256_blendv_pd(_mm256_min_pd(_mm256_max_pd(fresh, _mm256_sub_pd(_mm256_setzero_pd(), limit)), limit), fresh, isNan);
+        const __m256d old = _mm256_cvtps_pd(_mm_loadu_ps(us));
+        const __m128 nextF = _mm256_cvtpd_ps(_mm256_fmadd_pd(d, old, _mm256_mul_pd(d1, fresh)));
+        const __m256d next = _mm256_cvtps_pd(nextF), diff = _mm256_sub_pd(next, old);
+        const __m256d valid = _mm256_castsi256_pd(_mm256_cmpgt_epi64(_mm256_set1_epi64x(count), _mm256_setr_epi64x(0, 1, 2, 3)));
+        nanSeen = _mm256_or_pd(nanSeen, _mm256_and_pd(valid, _mm256_cmp_pd(diff, diff, _CMP_UNORD_Q)));
+        change = _mm256_max_pd(change, _mm256_and_pd(valid, _mm256_andnot_pd(sign, diff)));
+        float nf[4];
+        double nd[4], dd[4];
+        _mm_storeu_ps(nf, nextF);
+        _mm256_storeu_pd(nd, next);
+        _mm256_storeu_pd(dd, diff);
+        for (long k = 0; k < count; k++) {
+            u[j + k] = nf[k];
+            if (sum) sum[j + k] += nd[k];
+            else { cavity[j + k] += dd[k]; h[j + k] += dd[k]; }
+        }
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, change);
+    double result = lanes[0];
+    for (int k = 1; k < 4; k++) if (lanes[k] > result) result = lanes[k];
+    if (_mm256_movemask_pd(nanSeen)) return __builtin_nan("");
+    return result;
+}
+
 int fm_cpu_has_avx2_fma(void) {
     __builtin_cpu_init();
     return (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
@@ -489,6 +644,17 @@ void fm_axpy4_i8_f64_avx2(double *b, const int8_t *x, long stride, const double 
 
 
 int fm_cpu_has_avx2_fma(void) { return 0; }
+void fm_log4_avx2(const double *in, double *out) { (void)in; (void)out; __builtin_trap(); }
+void fm_committee_unit_sums_avx2(const int8_t *x, const double *h, const float *u, double *m, double *v,
+                                 long fan, double *bigM, double *bigV) {
+    (void)x; (void)h; (void)u; (void)m; (void)v; (void)fan; (void)bigM; (void)bigV; __builtin_trap();
+}
+double fm_committee_unit_messages_avx2(const int8_t *x, float *u, const double *m, const double *v, long fan,
+                                       double bigM, double bigV, double theta, double t, double c,
+                                       double damping, double *sum, double *cavity, double *h, const double *table) {
+    (void)x; (void)u; (void)m; (void)v; (void)fan; (void)bigM; (void)bigV; (void)theta; (void)t; (void)c;
+    (void)damping; (void)sum; (void)cavity; (void)h; (void)table; __builtin_trap();
+}
 double fm_bp_pattern_f32_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
                               double *m, double *v, long n, double threshold, double damping, const float *table) {
     (void)xi; (void)u; (void)h; (void)cavity; (void)sum; (void)m; (void)v; (void)n; (void)threshold; (void)damping; (void)table;

@@ -66,10 +66,24 @@ double fm_bp_pattern_f32_avx2(const int8_t *xi, float *u, double *h, double *cav
 /// Its message ½ [log H(a) − log H(b)], eight pairs at a time (for tests).
 void fm_half_log_h_ratio8_f32_avx2(const double *a, const double *b, float *out, const float *table);
 
+/// Committee machines (CommitteeBP.swift), one hidden unit's `fan` edges of one pattern, AVX2 + FMA, in
+/// double precision: the first pass (m = tanh(h − u), v = x²(1 − m²), M = Σ x m, V = Σ v), and the new
+/// messages ½ log[(c + 2t H(A_i))/(c + 2t H(B_i))] (clamped to ±30) with A, B = (θ − M_i ∓ x_i)/√V_i,
+/// t = tanh U, c = 1 − tanh U, damped and stored as Float; added to `sum` when not NULL, else their changes
+/// to `cavity` and `h`. `table`: Special.erfcxTable padded to 12 coefficients per row
+/// (Special.erfcxTablePadded). Returns the largest |change| (NaN when a message is NaN). Results agree
+/// with the portable loop to rounding (vector e^x and log x within a few ulps), not to the bit.
+void fm_committee_unit_sums_avx2(const int8_t *x, const double *h, const float *u, double *m, double *v,
+                                 long fan, double *bigM, double *bigV);
+double fm_committee_unit_messages_avx2(const int8_t *x, float *u, const double *m, const double *v, long fan,
+                                       double bigM, double bigV, double theta, double t, double c,
+                                       double damping, double *sum, double *cavity, double *h, const double *table);
+
 /// 1 when the CPU and OS support AVX2 and FMA.
 int fm_cpu_has_avx2_fma(void);
 
-/// Vectorised e^x of the kernel's first pass, four values at a time (for tests): out_i = e^{in_i}.
+/// The kernels' vectorised e^x and log x, four values at a time (for tests): out_i = f(in_i).
 void fm_exp4_avx2(const double *in, double *out);
+void fm_log4_avx2(const double *in, double *out);
 
 #endif

@@ -37,6 +37,13 @@ extension Special {
         -0.03956471565632581, 0.039850433310272534, -0.0002802286546657309, -5.679340425707603e-06, 1.9167507315744958e-07, -1.2645881235604862e-09, -7.186212460500722e-11, 2.5472258598362404e-12, -2.4481405604280794e-14, -9.35422136222451e-16,
     ]
 
+    /// The table at a fixed address with two zeros of padding, for the committee BP kernel (CKernels),
+    /// which reads 12 coefficients per row.
+    nonisolated(unsafe) public static let erfcxTablePadded: UnsafePointer<Double> = {
+        let pointer = UnsafeMutablePointer<Double>.allocate(capacity: erfcxTable.count + 2)
+        pointer.initialize(from: erfcxTable + [0, 0], count: erfcxTable.count + 2)
+        return UnsafePointer(pointer)
+    }()
     /// Coefficients 0…5 of every piece as Float, transposed (coefficient j of piece k at 16 j + k), for
     /// the single-precision BP message kernel (the higher coefficients are below 1e−10).
     nonisolated(unsafe) public static let erfcxTableSingle: UnsafePointer<Float> = {

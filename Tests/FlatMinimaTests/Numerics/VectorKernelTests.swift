@@ -4,20 +4,28 @@ import Testing
 import FlatMinima
 
 /// The AVX2 + FMA kernels of BP (CKernels) against the portable Swift functions they replace: vector e^x
-/// against libm over the range BP feeds it, and the single-precision message ½[log H(a) − log H(b)]
+/// and log x against libm over the ranges BP feeds them, and the single-precision message ½[log H(a) − log H(b)]
 /// against `Special.halfLogHRatio` over arguments of every sign and size. Skipped on CPUs without
 /// AVX2 + FMA.
 @Suite(.enabled(if: fm_cpu_has_avx2_fma() != 0)) struct VectorKernelTests {
-    /// Relative error ≤ 4 ulp of e^x on [−708, 709] (and 0 below −708), the first pass's tanh.
-    @Test func expMatchesLibm() {
-        var worstExp = 0.0
+    /// Relative error ≤ 4 ulp of e^x on [−708, 709] (and 0 below −708), |log x − log_libm x| ≤ 4 ulp of
+    /// the result on [1e−300, 1e300] (the first pass's tanh; the committee kernel's H and message).
+    @Test func expAndLogMatchLibm() {
+        var worstExp = 0.0, worstLog = 0.0
         var x = [Double](repeating: 0, count: 4), out = [Double](repeating: 0, count: 4)
         for k in 0..<20_000 {
             for lane in 0..<4 { x[lane] = -708 + 1417 * Double(4 * k + lane) / 80_000 }
             fm_exp4_avx2(x, &out)
             for lane in 0..<4 { worstExp = max(worstExp, abs(out[lane] - Foundation.exp(x[lane])) / Foundation.exp(x[lane])) }
+            for lane in 0..<4 { x[lane] = Foundation.pow(10, -300 + 600 * Double(4 * k + lane) / 80_000) }
+            fm_log4_avx2(x, &out)
+            for lane in 0..<4 {
+                let exact = Foundation.log(x[lane])
+                worstLog = max(worstLog, abs(out[lane] - exact) / max(abs(exact), 1e-300))
+            }
         }
         #expect(worstExp < 4 * Double.ulpOfOne, "exp worst relative error \(worstExp)")
+        #expect(worstLog < 4 * Double.ulpOfOne, "log worst relative error \(worstLog)")
         x = [-800, -1e12, .nan, 0]
         fm_exp4_avx2(x, &out)
         #expect(out[0] == 0 && out[1] == 0 && out[2].isNaN && out[3] == 1)
