@@ -71,7 +71,8 @@ def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float,
     p = successes / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    # The interval contains p; clamp against rounding (at p = 1 the upper end can come out 1 − 1e−16).
+    return (max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p)))
 
 
 def success_table(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
