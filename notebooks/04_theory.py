@@ -100,10 +100,10 @@ if not amp.empty:
     ax.errorbar(a["alpha"], a["sign"], yerr=a["sign_se"], fmt="s", mfc="none", color=fm.COLOURS["amp"], ms=4,
                 capsize=2, label="AMP, sign of the means")
 if not solvers.empty:
-    for solver, rows in solvers.groupby("solver"):
+    for solver, rows in solvers[solvers["solved"] == 1].groupby("solver"):
         s = rows.groupby("alpha")["test_error"].agg(["mean", "sem"]).reset_index()
         ax.errorbar(s["alpha"], s["mean"], yerr=s["sem"], fmt=fm.MARKERS[solver], color=fm.COLOURS[solver],
-                    ms=6, capsize=2, label=f"{solver} solution (N = 1001)")
+                    ms=6, capsize=2, label=f"{solver} solutions (N = 1001)")
 ax.set_xlabel("α = P / N")
 ax.set_ylabel("generalization error")
 ax.set_xlim(0, 3)
@@ -111,6 +111,23 @@ ax.legend(fontsize=7)
 fig.tight_layout()
 fm.save(fig, "teacher-student")
 plt.show()
+
+# %% [markdown]
+# The solvers' solutions (zero training error only; the count is in the table) against the typical
+# solution (Gibbs error) and the Bayes-optimal predictor at the same load: solutions in wide flat minima
+# generalize better than typical ones.
+
+# %%
+if not solvers.empty:
+    binary = teacher[teacher["prior"] == "binary"].set_index("alpha")
+    rows = []
+    for (solver, alpha), group in solvers.groupby(["solver", "alpha"]):
+        sol = group[group["solved"] == 1]
+        rows.append({"solver": solver, "alpha": alpha, "solved": f"{len(sol)}/{len(group)}",
+                     "test error (solutions)": sol["test_error"].mean(), "s.e.": sol["test_error"].sem(),
+                     "Gibbs (RS)": np.interp(alpha, binary.index, binary["gibbs_error"]),
+                     "Bayes (RS)": np.interp(alpha, binary.index, binary["bayes_error"])})
+    print(pd.DataFrame(rows).round(4).to_string(index=False))
 
 # %% [markdown]
 # AMP against the replica prediction of its overlap q = m·w*/N (below the spinodal AMP follows the
