@@ -308,6 +308,36 @@ FM_AVX2_FMA static inline __m256d fm_load_i8_pd(const int8_t *x) {
     return _mm256_cvtepi32_pd(_mm_cvtepi8_epi32(_mm_cvtsi32_si128(word)));
 }
 
+// The first pass over n sites: m_i = tanh(h_i − u_i), v_i = x_i²(1 − m_i²) (stored) and the sums
+// M = Σ x m, V = Σ v, as two independent four-lane chains (the perceptron's pattern and a committee unit).
+FM_AVX2_FMA __attribute__((always_inline)) static inline void fm_bp_first_pass(const int8_t *xi, const double *h, const float *u,
+                                                                               double *m, double *v, long n,
+                                                                               double *bigM, double *bigV) {
+    __m256d M = _mm256_setzero_pd(), V = _mm256_setzero_pd(), M1 = _mm256_setzero_pd(), V1 = _mm256_setzero_pd();
+    long i = 0;
+    for (; i + 8 <= n; i += 8) {
+        fm_bp_pass1(fm_load_i8_pd(xi + i), _mm256_loadu_pd(h + i), _mm256_cvtps_pd(_mm_loadu_ps(u + i)), m + i, v + i, &M, &V);
+        fm_bp_pass1(fm_load_i8_pd(xi + i + 4), _mm256_loadu_pd(h + i + 4), _mm256_cvtps_pd(_mm_loadu_ps(u + i + 4)),
+                    m + i + 4, v + i + 4, &M1, &V1);
+    }
+    M = _mm256_add_pd(M, M1);
+    V = _mm256_add_pd(V, V1);
+    for (; i + 4 <= n; i += 4)
+        fm_bp_pass1(fm_load_i8_pd(xi + i), _mm256_loadu_pd(h + i), _mm256_cvtps_pd(_mm_loadu_ps(u + i)), m + i, v + i, &M, &V);
+    if (i < n) {
+        int8_t xt[4] = {0, 0, 0, 0};
+        double ht[4] = {0, 0, 0, 0}, ut[4] = {0, 0, 0, 0}, mt[4], vt[4];
+        for (long j = i; j < n; j++) { xt[j - i] = xi[j]; ht[j - i] = h[j]; ut[j - i] = u[j]; }
+        fm_bp_pass1(fm_load_i8_pd(xt), _mm256_loadu_pd(ht), _mm256_loadu_pd(ut), mt, vt, &M, &V);
+        for (long j = i; j < n; j++) { m[j] = mt[j - i]; v[j] = vt[j - i]; }
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, M);
+    *bigM = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    _mm256_storeu_pd(lanes, V);
+    *bigV = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+
 // ---- The message in single precision -------------------------------------------------------------------
 //
 // ½[log H(A) − log H(B)] (FastGaussian.swift's halfLogHRatio, same pieces and formulas) in float, eight
@@ -414,30 +444,8 @@ FM_AVX2_FMA void fm_half_log_h_ratio8_f32_avx2(const double *a, const double *b,
 FM_AVX2_FMA double fm_bp_pattern_f32_avx2(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
                                           double *m, double *v, long n, double threshold, double damping,
                                           const float *table) {
-    __m256d M = _mm256_setzero_pd(), V = _mm256_setzero_pd(), M1 = _mm256_setzero_pd(), V1 = _mm256_setzero_pd();
-    long i = 0;
-    for (; i + 8 <= n; i += 8) {
-        fm_bp_pass1(fm_load_i8_pd(xi + i), _mm256_loadu_pd(h + i), _mm256_cvtps_pd(_mm_loadu_ps(u + i)), m + i, v + i, &M, &V);
-        fm_bp_pass1(fm_load_i8_pd(xi + i + 4), _mm256_loadu_pd(h + i + 4), _mm256_cvtps_pd(_mm_loadu_ps(u + i + 4)),
-                    m + i + 4, v + i + 4, &M1, &V1);
-    }
-    M = _mm256_add_pd(M, M1);
-    V = _mm256_add_pd(V, V1);
-    for (; i + 4 <= n; i += 4)
-        fm_bp_pass1(fm_load_i8_pd(xi + i), _mm256_loadu_pd(h + i), _mm256_cvtps_pd(_mm_loadu_ps(u + i)), m + i, v + i, &M, &V);
-    if (i < n) {
-        int8_t xt[4] = {0, 0, 0, 0};
-        double ht[4] = {0, 0, 0, 0}, ut[4] = {0, 0, 0, 0}, mt[4], vt[4];
-        for (long j = i; j < n; j++) { xt[j - i] = xi[j]; ht[j - i] = h[j]; ut[j - i] = u[j]; }
-        fm_bp_pass1(fm_load_i8_pd(xt), _mm256_loadu_pd(ht), _mm256_loadu_pd(ut), mt, vt, &M, &V);
-        for (long j = i; j < n; j++) { m[j] = mt[j - i]; v[j] = vt[j - i]; }
-    }
-    double lanes[4];
-    _mm256_storeu_pd(lanes, M);
-    const double bigM = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-    _mm256_storeu_pd(lanes, V);
-    const double bigV = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-
+    double bigM, bigV;
+    fm_bp_first_pass(xi, h, u, m, v, n, &bigM, &bigV);
     const __m256d Mv = _mm256_set1_pd(bigM), Vv = _mm256_set1_pd(bigV), thr = _mm256_set1_pd(threshold);
     const __m256 d = _mm256_set1_ps((float)damping), d1 = _mm256_set1_ps((float)(1 - damping));
     const __m256 signF = _mm256_set1_ps(-0.0f), limit = _mm256_set1_ps(30.0f);
@@ -523,26 +531,10 @@ FM_AVX2_FMA __attribute__((always_inline)) static inline __m256d fm_h_pd(__m256d
     return _mm256_blendv_pd(_mm256_sub_pd(_mm256_set1_pd(1.0), tail), tail, positive);
 }
 
-// Pass 1 of one unit: m, v of its `fan` edges and the sums M = Σ x m, V = Σ v (same lanes and order as
-// fm_bp_pattern_f32_avx2's first pass).
+// Pass 1 of one unit: m, v of its `fan` edges and the sums M = Σ x m, V = Σ v (the perceptron's first pass).
 FM_AVX2_FMA void fm_committee_unit_sums_avx2(const int8_t *x, const double *h, const float *u, double *m, double *v,
                                              long fan, double *bigM, double *bigV) {
-    __m256d M = _mm256_setzero_pd(), V = _mm256_setzero_pd();
-    long i = 0;
-    for (; i + 4 <= fan; i += 4)
-        fm_bp_pass1(fm_load_i8_pd(x + i), _mm256_loadu_pd(h + i), _mm256_cvtps_pd(_mm_loadu_ps(u + i)), m + i, v + i, &M, &V);
-    if (i < fan) {
-        int8_t xt[4] = {0, 0, 0, 0};
-        double ht[4] = {0, 0, 0, 0}, ut[4] = {0, 0, 0, 0}, mt[4], vt[4];
-        for (long j = i; j < fan; j++) { xt[j - i] = x[j]; ht[j - i] = h[j]; ut[j - i] = u[j]; }
-        fm_bp_pass1(fm_load_i8_pd(xt), _mm256_loadu_pd(ht), _mm256_loadu_pd(ut), mt, vt, &M, &V);
-        for (long j = i; j < fan; j++) { m[j] = mt[j - i]; v[j] = vt[j - i]; }
-    }
-    double lanes[4];
-    _mm256_storeu_pd(lanes, M);
-    *bigM = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
-    _mm256_storeu_pd(lanes, V);
-    *bigV = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    fm_bp_first_pass(x, h, u, m, v, fan, bigM, bigV);
 }
 
 // The unit's new messages: fresh_i = clamp(½ log[(c + 2t H(A_i))/(c + 2t H(B_i))], ±30) with

@@ -41,8 +41,8 @@ public enum ReplicaSymmetric {
     ///     q = ∫Dz tanh²(√q̂ z),   q̂ = α/(1 − q) ∫Dz (G(u)/H(u))².
     ///
     /// s is the entropy of solutions per weight; it vanishes at the capacity α ≈ 0.833 (κ = 0).
-    /// The saddle point is the smallest root of q(q̂(q)) − q on (0, 1 − 1e−7]: bracketed on a grid (the
-    /// residual is positive at q → 0) and refined by Brent's method. Where no root with q < 1 exists — at
+    /// The saddle point is the smallest root of q(q̂(q)) − q on (0, 1 − 1e−7] (`smallestRoot`; the residual
+    /// is positive at q → 0). Where no root with q < 1 exists — at
     /// κ > 0 the q < 1 solution disappears some way above the capacity (e.g. near α ≈ 0.55 at κ = 0.5) —
     /// every field is NaN: iterating there runs to q → 1, where the quadrature no longer resolves the
     /// integrand and returns meaningless entropies.
@@ -59,17 +59,7 @@ public enum ReplicaSymmetric {
             let sq = conjugate(q).squareRoot()
             return measure.average { z in let t = tanh(sq * z); return t * t } - q
         }
-        var root: Double? = nil
-        var previous = 1e-13, value = residual(previous)
-        // 200 points evenly on (0, 0.9], then 200 with 1 − q log-spaced from 0.1 down to 1e−7.
-        for step in 1...400 where root == nil {
-            let q = step <= 200 ? 0.9 * Double(step) / 200 : 1 - 0.1 * pow(1e-6, Double(step - 200) / 200)
-            let next = residual(q)
-            if value > 0 && next <= 0 { root = try? Roots.brent(in: previous ... q) { residual($0) } }
-            previous = q
-            value = next
-        }
-        guard let q = root else { return (.nan, .nan, .nan) }
+        guard let q = (try? smallestRoot(from: 1e-13, residual)) ?? nil else { return (.nan, .nan, .nan) }
         let qHat = conjugate(q)
         let rq = q.squareRoot(), r1 = (1 - q).squareRoot(), sq = qHat.squareRoot()
         let s = -qHat * (1 - q) / 2 + measure.average { Special.log2cosh(sq * $0) }
@@ -172,12 +162,18 @@ public enum ReplicaSymmetric {
         func residual(_ q: Double) -> Double {
             overlap(conjugate(q, alpha: alpha, measure: measure), prior: prior, measure: measure) - q
         }
-        var previous = 1e-6, value = residual(previous)
-        // 200 points evenly on (0, 0.9], then 200 with 1 − q log-spaced from 0.1 down to 1e−7.
+        return try smallestRoot(from: 1e-6, residual)
+    }
+
+    /// The smallest root on (start, 1 − 1e−7] of a residual that is positive at `start` (an RS fixed
+    /// point q(q̂(q)) − q): the first sign change on a grid — 200 points evenly on (0, 0.9], then 200 with
+    /// 1 − q log-spaced from 0.1 down to 1e−7 — refined by Brent's method; nil if the residual stays positive.
+    static func smallestRoot(from start: Double, _ residual: (Double) -> Double) throws(GSLError) -> Double? {
+        var previous = start, value = residual(previous)
         for step in 1...400 {
             let q = step <= 200 ? 0.9 * Double(step) / 200 : 1 - 0.1 * pow(1e-6, Double(step - 200) / 200)
             let next = residual(q)
-            if value > 0 && next <= 0 { return try Roots.brent(in: previous ... q, residual) }
+            if value > 0 && next <= 0 { return try Roots.brent(in: previous ... q) { residual($0) } }
             previous = q
             value = next
         }
