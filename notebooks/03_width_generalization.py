@@ -87,7 +87,7 @@ for name, w in problems.items():
         rho, n = fm.spearman(usable[column], usable["test_error"])
         correlations.append({"problem": name, "measure": column, "spearman_rho": rho, "n": n})
         ax.set_xlabel(title)
-        ax.set_title(f"ρ = {rho:.2f} (n = {n})" if n else "not measured")
+        ax.set_title(f"ρ = {rho:.2f} (n = {n})" if n else "undefined here: no zero-error configuration")
     axes[0].set_ylabel("test error")
     axes[-1].legend(fontsize=7, loc="best")
     fig.suptitle(name)
