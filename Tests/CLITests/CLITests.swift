@@ -110,6 +110,17 @@ enum CLI {
         }
     }
 
+    /// AMP on ±1 patterns sums in fixed point, exactly: its records do not depend on how many cores a run
+    /// gets (two runs side by side with --jobs 2 get one core each; alone, two).
+    @Test func ampRecordsDoNotDependOnCores() throws {
+        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "", options: .regularExpression) }
+        let args = ["solve", "--solver", "amp", "-N", "1001", "--alpha", "0.6", "--instances", "2", "--format", "json"]
+        let alone = try CLI.run(args + ["--jobs", "1"]), shared = try CLI.run(args + ["--jobs", "2"])
+        #expect(alone.status == 0 && shared.status == 0, "\(alone.stderr) \(shared.stderr)")
+        let a = strip(alone.stdout).split(separator: "\n").sorted(), b = strip(shared.stdout).split(separator: "\n").sorted()
+        #expect(a.count == 2 && a == b)
+    }
+
     /// BP's AVX2 + FMA kernels (the perceptron's single-precision message, within a few 1e−7; the
     /// committee's double-precision vector e^x, log and erfcx series, within rounding) against the
     /// portable loops on plain BP to a fixed point (tolerance 1e−5): the same iteration count and Bethe free

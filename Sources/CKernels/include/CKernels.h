@@ -41,11 +41,13 @@ long fm_dot_i8_f64_avx2(const int8_t *x, const double *m, long n, double *partia
 /// b_i += g · x_i for i < n, x ∈ Int8 (rounded like Kernels.axpy: one product, one sum). AVX2.
 void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n);
 
-/// AMP's four-row versions: the dot products of rows x + r·stride (r = 0…3) with m as 4 × 8 lane sums
-/// in `partial` (each row's lanes exactly those of fm_dot_i8_f64_avx2), and
-/// b_i ← (((b_i + g_0 x_0i) + g_1 x_1i) + g_2 x_2i) + g_3 x_3i (four fm_axpy_i8_f64_avx2 calls, to the bit).
-long fm_dot4_i8_f64_avx2(const int8_t *x, long stride, const double *m, long n, double *partial);
-void fm_axpy4_i8_f64_avx2(double *b, const int8_t *x, long stride, const double *g, long n);
+/// AMP's fixed-point matrix products on ±1 patterns (AMP.swift; exact integer arithmetic, so equal to the
+/// portable Swift loops of Kernels.dot4Fixed / axpy4Fixed to the bit). For the four rows x + r·stride:
+/// sums[3r + k] = Σ_{i<n} x_ri L_ki with L_k = limbs + k·limbStride (k = 0, 1, 2); and
+/// acc[k·accStride + i] += Σ_r x_ri coefficients[4k + r] (the caller keeps the Int32 accumulators from
+/// overflowing: each call adds at most 2^17 in magnitude). |x| = 1 is assumed. AVX2.
+void fm_dot4_q16_avx2(const int8_t *x, long stride, const int16_t *limbs, long limbStride, long n, int64_t *sums);
+void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long stride, const int16_t *coefficients, long n);
 
 /// One pattern's BP update for the binary perceptron on ±1 inputs (PerceptronBP.swift has the equations;
 /// Braunstein & Zecchina, PRL 96, 2006): with the row ξ (Int8, labels absorbed), the pattern's messages u

@@ -37,34 +37,60 @@ enum Kernels {
         return total
     }
 
-    /// The dot products of four rows x + r·stride (r = 0…3) with m: each equal to the bit to `dot` of that
-    /// row (the AVX2 kernel keeps every row's lanes and only interleaves the rows, sharing the loads of m).
+    /// The exact integer products of four ±1 rows x + r·stride (r = 0…3) with the three limbs of a
+    /// fixed-point vector: sums[3r + k] = Σ_{i<n} x_ri L_ki (see `FixedPointVector`). The AVX2 kernel and
+    /// the portable loop compute the same integers, so every caller's result is the same to the bit.
     @inline(__always)
-    static func dot4(_ x: UnsafePointer<Int8>, stride: Int, _ m: UnsafePointer<Double>, count n: Int) -> SIMD4<Double> {
-        guard avx2 else {
-            return SIMD4(dot(x, m, count: n), dot(x + stride, m, count: n), dot(x + 2 * stride, m, count: n),
-                         dot(x + 3 * stride, m, count: n))
-        }
-        var lanes = (SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>(), SIMD8<Double>())
-        let done = withUnsafeMutableBytes(of: &lanes) {
-            fm_dot4_i8_f64_avx2(x, stride, m, n, $0.baseAddress!.assumingMemoryBound(to: Double.self))
-        }
-        var totals = SIMD4(lanes.0.sum(), lanes.1.sum(), lanes.2.sum(), lanes.3.sum())
-        for r in 0..<4 {
-            let row = x + r * stride
-            for i in done..<n { totals[r] += Double(row[i]) * m[i] }
-        }
-        return totals
+    static func dot4Fixed(_ x: UnsafePointer<Int8>, stride: Int, _ limbs: UnsafePointer<Int16>, limbStride: Int,
+                          count n: Int, into sums: UnsafeMutablePointer<Int64>) {
+        if avx2 { fm_dot4_q16_avx2(x, stride, limbs, limbStride, n, sums); return }
+        for r in 0..<4 { dot1Fixed(x + r * stride, limbs, limbStride: limbStride, count: n, into: sums + 3 * r) }
     }
 
-    /// b_i += g_r · x_{r,i} for the four rows x + r·stride in order r = 0…3: four `axpy` calls, to the bit.
-    @inline(__always)
-    static func axpy4(_ b: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Int8>, stride: Int, _ g: SIMD4<Double>, count n: Int) {
-        guard avx2 else {
-            for r in 0..<4 { axpy(b, x + r * stride, g[r], count: n) }
-            return
+    /// One row's `dot4Fixed`: sums[k] = Σ_{i<n} x_i L_ki (portable, exact).
+    static func dot1Fixed(_ x: UnsafePointer<Int8>, _ limbs: UnsafePointer<Int16>, limbStride: Int, count n: Int,
+                          into sums: UnsafeMutablePointer<Int64>) {
+        for k in 0..<3 {
+            let limb = limbs + k * limbStride
+            var lanes = SIMD8<Int32>(), total: Int64 = 0, i = 0
+            // Int32 lanes grow by at most 2^15 per step: folded into the Int64 total every 2^15 steps.
+            while i + 8 <= n {
+                let stop = min(n, i + 8 << 15)
+                while i + 8 <= stop {
+                    let xs = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int8>.self))
+                    let ls = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(limb + i).loadUnaligned(as: SIMD8<Int16>.self))
+                    lanes &+= xs &* ls
+                    i += 8
+                }
+                for j in 0..<8 { total += Int64(lanes[j]) }
+                lanes = SIMD8<Int32>()
+            }
+            while i < n { total += Int64(x[i]) * Int64(limb[i]); i += 1 }
+            sums[k] = total
         }
-        withUnsafeBytes(of: g) { fm_axpy4_i8_f64_avx2(b, x, stride, $0.baseAddress!.assumingMemoryBound(to: Double.self), n) }
+    }
+
+    /// acc[k·accStride + i] += Σ_{r<4} x_ri C_kr for i < n, k = 0, 1, 2, exactly (C_kr = coefficients[4k + r],
+    /// the three limbs of four rows' fixed-point coefficients). Each call adds at most 2^17 in magnitude
+    /// to an accumulator: the caller folds them into Int64 before 2^13 calls.
+    @inline(__always)
+    static func axpy4Fixed(_ acc: UnsafeMutablePointer<Int32>, accStride: Int, _ x: UnsafePointer<Int8>, stride: Int,
+                           _ coefficients: UnsafePointer<Int16>, count n: Int) {
+        if avx2 { fm_axpy4_q16_avx2(acc, accStride, x, stride, coefficients, n); return }
+        for k in 0..<3 {
+            let a = acc + k * accStride
+            for r in 0..<4 {
+                let row = x + r * stride, c = SIMD8<Int32>(repeating: Int32(coefficients[4 * k + r]))
+                var i = 0
+                while i + 8 <= n {
+                    let xs = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Int8>.self))
+                    let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Int32>.self) &+ xs &* c
+                    UnsafeMutableRawPointer(a + i).storeBytes(of: sum, as: SIMD8<Int32>.self)
+                    i += 8
+                }
+                while i < n { a[i] &+= Int32(row[i]) &* c[0]; i += 1 }
+            }
+        }
     }
 
     /// b_i += g · x_i with x ∈ {±1} as Int8.
@@ -129,5 +155,69 @@ extension Kernels {
             b[i] += g * Float(x[i])
             i += 1
         }
+    }
+}
+
+
+/// A vector in AMP's fixed point: v_i ≈ (L_0i + 2^16 L_1i + 2^32 L_2i) · 2^(E − 46) with Int16 limbs (the
+/// lower two balanced, in [−2^15, 2^15)) and one exponent E for the whole vector, 2^E > max|v|. Every
+/// entry is rounded to the nearest multiple of 2^(E−46), an error ≤ 2^−47 max|v| (7e−15 relative to the
+/// largest entry). Products with ±1 patterns are then sums of integers — exact, independent of their
+/// order, of the number of threads and of the instruction set — done with 16-bit multiply-adds that
+/// handle 16 entries per AVX2 instruction (`Kernels.dot4Fixed`, `axpy4Fixed`).
+struct FixedPointVector {
+    /// limbs[k·count + i] = L_ki.
+    private(set) var limbs: [Int16]
+    let count: Int
+    /// E: values are the integers times 2^(E − 46).
+    private(set) var exponent = 0
+    /// 2^(E − 46), the value of one unit of the lowest limb.
+    private(set) var unit = 0.0
+
+    init(count: Int) {
+        self.count = count
+        limbs = [Int16](repeating: 0, count: 3 * count)
+    }
+
+    /// Rounds `values` (count entries) into the limbs; false (limbs unchanged) when one is not finite.
+    mutating func quantize(_ values: UnsafeBufferPointer<Double>) -> Bool {
+        // max|v| with NaN caught (max(·, NaN) would drop it): a NaN makes the sum of |v| NaN.
+        var largest = 0.0, check = 0.0
+        for v in values {
+            largest = max(largest, abs(v))
+            check += v - v
+        }
+        guard largest.isFinite, !check.isNaN else { return false }
+        // Entries all below 2^−960 (g of a fully satisfied storage problem, say) count as zero: their
+        // products would stay below 1e−280.
+        if largest < 0x1p-960 { largest = 0 }
+        exponent = largest > 0 ? Int(largest.exponent) + 1 : 0
+        let scale = largest > 0 ? Double(sign: .plus, exponent: 46 - exponent, significand: 1) : 0
+        unit = Double(sign: .plus, exponent: exponent - 46, significand: 1)
+        let n = count
+        limbs.withUnsafeMutableBufferPointer { l in
+            for i in 0..<n {
+                // |v·scale| ≤ 2^46: adding and subtracting 1.5·2^52 rounds it to the nearest integer
+                // (ties to even) in two additions, exactly.
+                let whole = Int64((values[i] * scale + 0x1.8p52) - 0x1.8p52)
+                let l0 = Int16(truncatingIfNeeded: whole)
+                let rest = (whole - Int64(l0)) >> 16
+                let l1 = Int16(truncatingIfNeeded: rest)
+                l[i] = l0
+                l[n + i] = l1
+                l[2 * n + i] = Int16(truncatingIfNeeded: (rest - Int64(l1)) >> 16)   // |·| ≤ 2^14 + 1
+            }
+        }
+        return true
+    }
+
+    /// The value (Σ_k 2^{16k} S_k) · 2^(E − 46) of limb sums S_0, S_1, S_2 (exact integers).
+    @inline(__always)
+    func value(_ s0: Int64, _ s1: Int64, _ s2: Int64) -> Double { Self.value(s0, s1, s2, unit: unit) }
+
+    /// `value` for a vector whose unit is `unit`.
+    @inline(__always)
+    static func value(_ s0: Int64, _ s1: Int64, _ s2: Int64, unit: Double) -> Double {
+        ((Double(s2) * 4_294_967_296 + Double(s1) * 65536) + Double(s0)) * unit
     }
 }

@@ -5,8 +5,9 @@ import Synchronization
 /// How many cores one solver run may use for itself. `flatminima solve` and `flatminima sweep` set it to
 /// cores / concurrent runs, so that runs executed side by side do not oversubscribe the machine; library
 /// users get every core unless they say otherwise. Only solvers whose results do not depend on their
-/// thread count consult it (rsgd's packed engine); BP and AMP split patterns over every core, because
-/// their sums' rounding depends on the split and a sweep's results must not depend on `--jobs`.
+/// thread count consult it (rsgd's packed engine, AMP on ±1 patterns with its exact fixed-point sums);
+/// BP, and AMP on real inputs, split patterns over every core, because their sums' rounding depends on
+/// the split and a sweep's results must not depend on `--jobs`.
 /// (`Atomic` needs the Synchronization module: Swift 6 on Linux, macOS 15 on Apple platforms.)
 public enum Parallelism {
     private static let perRun = Atomic<Int>(0)

@@ -18,13 +18,19 @@ import Foundation
 ///
 /// with Z_0 = 2cosh(B) e^{−A/2} (binary) or e^{B²/(2(1+A))}/√(1 + A) (Gaussian), estimates the entropy
 /// of solutions of a storage problem (for Gaussian weights, the Gardner volume).
+///
+/// With ±1 patterns the two matrix products Σ_i x_μi m_i and Σ_μ x_μi g_μ run in fixed point: m (and then
+/// g/√N) is rounded to 47 bits of its largest entry (`FixedPointVector`, relative error ≤ 7e−15 of the
+/// largest entry) and the products are exact integer sums. Records therefore do not depend on the CPU's
+/// instruction set or on the number of threads, and changes of m below ~1e−13 are at the resolution of
+/// the products (so `tol` well below that ends at `max_iters`).
 public struct AMP: Solver {
     public static let name = "amp"
     public static let summary = "approximate message passing, binary or Gaussian prior; perceptron"
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("max_iters", .integer(1...100_000_000), default: "1000", help: "iterations"),
         ParameterSpec("damping", .real(0...0.999), default: "0.5", help: "d in m ← d·m_old + (1−d)·m_new, in [0, 1)"),
-        ParameterSpec("tol", .real(1e-15...1), default: "1e-6", help: "convergence: largest change of a mean below tol"),
+        ParameterSpec("tol", .real(1e-15...1), default: "1e-6", help: "convergence: largest change of a mean below tol (±1 patterns: resolution ~1e-13)"),
         ParameterSpec("init", .real(0...1), default: "0.001", help: "initial means uniform in ±init"),
     ]
 
@@ -47,6 +53,8 @@ public struct AMP: Solver {
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
         var state = AMPState(problem: problem, binary: problem.model.weights == .binary, damping: damping,
                              initialScale: initialScale, generator: generator)
+        if state.workers > 1, case .signs = problem.train.storage { state.team = LockstepTeam(size: state.workers) }
+        defer { state.team?.stop() }
         var iterations = 0, change = Double.infinity
         while iterations < maxIterations {
             change = state.iterate()
@@ -98,6 +106,13 @@ struct AMPState {
     /// The Gaussian prior's precision ρ and tilt λ (1 and 0 without a cone).
     var rho = 1.0
     var tilt = 0.0
+    /// Helper threads for the ±1 path's two passes per iteration (a dispatch per pass costs tens of
+    /// microseconds on this project's virtual machine; the team's threads spin between passes). Set by
+    /// `AMP.solve`, which stops it; without one the passes use `DispatchQueue.concurrentPerform`.
+    var team: LockstepTeam? = nil
+    /// ±1 inputs: m and the output coefficients in fixed point (kept to reuse their storage).
+    var fixedM: FixedPointVector? = nil
+    var fixedC: FixedPointVector? = nil
 
     init(problem: Problem, binary: Bool, damping: Double, initialScale: Double, generator: Generator) {
         n = problem.model.inputs
@@ -115,7 +130,19 @@ struct AMPState {
         bigV = [Double](repeating: 1, count: p)
         a = [Double](repeating: 0, count: n)
         b = [Double](repeating: 0, count: n)
-        workers = p * n >= 200_000 ? ProcessInfo.processInfo.activeProcessorCount : 1
+        // Real inputs: every core, because the rounding of the per-core sums depends on the split (and a
+        // sweep's results must not depend on --jobs). ±1 inputs: the fixed-point sums are exact, so the
+        // run takes only its share of the cores.
+        let cores: Int
+        if case .signs = problem.train.storage { cores = Parallelism.coresPerRun } else {
+            cores = ProcessInfo.processInfo.activeProcessorCount
+        }
+        workers = p * n >= 200_000 ? max(1, cores) : 1
+    }
+
+    /// Runs job(0) … job(workers − 1) in parallel: on `team` when there is one.
+    static func parallel(_ team: LockstepTeam?, _ workers: Int, _ job: @escaping @Sendable (Int) -> Void) {
+        if let team { team.run(job) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: job) }
     }
 
     /// One iteration; returns the largest change of a mean.
@@ -126,52 +153,56 @@ struct AMPState {
         }
     }
 
-    /// ±1 inputs: F²_{μi} = 1/N, so V_μ = mean(v) for every μ and A_i = −Σ_μ ∂g_μ/N for every i; the
-    /// iteration reads the Int8 matrix once: per block of four rows their dot products and then, from
-    /// L1, their axpys (SIMD; AVX2 kernels where the CPU has them, sharing loads and breaking the
-    /// accumulation chains across the four rows).
+    /// ±1 inputs: F²_{μi} = 1/N, so V_μ = mean(v) for every μ and A_i = −Σ_μ ∂g_μ/N for every i. The two
+    /// matrix products run in fixed point (`FixedPointVector`: m, and then the coefficients g_μ/√N, rounded
+    /// to 47 bits of the largest entry), as exact integer sums of 16-bit multiply-adds — 16 entries per
+    /// AVX2 instruction, the same integers on every CPU and for any number of threads. Pass 1 (rows split
+    /// across cores, four rows per step) gives ω, g, ∂g; pass 2 (columns split across cores, four rows per
+    /// step) gives Σ_μ x_μi g_μ/√N.
     private mutating func iterateSigns(_ x: UnsafeBufferPointer<Int8>) -> Double {
         let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
         let variance = max(v.reduce(0, +) * invN, 1e-300), s = variance.squareRoot()
-        let margin = self.margin, labels = self.labels, workers = self.workers
+        let margin = self.margin, labels = self.labels, workers = self.workers, team = self.team
+        // (Taken out of the state while in use, so that their storage stays uniquely referenced.)
+        var mFixed = fixedM.take() ?? FixedPointVector(count: n)
+        defer { fixedM = mFixed }
+        guard m.withUnsafeBufferPointer({ mFixed.quantize($0) }) else { return .nan }
+        let mUnit = mFixed.unit
         nonisolated(unsafe) let xBase = x.baseAddress!
-        var newG = [Double](repeating: 0, count: p), newDG = newG, newOmega = newG
-        var partialB = [[Double]](repeating: [Double](repeating: 0, count: n), count: workers)
-        m.withUnsafeBufferPointer { mBuffer in
+        var newG = [Double](repeating: 0, count: p), newDG = newG, newOmega = newG, coefficients = newG
+        // Pass 1: ω_μ = Σ_i x_μi m_i/√N − V g_μ(previous), then the output channel.
+        mFixed.limbs.withUnsafeBufferPointer { limbBuffer in
             g.withUnsafeBufferPointer { oldG in
                 newG.withUnsafeMutableBufferPointer { gB in
                     newDG.withUnsafeMutableBufferPointer { dgB in
                         newOmega.withUnsafeMutableBufferPointer { oB in
-                            partialB.withUnsafeMutableBufferPointer { bB in
-                                nonisolated(unsafe) let mm = mBuffer.baseAddress!, og = oldG
-                                nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, bOut = bB
-                                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                    bOut[w].withUnsafeMutableBufferPointer { b in
-                                        // The output channel of row μ from its dot product ω_μ.
-                                        func channel(_ mu: Int, _ dot: Double) -> Double {
+                            coefficients.withUnsafeMutableBufferPointer { cB in
+                                nonisolated(unsafe) let limbs = limbBuffer.baseAddress!, og = oldG
+                                nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, cOut = cB
+                                AMPState.parallel(team, workers) { w in
+                                    let rows = (w * p / workers) ..< ((w + 1) * p / workers)
+                                    var sums = [Int64](repeating: 0, count: 12)
+                                    sums.withUnsafeMutableBufferPointer { sumsB in
+                                        let sums = sumsB.baseAddress!
+                                        // The output channel of row μ from its dot product Σ_i x_μi m_i.
+                                        func channel(_ mu: Int, _ dot: Double) {
                                             let omega = dot * scale - variance * og[mu]
                                             let u = (margin - labels[mu] * omega) / s
-                                            let r = Special.GoverH(u)
-                                            gOut[mu] = labels[mu] * r / s
-                                            dgOut[mu] = -r * (r - u) / variance
+                                            let ratio = Special.GoverHFast(u)
+                                            gOut[mu] = labels[mu] * ratio / s
+                                            dgOut[mu] = -ratio * (ratio - u) / variance
                                             oOut[mu] = omega
-                                            return gOut[mu] * scale
+                                            cOut[mu] = gOut[mu] * scale
                                         }
-                                        // Each row is read once: four rows' dot products, then (from L1) their
-                                        // axpys in row order — the same sums, to the bit, as one row at a time.
-                                        let rows = (w * p / workers) ..< ((w + 1) * p / workers)
                                         var mu = rows.lowerBound
                                         while mu + 4 <= rows.upperBound {
-                                            let row = xBase + mu * n
-                                            let dots = Kernels.dot4(row, stride: n, mm, count: n)
-                                            var coefficients = SIMD4<Double>()
-                                            for r in 0..<4 { coefficients[r] = channel(mu + r, dots[r]) }
-                                            Kernels.axpy4(b.baseAddress!, row, stride: n, coefficients, count: n)
+                                            Kernels.dot4Fixed(xBase + mu * n, stride: n, limbs, limbStride: n, count: n, into: sums)
+                                            for r in 0..<4 { channel(mu + r, FixedPointVector.value(sums[3 * r], sums[3 * r + 1], sums[3 * r + 2], unit: mUnit)) }
                                             mu += 4
                                         }
                                         for mu in mu ..< rows.upperBound {
-                                            let row = xBase + mu * n
-                                            Kernels.axpy(b.baseAddress!, row, channel(mu, Kernels.dot(row, mm, count: n)), count: n)
+                                            Kernels.dot1Fixed(xBase + mu * n, limbs, limbStride: n, count: n, into: sums)
+                                            channel(mu, FixedPointVector.value(sums[0], sums[1], sums[2], unit: mUnit))
                                         }
                                     }
                                 }
@@ -185,14 +216,84 @@ struct AMPState {
         dg = newDG
         omega = newOmega
         for mu in 0..<p { bigV[mu] = variance }
+        var cFixed = fixedC.take() ?? FixedPointVector(count: p)
+        defer { fixedC = cFixed }
+        guard coefficients.withUnsafeBufferPointer({ cFixed.quantize($0) }) else { return .nan }
+        // Pass 2: T_i = Σ_μ x_μi C_μ in Int32 limb accumulators (folded into Int64 every 2^12 calls),
+        // each core on its own columns, which it then finishes: A_i, B_i and, for the binary prior
+        // without a cone, the prior's update of m_i and v_i.
         let aAll = max(-dg.reduce(0, +) * invN, 0)
-        for i in 0..<n {
-            var bi = aAll * m[i]
-            for w in 0..<workers { bi += partialB[w][i] }
-            a[i] = aAll
-            b[i] = bi
+        let localPrior = binary && cone == nil, damping = self.damping
+        var changes = [Double](repeating: 0, count: workers)
+        cFixed.limbs.withUnsafeBufferPointer { cLimbs in
+            a.withUnsafeMutableBufferPointer { aB in
+                b.withUnsafeMutableBufferPointer { bB in
+                    m.withUnsafeMutableBufferPointer { mB in
+                        v.withUnsafeMutableBufferPointer { vB in
+                            changes.withUnsafeMutableBufferPointer { chB in
+                                nonisolated(unsafe) let c = cLimbs.baseAddress!
+                                let cUnit = cFixed.unit
+                                nonisolated(unsafe) let aOut = aB, bOut = bB, mIO = mB, vIO = vB, changeOut = chB
+                                AMPState.parallel(team, workers) { w in
+                                    // Column ranges on multiples of 16 (whole vectors for the kernel); each
+                                    // core has its own accumulators (shared ones would bounce cache lines).
+                                    let lo = w == 0 ? 0 : min(n, (w * n / workers) & ~15)
+                                    let hi = w == workers - 1 ? n : min(n, ((w + 1) * n / workers) & ~15)
+                                    let width = hi - lo
+                                    guard width > 0 else { return }
+                                    let acc = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * width)
+                                    let totals = UnsafeMutablePointer<Int64>.allocate(capacity: 3 * width)
+                                    acc.initialize(repeating: 0, count: 3 * width)
+                                    totals.initialize(repeating: 0, count: 3 * width)
+                                    defer { acc.deallocate(); totals.deallocate() }
+                                    func fold() {
+                                        for j in 0 ..< 3 * width {
+                                            totals[j] += Int64(acc[j])
+                                            acc[j] = 0
+                                        }
+                                    }
+                                    var block = (SIMD8<Int16>(), SIMD4<Int16>())
+                                    withUnsafeMutableBytes(of: &block) { raw in
+                                        let coefficients = raw.baseAddress!.assumingMemoryBound(to: Int16.self)
+                                        var mu = 0, calls = 0
+                                        while mu + 4 <= p {
+                                            for k in 0..<3 { for r in 0..<4 { coefficients[4 * k + r] = c[k * p + mu + r] } }
+                                            Kernels.axpy4Fixed(acc, accStride: width, xBase + mu * n + lo, stride: n,
+                                                               coefficients, count: width)
+                                            mu += 4
+                                            calls += 1
+                                            if calls == 1 << 12 { fold(); calls = 0 }
+                                        }
+                                        for mu in mu..<p {
+                                            let row = xBase + mu * n + lo
+                                            for k in 0..<3 {
+                                                let ck = Int32(c[k * p + mu])
+                                                for i in 0..<width { acc[k * width + i] &+= Int32(row[i]) &* ck }
+                                            }
+                                        }
+                                    }
+                                    fold()
+                                    var change = 0.0
+                                    for j in 0..<width {
+                                        let i = lo + j
+                                        aOut[i] = aAll
+                                        bOut[i] = aAll * mIO[i] + FixedPointVector.value(totals[j], totals[width + j],
+                                                                                        totals[2 * width + j], unit: cUnit)
+                                        if localPrior {
+                                            let delta = AMPState.binaryPrior(bOut[i], &mIO[i], &vIO[i], damping: damping)
+                                            change = delta.isNaN || change.isNaN ? .nan : max(change, delta)
+                                        }
+                                    }
+                                    changeOut[w] = change
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        return applyPrior()
+        guard localPrior else { return applyPrior() }
+        return changes.contains(where: \.isNaN) ? .nan : changes.max()!
     }
 
     private mutating func iterate<X: PatternScalar>(_ x: UnsafeBufferPointer<X>) -> Double {
@@ -222,7 +323,7 @@ struct AMPState {
                                 let omega = dot * scale - bigV * oldG[mu]
                                 let s = bigV.squareRoot()
                                 let u = (margin - labels[mu] * omega) / s
-                                let r = Special.GoverH(u)
+                                let r = Special.GoverHFast(u)
                                 gOut[mu] = labels[mu] * r / s
                                 dgOut[mu] = -r * (r - u) / bigV
                                 oOut[mu] = omega
@@ -290,8 +391,8 @@ struct AMPState {
             let ai = a[i], bi = b[i]
             let newM: Double, newV: Double
             if binary {
-                newM = tanh(bi)
-                newV = 1 - newM * newM
+                change = max(change, AMPState.binaryPrior(bi, &m[i], &v[i], damping: damping))
+                continue
             } else {
                 let field = bi + tilt * (cone?.reference[i] ?? 0)
                 newM = field / (rho + ai)
@@ -303,6 +404,18 @@ struct AMPState {
             v[i] = damping * v[i] + (1 - damping) * newV
         }
         return change.isNaN ? .nan : change
+    }
+
+    /// The binary prior's damped update of one site from its field B: m ← d·m + (1−d)·tanh B,
+    /// v ← d·v + (1−d)(1 − tanh² B); returns |Δm|.
+    @inline(__always)
+    static func binaryPrior(_ field: Double, _ m: inout Double, _ v: inout Double, damping: Double) -> Double {
+        let newM = tanh(field), newV = 1 - newM * newM
+        let dampedM = damping * m + (1 - damping) * newM
+        let change = abs(dampedM - m)
+        m = dampedM
+        v = damping * v + (1 - damping) * newV
+        return change
     }
 
     /// Whether a binary-prior state sits at the fully polarised fixed point m = ±1 (v = 0), up to
