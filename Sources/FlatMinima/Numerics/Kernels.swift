@@ -37,7 +37,8 @@ enum Kernels {
         return total
     }
 
-    /// The exact integer products of four ±1 rows x + r·stride (r = 0…3) with the three limbs of a
+    /// The exact integer products of four ±1 rows x + r·stride (r = 0…3; the portable loop relies on
+    /// x ∈ {±1}, which `PatternSet`'s Int8 storage guarantees) with the three limbs of a
     /// fixed-point vector: sums[3r + k] = Σ_{i<n} x_ri L_ki (see `FixedPointVector`). The AVX2 kernel and
     /// the portable loop compute the same integers, so every caller's result is the same to the bit.
     @inline(__always)
@@ -50,24 +51,31 @@ enum Kernels {
     /// One row's `dot4Fixed`: sums[k] = Σ_{i<n} x_i L_ki (portable, exact).
     static func dot1Fixed(_ x: UnsafePointer<Int8>, _ limbs: UnsafePointer<Int16>, limbStride: Int, count n: Int,
                           into sums: UnsafeMutablePointer<Int64>) {
-        for k in 0..<3 {
-            let limb = limbs + k * limbStride
-            var lanes = SIMD8<Int32>(), total: Int64 = 0, i = 0
-            // Int32 lanes grow by at most 2^15 per step: folded into the Int64 total every 2^15 steps.
-            while i + 8 <= n {
-                let stop = min(n, i + 8 << 15)
-                while i + 8 <= stop {
-                    let xs = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int8>.self))
-                    let ls = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(limb + i).loadUnaligned(as: SIMD8<Int16>.self))
-                    lanes &+= xs &* ls
-                    i += 8
-                }
-                for j in 0..<8 { total += Int64(lanes[j]) }
-                lanes = SIMD8<Int32>()
+        let l0 = limbs, l1 = limbs + limbStride, l2 = limbs + 2 * limbStride
+        var t0: Int64 = 0, t1: Int64 = 0, t2: Int64 = 0, i = 0
+        // Int32 lanes grow by at most 2^15 per step: folded into the Int64 totals every 2^15 steps.
+        while i + 8 <= n {
+            var a0 = SIMD8<Int32>(), a1 = a0, a2 = a0
+            let stop = min(n, i + 8 << 15)
+            while i + 8 <= stop {
+                // x·L for x = ±1 without a multiplication (the x86-64 baseline has no 32-bit vector
+                // multiply): with s = x >> 1 (0 or −1), (L ⊕ s) − s.
+                let sign = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int8>.self)) &>> 1
+                a0 &+= (SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(l0 + i).loadUnaligned(as: SIMD8<Int16>.self)) ^ sign) &- sign
+                a1 &+= (SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(l1 + i).loadUnaligned(as: SIMD8<Int16>.self)) ^ sign) &- sign
+                a2 &+= (SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(l2 + i).loadUnaligned(as: SIMD8<Int16>.self)) ^ sign) &- sign
+                i += 8
             }
-            while i < n { total += Int64(x[i]) * Int64(limb[i]); i += 1 }
-            sums[k] = total
+            for j in 0..<8 { t0 += Int64(a0[j]); t1 += Int64(a1[j]); t2 += Int64(a2[j]) }
         }
+        while i < n {
+            let xi = Int64(x[i])
+            t0 += xi * Int64(l0[i]); t1 += xi * Int64(l1[i]); t2 += xi * Int64(l2[i])
+            i += 1
+        }
+        sums[0] = t0
+        sums[1] = t1
+        sums[2] = t2
     }
 
     /// acc[k·accStride + i] += Σ_{r<4} x_ri C_kr for i < n, k = 0, 1, 2, exactly (C_kr = coefficients[4k + r],
@@ -77,19 +85,34 @@ enum Kernels {
     static func axpy4Fixed(_ acc: UnsafeMutablePointer<Int32>, accStride: Int, _ x: UnsafePointer<Int8>, stride: Int,
                            _ coefficients: UnsafePointer<Int16>, count n: Int) {
         if avx2 { fm_axpy4_q16_avx2(acc, accStride, x, stride, coefficients, n); return }
-        for k in 0..<3 {
-            let a = acc + k * accStride
+        var c = (SIMD4<Int32>(), SIMD4<Int32>(), SIMD4<Int32>())
+        for r in 0..<4 {
+            c.0[r] = Int32(coefficients[r]); c.1[r] = Int32(coefficients[4 + r]); c.2[r] = Int32(coefficients[8 + r])
+        }
+        let a0 = acc, a1 = acc + accStride, a2 = acc + 2 * accStride
+        var i = 0
+        while i + 8 <= n {
+            var s0 = UnsafeRawPointer(a0 + i).loadUnaligned(as: SIMD8<Int32>.self)
+            var s1 = UnsafeRawPointer(a1 + i).loadUnaligned(as: SIMD8<Int32>.self)
+            var s2 = UnsafeRawPointer(a2 + i).loadUnaligned(as: SIMD8<Int32>.self)
             for r in 0..<4 {
-                let row = x + r * stride, c = SIMD8<Int32>(repeating: Int32(coefficients[4 * k + r]))
-                var i = 0
-                while i + 8 <= n {
-                    let xs = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Int8>.self))
-                    let sum = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Int32>.self) &+ xs &* c
-                    UnsafeMutableRawPointer(a + i).storeBytes(of: sum, as: SIMD8<Int32>.self)
-                    i += 8
-                }
-                while i < n { a[i] &+= Int32(row[i]) &* c[0]; i += 1 }
+                // x·C for x = ±1 as (C ⊕ s) − s with s = x >> 1 (no vector multiply in the baseline).
+                let sign = SIMD8<Int32>(truncatingIfNeeded: UnsafeRawPointer(x + r * stride + i).loadUnaligned(as: SIMD8<Int8>.self)) &>> 1
+                s0 &+= (SIMD8(repeating: c.0[r]) ^ sign) &- sign
+                s1 &+= (SIMD8(repeating: c.1[r]) ^ sign) &- sign
+                s2 &+= (SIMD8(repeating: c.2[r]) ^ sign) &- sign
             }
+            UnsafeMutableRawPointer(a0 + i).storeBytes(of: s0, as: SIMD8<Int32>.self)
+            UnsafeMutableRawPointer(a1 + i).storeBytes(of: s1, as: SIMD8<Int32>.self)
+            UnsafeMutableRawPointer(a2 + i).storeBytes(of: s2, as: SIMD8<Int32>.self)
+            i += 8
+        }
+        while i < n {
+            for r in 0..<4 {
+                let xi = Int32(x[r * stride + i])
+                a0[i] &+= xi &* c.0[r]; a1[i] &+= xi &* c.1[r]; a2[i] &+= xi &* c.2[r]
+            }
+            i += 1
         }
     }
 
