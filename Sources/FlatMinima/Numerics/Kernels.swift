@@ -220,18 +220,21 @@ struct FixedPointVector {
         let n = count
         limbs.withUnsafeMutableBufferPointer { l in
             for i in 0..<n {
-                // |v·scale| ≤ 2^46: adding and subtracting 1.5·2^52 rounds it to the nearest integer
-                // (ties to even) in two additions, exactly.
-                let whole = Int64((values[i] * scale + 0x1.8p52) - 0x1.8p52)
-                let l0 = Int16(truncatingIfNeeded: whole)
-                let rest = (whole - Int64(l0)) >> 16
-                let l1 = Int16(truncatingIfNeeded: rest)
-                l[i] = l0
-                l[n + i] = l1
-                l[2 * n + i] = Int16(truncatingIfNeeded: (rest - Int64(l1)) >> 16)   // |·| ≤ 2^14 + 1
+                (l[i], l[n + i], l[2 * n + i]) = Self.limbs(values[i] * scale)
             }
         }
         return true
+    }
+
+    /// The limbs (L_0, L_1, L_2) of the integer nearest to y, |y| ≤ 2^46: adding and subtracting 1.5·2^52
+    /// rounds y (ties to even) in two exact additions; L_0 and L_1 are balanced, |L_2| ≤ 2^14 + 1.
+    @inline(__always)
+    static func limbs(_ y: Double) -> (Int16, Int16, Int16) {
+        let whole = Int64((y + 0x1.8p52) - 0x1.8p52)
+        let l0 = Int16(truncatingIfNeeded: whole)
+        let rest = (whole - Int64(l0)) >> 16
+        let l1 = Int16(truncatingIfNeeded: rest)
+        return (l0, l1, Int16(truncatingIfNeeded: (rest - Int64(l1)) >> 16))
     }
 
     /// The value (Σ_k 2^{16k} S_k) · 2^(E − 46) of limb sums S_0, S_1, S_2 (exact integers).

@@ -113,6 +113,9 @@ struct AMPState {
     /// ±1 inputs: m and the output coefficients in fixed point (kept to reuse their storage).
     var fixedM: FixedPointVector? = nil
     var fixedC: FixedPointVector? = nil
+    /// ±1 inputs: the unit of the coefficients' fixed point fixed from the previous iteration (nil at the
+    /// first iteration or when the coefficients vanished).
+    var coefficientUnit: Double? = nil
 
     init(problem: Problem, binary: Bool, damping: Double, initialScale: Double, generator: Generator) {
         n = problem.model.inputs
@@ -154,11 +157,17 @@ struct AMPState {
     }
 
     /// ±1 inputs: F²_{μi} = 1/N, so V_μ = mean(v) for every μ and A_i = −Σ_μ ∂g_μ/N for every i. The two
-    /// matrix products run in fixed point (`FixedPointVector`: m, and then the coefficients g_μ/√N, rounded
-    /// to 47 bits of the largest entry), as exact integer sums of 16-bit multiply-adds — 16 entries per
-    /// AVX2 instruction, the same integers on every CPU and for any number of threads. Pass 1 (rows split
-    /// across cores, four rows per step) gives ω, g, ∂g; pass 2 (columns split across cores, four rows per
-    /// step) gives Σ_μ x_μi g_μ/√N.
+    /// matrix products run in fixed point (`FixedPointVector`): m is rounded to 47 bits of its largest
+    /// entry, the coefficients C_μ = g_μ/√N to 46 bits of twice the previous iteration's largest one, and
+    /// the products are exact integer sums of 16-bit multiply-adds — 16 entries per AVX2 instruction, the
+    /// same integers on every CPU and for any number of threads.
+    ///
+    /// One pass over the matrix (rows split across cores, four rows per step): the four dot products, the
+    /// output channel (ω, g, ∂g) and, while the rows are in L1, Σ_μ x_μi C_μ into each core's own
+    /// accumulators. A second, column-parallel round adds the cores' accumulators and finishes A_i, B_i
+    /// and the binary prior's update of m_i, v_i. When a coefficient outgrows the scale fixed from the
+    /// previous iteration (and at the first iteration) the products Σ_μ x_μi C_μ are redone in a column
+    /// pass with the scale of this iteration's coefficients.
     private mutating func iterateSigns(_ x: UnsafeBufferPointer<Int8>) -> Double {
         let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
         let variance = max(v.reduce(0, +) * invN, 1e-300), s = variance.squareRoot()
@@ -170,20 +179,27 @@ struct AMPState {
         let mUnit = mFixed.unit
         nonisolated(unsafe) let xBase = x.baseAddress!
         var newG = [Double](repeating: 0, count: p), newDG = newG, newOmega = newG, coefficients = newG
-        // Pass 1: ω_μ = Σ_i x_μi m_i/√N − V g_μ(previous), then the output channel.
+        // The coefficients' scale for the fused products (nil: no fused products this iteration).
+        let fusedScale = coefficientUnit.map { 1 / $0 }
+        let fusedTotals = fusedScale == nil ? nil : UnsafeMutablePointer<Int64>.allocate(capacity: workers * 3 * n)
+        fusedTotals?.initialize(repeating: 0, count: workers * 3 * n)
+        defer { fusedTotals?.deallocate() }
+        var overflow = [Bool](repeating: false, count: workers)
+        // The pass: ω_μ = Σ_i x_μi m_i/√N − V g_μ(previous), the output channel, and the fused products.
         mFixed.limbs.withUnsafeBufferPointer { limbBuffer in
             g.withUnsafeBufferPointer { oldG in
                 newG.withUnsafeMutableBufferPointer { gB in
                     newDG.withUnsafeMutableBufferPointer { dgB in
                         newOmega.withUnsafeMutableBufferPointer { oB in
                             coefficients.withUnsafeMutableBufferPointer { cB in
-                                nonisolated(unsafe) let limbs = limbBuffer.baseAddress!, og = oldG
-                                nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, cOut = cB
-                                AMPState.parallel(team, workers) { w in
-                                    let rows = (w * p / workers) ..< ((w + 1) * p / workers)
-                                    var sums = [Int64](repeating: 0, count: 12)
-                                    sums.withUnsafeMutableBufferPointer { sumsB in
-                                        let sums = sumsB.baseAddress!
+                                overflow.withUnsafeMutableBufferPointer { ovB in
+                                    nonisolated(unsafe) let limbs = limbBuffer.baseAddress!, og = oldG
+                                    nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, cOut = cB, overflowOut = ovB
+                                    nonisolated(unsafe) let fusedTotals = fusedTotals
+                                    AMPState.parallel(team, workers) { w in
+                                        let rows = (w * p / workers) ..< ((w + 1) * p / workers)
+                                        let sums = UnsafeMutablePointer<Int64>.allocate(capacity: 12)
+                                        defer { sums.deallocate() }
                                         // The output channel of row μ from its dot product Σ_i x_μi m_i.
                                         func channel(_ mu: Int, _ dot: Double) {
                                             let omega = dot * scale - variance * og[mu]
@@ -194,16 +210,71 @@ struct AMPState {
                                             oOut[mu] = omega
                                             cOut[mu] = gOut[mu] * scale
                                         }
-                                        var mu = rows.lowerBound
-                                        while mu + 4 <= rows.upperBound {
-                                            Kernels.dot4Fixed(xBase + mu * n, stride: n, limbs, limbStride: n, count: n, into: sums)
-                                            for r in 0..<4 { channel(mu + r, FixedPointVector.value(sums[3 * r], sums[3 * r + 1], sums[3 * r + 2], unit: mUnit)) }
-                                            mu += 4
+                                        // Fused products: Int32 accumulators, folded into this core's Int64
+                                        // totals every 2^12 blocks (each adds at most 2^17 in magnitude).
+                                        var fused: (scale: Double, acc: UnsafeMutablePointer<Int32>, totals: UnsafeMutablePointer<Int64>)? = nil
+                                        if let fusedScale, let fusedTotals {
+                                            let acc = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * n)
+                                            acc.initialize(repeating: 0, count: 3 * n)
+                                            fused = (fusedScale, acc, fusedTotals + w * 3 * n)
                                         }
-                                        for mu in mu ..< rows.upperBound {
-                                            Kernels.dot1Fixed(xBase + mu * n, limbs, limbStride: n, count: n, into: sums)
-                                            channel(mu, FixedPointVector.value(sums[0], sums[1], sums[2], unit: mUnit))
+                                        func fold() {
+                                            guard let f = fused else { return }
+                                            for j in 0 ..< 3 * n {
+                                                f.totals[j] += Int64(f.acc[j])
+                                                f.acc[j] = 0
+                                            }
                                         }
+                                        // The limbs of `count` rows' coefficients from μ; false on overflow.
+                                        var block = (SIMD8<Int16>(), SIMD4<Int16>())
+                                        func coefficientLimbs(_ mu: Int, _ count: Int, _ out: UnsafeMutablePointer<Int16>, _ f: Double) -> Bool {
+                                            for r in 0..<count {
+                                                let y = cOut[mu + r] * f
+                                                guard abs(y) <= 0x1p46 else { return false }
+                                                (out[r], out[4 + r], out[8 + r]) = FixedPointVector.limbs(y)
+                                            }
+                                            return true
+                                        }
+                                        var mu = rows.lowerBound, calls = 0
+                                        withUnsafeMutableBytes(of: &block) { raw in
+                                            let blockLimbs = raw.baseAddress!.assumingMemoryBound(to: Int16.self)
+                                            while mu + 4 <= rows.upperBound {
+                                                let row = xBase + mu * n
+                                                Kernels.dot4Fixed(row, stride: n, limbs, limbStride: n, count: n, into: sums)
+                                                for r in 0..<4 { channel(mu + r, FixedPointVector.value(sums[3 * r], sums[3 * r + 1], sums[3 * r + 2], unit: mUnit)) }
+                                                if let f = fused {
+                                                    if coefficientLimbs(mu, 4, blockLimbs, f.scale) {
+                                                        Kernels.axpy4Fixed(f.acc, accStride: n, row, stride: n, blockLimbs, count: n)
+                                                        calls += 1
+                                                        if calls == 1 << 12 { fold(); calls = 0 }
+                                                    } else {
+                                                        overflowOut[w] = true
+                                                        f.acc.deallocate()
+                                                        fused = nil
+                                                    }
+                                                }
+                                                mu += 4
+                                            }
+                                            for mu in mu ..< rows.upperBound {
+                                                let row = xBase + mu * n
+                                                Kernels.dot1Fixed(row, limbs, limbStride: n, count: n, into: sums)
+                                                channel(mu, FixedPointVector.value(sums[0], sums[1], sums[2], unit: mUnit))
+                                                if let f = fused {
+                                                    if coefficientLimbs(mu, 1, blockLimbs, f.scale) {
+                                                        for k in 0..<3 {
+                                                            let ck = Int32(blockLimbs[4 * k])
+                                                            for i in 0..<n { f.acc[k * n + i] &+= Int32(row[i]) &* ck }
+                                                        }
+                                                    } else {
+                                                        overflowOut[w] = true
+                                                        f.acc.deallocate()
+                                                        fused = nil
+                                                    }
+                                                }
+                                            }
+                                        }
+                                        fold()
+                                        fused?.acc.deallocate()
                                     }
                                 }
                             }
@@ -216,12 +287,22 @@ struct AMPState {
         dg = newDG
         omega = newOmega
         for mu in 0..<p { bigV[mu] = variance }
+        // The coefficients' scale for the next iteration: 2^E ≥ twice this iteration's largest |C_μ|.
+        var largestC = 0.0
+        for c in coefficients { largestC = max(largestC, abs(c)) }
+        let nextUnit = largestC.isFinite && largestC >= 0x1p-900
+            ? Double(sign: .plus, exponent: Int(largestC.exponent) + 2 - 46, significand: 1) : nil
+        defer { coefficientUnit = nextUnit }
+        let fusedDone = fusedTotals != nil && !overflow.contains(true)
         var cFixed = fixedC.take() ?? FixedPointVector(count: p)
         defer { fixedC = cFixed }
-        guard coefficients.withUnsafeBufferPointer({ cFixed.quantize($0) }) else { return .nan }
-        // Pass 2: T_i = Σ_μ x_μi C_μ in Int32 limb accumulators (folded into Int64 every 2^12 calls),
-        // each core on its own columns, which it then finishes: A_i, B_i and, for the binary prior
-        // without a cone, the prior's update of m_i and v_i.
+        if !fusedDone {
+            guard coefficients.withUnsafeBufferPointer({ cFixed.quantize($0) }) else { return .nan }
+        }
+        let cUnit = fusedDone ? coefficientUnit! : cFixed.unit
+        // Column round: T_i = Σ_μ x_μi C_μ — the sum of the cores' fused totals, or (without them) Int32
+        // limb accumulators over every row, folded into Int64 every 2^12 calls — then A_i, B_i and, for
+        // the binary prior without a cone, the prior's update of m_i and v_i.
         let aAll = max(-dg.reduce(0, +) * invN, 0)
         let localPrior = binary && cone == nil, damping = self.damping
         var changes = [Double](repeating: 0, count: workers)
@@ -232,8 +313,8 @@ struct AMPState {
                         v.withUnsafeMutableBufferPointer { vB in
                             changes.withUnsafeMutableBufferPointer { chB in
                                 nonisolated(unsafe) let c = cLimbs.baseAddress!
-                                let cUnit = cFixed.unit
                                 nonisolated(unsafe) let aOut = aB, bOut = bB, mIO = mB, vIO = vB, changeOut = chB
+                                nonisolated(unsafe) let fusedTotals = fusedTotals
                                 AMPState.parallel(team, workers) { w in
                                     // Column ranges on multiples of 16 (whole vectors for the kernel); each
                                     // core has its own accumulators (shared ones would bounce cache lines).
@@ -241,38 +322,48 @@ struct AMPState {
                                     let hi = w == workers - 1 ? n : min(n, ((w + 1) * n / workers) & ~15)
                                     let width = hi - lo
                                     guard width > 0 else { return }
-                                    let acc = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * width)
                                     let totals = UnsafeMutablePointer<Int64>.allocate(capacity: 3 * width)
-                                    acc.initialize(repeating: 0, count: 3 * width)
                                     totals.initialize(repeating: 0, count: 3 * width)
-                                    defer { acc.deallocate(); totals.deallocate() }
-                                    func fold() {
-                                        for j in 0 ..< 3 * width {
-                                            totals[j] += Int64(acc[j])
-                                            acc[j] = 0
-                                        }
-                                    }
-                                    var block = (SIMD8<Int16>(), SIMD4<Int16>())
-                                    withUnsafeMutableBytes(of: &block) { raw in
-                                        let coefficients = raw.baseAddress!.assumingMemoryBound(to: Int16.self)
-                                        var mu = 0, calls = 0
-                                        while mu + 4 <= p {
-                                            for k in 0..<3 { for r in 0..<4 { coefficients[4 * k + r] = c[k * p + mu + r] } }
-                                            Kernels.axpy4Fixed(acc, accStride: width, xBase + mu * n + lo, stride: n,
-                                                               coefficients, count: width)
-                                            mu += 4
-                                            calls += 1
-                                            if calls == 1 << 12 { fold(); calls = 0 }
-                                        }
-                                        for mu in mu..<p {
-                                            let row = xBase + mu * n + lo
+                                    defer { totals.deallocate() }
+                                    if fusedDone, let fusedTotals {
+                                        for part in 0..<workers {
+                                            let source = fusedTotals + part * 3 * n
                                             for k in 0..<3 {
-                                                let ck = Int32(c[k * p + mu])
-                                                for i in 0..<width { acc[k * width + i] &+= Int32(row[i]) &* ck }
+                                                for j in 0..<width { totals[k * width + j] += source[k * n + lo + j] }
                                             }
                                         }
+                                    } else {
+                                        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * width)
+                                        acc.initialize(repeating: 0, count: 3 * width)
+                                        defer { acc.deallocate() }
+                                        func fold() {
+                                            for j in 0 ..< 3 * width {
+                                                totals[j] += Int64(acc[j])
+                                                acc[j] = 0
+                                            }
+                                        }
+                                        var block = (SIMD8<Int16>(), SIMD4<Int16>())
+                                        withUnsafeMutableBytes(of: &block) { raw in
+                                            let coefficients = raw.baseAddress!.assumingMemoryBound(to: Int16.self)
+                                            var mu = 0, calls = 0
+                                            while mu + 4 <= p {
+                                                for k in 0..<3 { for r in 0..<4 { coefficients[4 * k + r] = c[k * p + mu + r] } }
+                                                Kernels.axpy4Fixed(acc, accStride: width, xBase + mu * n + lo, stride: n,
+                                                                   coefficients, count: width)
+                                                mu += 4
+                                                calls += 1
+                                                if calls == 1 << 12 { fold(); calls = 0 }
+                                            }
+                                            for mu in mu..<p {
+                                                let row = xBase + mu * n + lo
+                                                for k in 0..<3 {
+                                                    let ck = Int32(c[k * p + mu])
+                                                    for i in 0..<width { acc[k * width + i] &+= Int32(row[i]) &* ck }
+                                                }
+                                            }
+                                        }
+                                        fold()
                                     }
-                                    fold()
                                     var change = 0.0
                                     for j in 0..<width {
                                         let i = lo + j
