@@ -5,7 +5,7 @@
 # Sweeps run with --resume: a complete table is left as it is (delete it, or give another OUTDIR, to
 # regenerate it from scratch) and an interrupted one is finished. The theory tables are rewritten.
 # Times on this project's 2-core machine are in data/README.md: about 1 h 50 min for everything but the
-# N = 4001 phase diagram, which adds an estimated 2–3 hours (rbp alone: 21.5 min).
+# N = 4001 phase diagram, which adds about 2 hours (≈ 3 h 55 min in all).
 set -e
 bin=${1:-.build/release/flatminima}
 out=${2:-data}
