@@ -47,13 +47,16 @@ public enum Summary {
         public let runs: Int
     }
 
-    /// Wilson score interval for s successes in n trials at z (1.96: 95 %).
+    /// Wilson score interval for s successes in n trials at z (1.96: 95 %). Its ends are exactly 0 at s = 0
+    /// and 1 at s = n (rounding would leave 5.6e−17 and 1 − 1e−16), and it always contains s/n.
     public static func wilson(successes s: Int, trials n: Int, z: Double = 1.959963984540054) -> (low: Double, high: Double) {
         guard n > 0 else { return (0, 1) }
         let p = Double(s) / Double(n), nn = Double(n), z2 = z * z
         let centre = (p + z2 / (2 * nn)) / (1 + z2 / nn)
         let half = z * (p * (1 - p) / nn + z2 / (4 * nn * nn)).squareRoot() / (1 + z2 / nn)
-        return (Swift.max(0, centre - half), Swift.min(1, centre + half))
+        let low = s <= 0 ? 0 : Swift.min(p, Swift.max(0, centre - half))
+        let high = s >= n ? 1 : Swift.max(p, Swift.min(1, centre + half))
+        return (low, high)
     }
 
     /// The statistic over a group of rows.
