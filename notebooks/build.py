@@ -48,6 +48,11 @@ def export(notebook: nbformat.NotebookNode, name: str, directory: Path) -> None:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     (directory / f"{name}.md").write_text(body)
+    # Reproducible .ipynb: cell ids numbered instead of random, execution timestamps dropped, so that a
+    # re-export of unchanged data leaves every exported file unchanged.
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"{name}-{index}"
+        cell.metadata.pop("execution", None)
     nbformat.write(notebook, directory / f"{name}.ipynb")
 
 
