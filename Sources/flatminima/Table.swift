@@ -34,8 +34,9 @@ struct MergeCommand: ParsableCommand {
         for path in inputs { tables.append((path, try Results.read(path: path))) }
         let (merged, duplicates) = try Results.merge(tables)
         try Results.write(merged, to: out)
-        if let sidecar = FileManager.default.contents(atPath: inputs[0] + ".json") {
-            FileManager.default.createFile(atPath: out + ".json", contents: sidecar)
+        if let sidecar = FileManager.default.contents(atPath: inputs[0] + ".json"),
+           !FileManager.default.createFile(atPath: out + ".json", contents: sidecar) {
+            Output.error("merge: warning: could not write the sidecar \(out).json (the merged table is complete)\n")
         }
         Output.error("merge: \(merged.rows.count) runs from \(inputs.count) files (\(duplicates) duplicates dropped) → \(out)\n")
     }
