@@ -24,6 +24,7 @@ let benchmarks: @Sendable () -> Void = {
     // Special functions: 1000 calls per iteration.
     let functions: [(String, @Sendable (Double) -> Double)] = [
         ("logH (GSL)", Special.logH), ("logHFast", Special.logHFast), ("GoverH (GSL)", Special.GoverH),
+        ("GoverHFast", Special.GoverHFast),
         ("atanhErf", Special.atanhErf), ("log2cosh", Special.log2cosh),
     ]
     for (name, f) in functions {
