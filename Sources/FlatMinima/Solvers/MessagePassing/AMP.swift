@@ -19,9 +19,9 @@ import Foundation
 /// with Z_0 = 2cosh(B) e^{−A/2} (binary) or e^{B²/(2(1+A))}/√(1 + A) (Gaussian), estimates the entropy
 /// of solutions of a storage problem (for Gaussian weights, the Gardner volume).
 ///
-/// With ±1 patterns the two matrix products Σ_i x_μi m_i and Σ_μ x_μi g_μ run in fixed point: m (and then
-/// g/√N) is rounded to 47 bits of its largest entry (`FixedPointVector`, relative error ≤ 7e−15 of the
-/// largest entry) and the products are exact integer sums. Records therefore do not depend on the CPU's
+/// With ±1 patterns the two matrix products Σ_i x_μi m_i and Σ_μ x_μi g_μ run in fixed point: m is rounded
+/// to 47 bits of its largest entry (`FixedPointVector`, error ≤ 7e−15 of the largest entry), g/√N to 45–46
+/// bits of its largest (see `iterateSigns`), and the products are exact integer sums. Records therefore do not depend on the CPU's
 /// instruction set or on the number of threads, and changes of m below ~1e−13 are at the resolution of
 /// the products (so `tol` well below that ends at `max_iters`).
 public struct AMP: Solver {
