@@ -204,7 +204,8 @@ struct FixedPointVector {
 
     /// Rounds `values` (count entries) into the limbs; false (limbs unchanged) when one is not finite.
     mutating func quantize(_ values: UnsafeBufferPointer<Double>) -> Bool {
-        // max|v| with NaN caught (max(·, NaN) would drop it): a NaN makes the sum of |v| NaN.
+        // max|v|, and Σ (v − v), which is NaN as soon as one entry is NaN or infinite (max(·, NaN) would
+        // drop a NaN).
         var largest = 0.0, check = 0.0
         for v in values {
             largest = max(largest, abs(v))
