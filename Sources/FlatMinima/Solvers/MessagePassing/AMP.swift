@@ -210,20 +210,10 @@ struct AMPState {
                                             oOut[mu] = omega
                                             cOut[mu] = gOut[mu] * scale
                                         }
-                                        // Fused products: Int32 accumulators, folded into this core's Int64
-                                        // totals every 2^12 blocks (each adds at most 2^17 in magnitude).
-                                        var fused: (scale: Double, acc: UnsafeMutablePointer<Int32>, totals: UnsafeMutablePointer<Int64>)? = nil
+                                        // Fused products into this core's totals, every column.
+                                        var fused: (scale: Double, sums: LimbAccumulator)? = nil
                                         if let fusedScale, let fusedTotals {
-                                            let acc = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * n)
-                                            acc.initialize(repeating: 0, count: 3 * n)
-                                            fused = (fusedScale, acc, fusedTotals + w * 3 * n)
-                                        }
-                                        func fold() {
-                                            guard let f = fused else { return }
-                                            for j in 0 ..< 3 * n {
-                                                f.totals[j] += Int64(f.acc[j])
-                                                f.acc[j] = 0
-                                            }
+                                            fused = (fusedScale, LimbAccumulator(columns: 0..<n, stride: n, totals: fusedTotals + w * 3 * n))
                                         }
                                         // The limbs of `count` rows' coefficients from μ; false on overflow.
                                         var block = (SIMD8<Int16>(), SIMD4<Int16>())
@@ -235,21 +225,19 @@ struct AMPState {
                                             }
                                             return true
                                         }
-                                        var mu = rows.lowerBound, calls = 0
+                                        var mu = rows.lowerBound
                                         withUnsafeMutableBytes(of: &block) { raw in
                                             let blockLimbs = raw.baseAddress!.assumingMemoryBound(to: Int16.self)
                                             while mu + 4 <= rows.upperBound {
                                                 let row = xBase + mu * n
                                                 Kernels.dot4Fixed(row, stride: n, limbs, limbStride: n, count: n, into: sums)
                                                 for r in 0..<4 { channel(mu + r, FixedPointVector.value(sums[3 * r], sums[3 * r + 1], sums[3 * r + 2], unit: mUnit)) }
-                                                if let f = fused {
-                                                    if coefficientLimbs(mu, 4, blockLimbs, f.scale) {
-                                                        Kernels.axpy4Fixed(f.acc, accStride: n, row, stride: n, blockLimbs, count: n)
-                                                        calls += 1
-                                                        if calls == 1 << 12 { fold(); calls = 0 }
+                                                if let scale = fused?.scale {
+                                                    if coefficientLimbs(mu, 4, blockLimbs, scale) {
+                                                        fused!.sums.add4(row, blockLimbs)
                                                     } else {
                                                         overflowOut[w] = true
-                                                        f.acc.deallocate()
+                                                        fused?.sums.deallocate()
                                                         fused = nil
                                                     }
                                                 }
@@ -259,22 +247,19 @@ struct AMPState {
                                                 let row = xBase + mu * n
                                                 Kernels.dot1Fixed(row, limbs, limbStride: n, count: n, into: sums)
                                                 channel(mu, FixedPointVector.value(sums[0], sums[1], sums[2], unit: mUnit))
-                                                if let f = fused {
-                                                    if coefficientLimbs(mu, 1, blockLimbs, f.scale) {
-                                                        for k in 0..<3 {
-                                                            let ck = Int32(blockLimbs[4 * k])
-                                                            for i in 0..<n { f.acc[k * n + i] &+= Int32(row[i]) &* ck }
-                                                        }
+                                                if let scale = fused?.scale {
+                                                    if coefficientLimbs(mu, 1, blockLimbs, scale) {
+                                                        fused!.sums.add1(row, blockLimbs[0], blockLimbs[4], blockLimbs[8])
                                                     } else {
                                                         overflowOut[w] = true
-                                                        f.acc.deallocate()
+                                                        fused?.sums.deallocate()
                                                         fused = nil
                                                     }
                                                 }
                                             }
                                         }
-                                        fold()
-                                        fused?.acc.deallocate()
+                                        fused?.sums.fold()
+                                        fused?.sums.deallocate()
                                     }
                                 }
                             }
@@ -333,36 +318,20 @@ struct AMPState {
                                             }
                                         }
                                     } else {
-                                        let acc = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * width)
-                                        acc.initialize(repeating: 0, count: 3 * width)
-                                        defer { acc.deallocate() }
-                                        func fold() {
-                                            for j in 0 ..< 3 * width {
-                                                totals[j] += Int64(acc[j])
-                                                acc[j] = 0
-                                            }
-                                        }
+                                        var sums = LimbAccumulator(columns: lo..<hi, stride: n, totals: totals)
                                         var block = (SIMD8<Int16>(), SIMD4<Int16>())
                                         withUnsafeMutableBytes(of: &block) { raw in
                                             let coefficients = raw.baseAddress!.assumingMemoryBound(to: Int16.self)
-                                            var mu = 0, calls = 0
+                                            var mu = 0
                                             while mu + 4 <= p {
                                                 for k in 0..<3 { for r in 0..<4 { coefficients[4 * k + r] = c[k * p + mu + r] } }
-                                                Kernels.axpy4Fixed(acc, accStride: width, xBase + mu * n + lo, stride: n,
-                                                                   coefficients, count: width)
+                                                sums.add4(xBase + mu * n, coefficients)
                                                 mu += 4
-                                                calls += 1
-                                                if calls == 1 << 12 { fold(); calls = 0 }
                                             }
-                                            for mu in mu..<p {
-                                                let row = xBase + mu * n + lo
-                                                for k in 0..<3 {
-                                                    let ck = Int32(c[k * p + mu])
-                                                    for i in 0..<width { acc[k * width + i] &+= Int32(row[i]) &* ck }
-                                                }
-                                            }
+                                            for mu in mu..<p { sums.add1(xBase + mu * n, c[mu], c[p + mu], c[2 * p + mu]) }
                                         }
-                                        fold()
+                                        sums.fold()
+                                        sums.deallocate()
                                     }
                                     var change = 0.0
                                     for j in 0..<width {
@@ -537,4 +506,54 @@ struct AMPState {
         }
         return total / Double(n)
     }
+}
+
+/// Σ_μ x_μi C_μ over the columns `columns` of ±1 rows (row stride `stride`) for fixed-point coefficients
+/// given as three Int16 limbs: Int32 accumulators per limb and column, folded into the Int64 `totals`
+/// (totals[k·width + j] for column columns.lowerBound + j) every 2^12 four-row blocks — each block adds
+/// at most 2^17 in magnitude, so the Int32 lanes never overflow — and by `fold()` at the end. Exact.
+struct LimbAccumulator {
+    let columns: Range<Int>
+    let stride: Int
+    let totals: UnsafeMutablePointer<Int64>
+    private let acc: UnsafeMutablePointer<Int32>
+    private var blocks = 0
+
+    init(columns: Range<Int>, stride: Int, totals: UnsafeMutablePointer<Int64>) {
+        self.columns = columns
+        self.stride = stride
+        self.totals = totals
+        acc = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * columns.count)
+        acc.initialize(repeating: 0, count: 3 * columns.count)
+    }
+
+    /// Adds the four rows starting at `rows` (row r at rows + r·stride) with coefficient limbs
+    /// coefficients[4k + r].
+    mutating func add4(_ rows: UnsafePointer<Int8>, _ coefficients: UnsafePointer<Int16>) {
+        Kernels.axpy4Fixed(acc, accStride: columns.count, rows + columns.lowerBound, stride: stride, coefficients,
+                           count: columns.count)
+        blocks += 1
+        if blocks == 1 << 12 { fold() }
+    }
+
+    /// Adds one row with coefficient limbs (c0, c1, c2) (at most 2^15 per limb: a quarter of a block).
+    mutating func add1(_ row: UnsafePointer<Int8>, _ c0: Int16, _ c1: Int16, _ c2: Int16) {
+        let width = columns.count, x = row + columns.lowerBound
+        for (k, ck) in [Int32(c0), Int32(c1), Int32(c2)].enumerated() {
+            for j in 0..<width { acc[k * width + j] &+= Int32(x[j]) &* ck }
+        }
+        blocks += 1
+        if blocks == 1 << 12 { fold() }
+    }
+
+    /// Moves the Int32 accumulators into `totals`.
+    mutating func fold() {
+        for j in 0 ..< 3 * columns.count {
+            totals[j] += Int64(acc[j])
+            acc[j] = 0
+        }
+        blocks = 0
+    }
+
+    func deallocate() { acc.deallocate() }
 }
