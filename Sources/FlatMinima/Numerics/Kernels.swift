@@ -192,8 +192,6 @@ struct FixedPointVector {
     /// limbs[k·count + i] = L_ki.
     private(set) var limbs: [Int16]
     let count: Int
-    /// E: values are the integers times 2^(E − 46).
-    private(set) var exponent = 0
     /// 2^(E − 46), the value of one unit of the lowest limb.
     private(set) var unit = 0.0
 
@@ -215,7 +213,8 @@ struct FixedPointVector {
         // Entries all below 2^−960 (g of a fully satisfied storage problem, say) count as zero: their
         // products would stay below 1e−280.
         if largest < 0x1p-960 { largest = 0 }
-        exponent = largest > 0 ? Int(largest.exponent) + 1 : 0
+        // E with 2^E > max|v|: values are the integers times 2^(E − 46).
+        let exponent = largest > 0 ? Int(largest.exponent) + 1 : 0
         let scale = largest > 0 ? Double(sign: .plus, exponent: 46 - exponent, significand: 1) : 0
         unit = Double(sign: .plus, exponent: exponent - 46, significand: 1)
         let n = count
