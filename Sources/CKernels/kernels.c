@@ -215,6 +215,43 @@ void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long strid
         }
 }
 
+// ---- Exact products of ±1 matrices by table look-up (SignLookup.swift has the layout and the tables) --
+
+// One block of 16 rows of a `SignLookupMatrix`: out[16k + r] = Σ over the block's `words` index words of
+// plane k's entries (7-bit bytes) for row r, k = 0…6. An index word is 32 bytes: in 128-bit lane L, bytes
+// 2j and 2j+1 are row 8L + j's indices into the two 8-entry halves of a 16-byte table (low nibble: the
+// word's first table, high nibble: its second). vpshufb looks 32 indices up at once (both lanes read the
+// same broadcast table), two look-ups add in bytes (≤ 254), and vpmaddubsw against ones adds each row's
+// byte pair into its 16-bit lane (≤ 508); 64 words later (≤ 32512) the lanes are widened into Int32.
+__attribute__((target("avx2")))
+void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int32_t *out) {
+    const __m256i ones = _mm256_set1_epi8(1), low = _mm256_set1_epi8(0x0F);
+    __m256i wide[14];
+    for (int k = 0; k < 14; k++) wide[k] = _mm256_setzero_si256();
+    long q = 0;
+    while (q < words) {
+        const long stop = words - q > 64 ? q + 64 : words;
+        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0;
+        for (; q < stop; q++) {
+            const __m256i w = _mm256_loadu_si256((const __m256i *)(index + 32 * q));
+            const __m256i i0 = _mm256_and_si256(w, low), i1 = _mm256_and_si256(_mm256_srli_epi16(w, 4), low);
+            const uint8_t *t = planes + 224 * q;
+            #define FM_TABLE(off) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t + (off))))
+            #define FM_PLANE(acc, k) acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(_mm256_add_epi8( \
+                _mm256_shuffle_epi8(FM_TABLE(32 * (k)), i0), _mm256_shuffle_epi8(FM_TABLE(32 * (k) + 16), i1)), ones));
+            FM_PLANE(a0, 0) FM_PLANE(a1, 1) FM_PLANE(a2, 2) FM_PLANE(a3, 3) FM_PLANE(a4, 4) FM_PLANE(a5, 5) FM_PLANE(a6, 6)
+            #undef FM_PLANE
+            #undef FM_TABLE
+        }
+        const __m256i a[7] = {a0, a1, a2, a3, a4, a5, a6};
+        for (int k = 0; k < 7; k++) {
+            wide[2 * k] = _mm256_add_epi32(wide[2 * k], _mm256_cvtepu16_epi32(_mm256_castsi256_si128(a[k])));
+            wide[2 * k + 1] = _mm256_add_epi32(wide[2 * k + 1], _mm256_cvtepu16_epi32(_mm256_extracti128_si256(a[k], 1)));
+        }
+    }
+    for (int k = 0; k < 14; k++) _mm256_storeu_si256((__m256i *)(out + 8 * k), wide[k]);
+}
+
 // ---- BP for the binary perceptron: first pass in double (vector e^x), the message in single precision
 
 #define FM_AVX2_FMA __attribute__((target("avx2,fma")))
@@ -663,6 +700,10 @@ void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long strid
     __builtin_trap();
 }
 
+void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int32_t *out) {
+    (void)index; (void)words; (void)planes; (void)out; __builtin_trap();
+}
+
 int fm_cpu_has_avx2_fma(void) { return 0; }
 void fm_log4_avx2(const double *in, double *out) { (void)in; (void)out; __builtin_trap(); }
 void fm_committee_unit_sums_avx2(const int8_t *x, const double *h, const float *u, double *m, double *v,
@@ -685,3 +726,144 @@ void fm_half_log_h_ratio8_f32_avx2(const double *a, const double *b, float *out,
 }
 void fm_exp4_avx2(const double *in, double *out) { (void)in; (void)out; __builtin_trap(); }
 #endif
+
+// ---- Sign indices for SignLookupMatrix (SignLookup.swift has the layout) ------------------------------
+
+// The 12-bit mask of the signs (bit c: x_c < 0) of the n ≤ 12 entries x[0], x[step], …
+static inline unsigned fm_sign_mask(const int8_t *x, long step, long n) {
+    unsigned mask = 0;
+    for (long c = 0; c < n; c++) mask |= (unsigned)((uint8_t)x[c * step] >> 7) << c;
+    return mask;
+}
+
+// The two index bytes (t = 0, 1) of one row of a word from its 12-bit sign mask: low nibble group t
+// (bits 3t…3t+2), high nibble group 2 + t (bits 6+3t…8+3t), each with 8t.
+static inline void fm_sign_bytes(unsigned mask, uint8_t *out) {
+    out[0] = (uint8_t)((mask & 7) | ((mask >> 6) & 7) << 4);
+    out[1] = (uint8_t)(((mask >> 3) & 7) | 8 | (((mask >> 9) & 7) | 8) << 4);
+}
+
+// Index words of the blocks [firstBlock, lastBlock) of the rows × columns matrix whose entry (r, c) is
+// x[r·rowStride + c·columnStride], for `words` words per block: out + 32·(block·words + word).
+void fm_sign_index(const int8_t *x, long rows, long columns, long rowStride, long columnStride, long words,
+                   long firstBlock, long lastBlock, uint8_t *out) {
+    for (long block = firstBlock; block < lastBlock; block++)
+        for (long word = 0; word < words; word++) {
+            uint8_t *target = out + 32 * (block * words + word);
+            const long first = 12 * word, n = columns - first < 12 ? columns - first : 12;
+            unsigned masks[16];
+#if FM_X86
+            if (columnStride == 1 && first + 16 <= columns) {
+                // Row-major: 16 bytes of each row, one movemask.
+                for (int j = 0; j < 16; j++) {
+                    const long r = 16 * block + j;
+                    masks[j] = r < rows ? (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(x + r * rowStride + first))) & 0xFFF : 0;
+                }
+            } else if (rowStride == 1 && 16 * block + 16 <= rows) {
+                // Transposed: 16 consecutive rows of each column, one movemask per column, then the bit
+                // matrix turned around.
+                unsigned columnMasks[12];
+                for (long c = 0; c < 12; c++)
+                    columnMasks[c] = c < n ? (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(x + (first + c) * columnStride + 16 * block))) : 0;
+                for (int j = 0; j < 16; j++) {
+                    unsigned mask = 0;
+                    for (int c = 0; c < 12; c++) mask |= ((columnMasks[c] >> j) & 1) << c;
+                    masks[j] = mask;
+                }
+            } else
+#endif
+            {
+                for (int j = 0; j < 16; j++) {
+                    const long r = 16 * block + j;
+                    masks[j] = r < rows ? fm_sign_mask(x + r * rowStride + first * columnStride, columnStride, n) : 0;
+                }
+            }
+            // Row j = 8L + i sits at bytes 16L + 2i and 16L + 2i + 1; padding rows are zero.
+            for (int j = 0; j < 16; j++) {
+                if (16 * block + j < rows) fm_sign_bytes(masks[j], target + 16 * (j >> 3) + 2 * (j & 7));
+                else target[16 * (j >> 3) + 2 * (j & 7)] = target[16 * (j >> 3) + 2 * (j & 7) + 1] = 0;
+            }
+        }
+}
+
+// ---- Tables for SignLookupTables (SignLookup.swift): groups [firstGroup, lastGroup) ----------------------
+
+static inline __attribute__((always_inline)) void fm_lookup_tables_body(
+        const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
+        uint8_t *planes, int64_t *wide) {
+    const int64_t offset = (int64_t)3 << bits;
+    for (long group = firstGroup; group < lastGroup; group++) {
+        int64_t q[3];
+        for (int c = 0; c < 3; c++) {
+            const long column = 3 * group + c;
+            // |y| ≤ 2^46: adding and subtracting 1.5·2^52 rounds to the nearest integer (ties to even).
+            q[c] = column < columns ? (int64_t)((values[column] * scale + 0x1.8p52) - 0x1.8p52) : 0;
+        }
+        int64_t t[8];
+        for (int s = 0; s < 8; s++)
+            t[s] = offset + ((s & 1) ? -q[0] : q[0]) + ((s & 2) ? -q[1] : q[1]) + ((s & 4) ? -q[2] : q[2]);
+        for (int s = 0; s < 8; s++) wide[8 * group + s] = t[s];
+        uint8_t *target = planes + 224 * (group >> 2) + 16 * ((group >> 1) & 1) + 8 * (group & 1);
+        for (int k = 0; k < 7; k++)
+            for (int s = 0; s < 8; s++) target[32 * k + s] = (uint8_t)((uint64_t)t[s] >> (7 * k) & 127);
+    }
+}
+
+#if FM_X86
+// The same tables with AVX2 (integer arithmetic: the same bytes). The entries with even e (A) and odd e
+// (B = A − 2q_0) in two registers; each entry's seven 7-bit fields spread to bytes (field k to byte k:
+// Σ_k (T << k) & (0x7F << 8k)); then an 8×8 byte transpose, whose unpacks put the entries of plane k in
+// the order A_0 B_0 A_1 B_1 … = e = 0 … 7.
+__attribute__((target("avx2")))
+void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
+                           uint8_t *planes, int64_t *wide) {
+    const int64_t offset = (int64_t)3 << bits;
+    const __m256i bit1 = _mm256_setr_epi64x(0, -1, 0, -1), bit2 = _mm256_setr_epi64x(0, 0, -1, -1);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (long group = firstGroup; group < lastGroup; group++) {
+        int64_t q[3];
+        for (int c = 0; c < 3; c++) {
+            const long column = 3 * group + c;
+            q[c] = column < columns ? (int64_t)((values[column] * scale + 0x1.8p52) - 0x1.8p52) : 0;
+        }
+        const __m256i a = _mm256_sub_epi64(_mm256_sub_epi64(_mm256_set1_epi64x(offset + q[0] + q[1] + q[2]),
+                                                            _mm256_and_si256(bit1, _mm256_set1_epi64x(2 * q[1]))),
+                                           _mm256_and_si256(bit2, _mm256_set1_epi64x(2 * q[2])));
+        const __m256i b = _mm256_sub_epi64(a, _mm256_set1_epi64x(2 * q[0]));
+        // wide: e = 0 … 7 = A0 B0 A1 B1 A2 B2 A3 B3.
+        const __m256i lo = _mm256_unpacklo_epi64(a, b), hi = _mm256_unpackhi_epi64(a, b);
+        _mm256_storeu_si256((__m256i *)(wide + 8 * group), _mm256_permute2x128_si256(lo, hi, 0x20));
+        _mm256_storeu_si256((__m256i *)(wide + 8 * group + 4), _mm256_permute2x128_si256(lo, hi, 0x31));
+        __m256i ya = _mm256_and_si256(a, _mm256_set1_epi64x(0x7F)), yb = _mm256_and_si256(b, _mm256_set1_epi64x(0x7F));
+        for (int k = 1; k < 7; k++) {
+            const __m256i field = _mm256_set1_epi64x((int64_t)0x7F << (8 * k));
+            ya = _mm256_or_si256(ya, _mm256_and_si256(_mm256_slli_epi64(a, k), field));
+            yb = _mm256_or_si256(yb, _mm256_and_si256(_mm256_slli_epi64(b, k), field));
+        }
+        const __m256i l = _mm256_unpacklo_epi8(ya, yb), h = _mm256_unpackhi_epi8(ya, yb);
+        const __m256i p03 = _mm256_permutevar8x32_epi32(_mm256_unpacklo_epi16(l, h), order);
+        const __m256i p47 = _mm256_permutevar8x32_epi32(_mm256_unpackhi_epi16(l, h), order);
+        uint8_t *target = planes + 224 * (group >> 2) + 16 * ((group >> 1) & 1) + 8 * (group & 1);
+        const __m128i p01 = _mm256_castsi256_si128(p03), p23 = _mm256_extracti128_si256(p03, 1);
+        const __m128i p45 = _mm256_castsi256_si128(p47), p6 = _mm256_extracti128_si256(p47, 1);
+        _mm_storel_epi64((__m128i *)target, p01);
+        _mm_storel_epi64((__m128i *)(target + 32), _mm_unpackhi_epi64(p01, p01));
+        _mm_storel_epi64((__m128i *)(target + 64), p23);
+        _mm_storel_epi64((__m128i *)(target + 96), _mm_unpackhi_epi64(p23, p23));
+        _mm_storel_epi64((__m128i *)(target + 128), p45);
+        _mm_storel_epi64((__m128i *)(target + 160), _mm_unpackhi_epi64(p45, p45));
+        _mm_storel_epi64((__m128i *)(target + 192), p6);
+    }
+}
+#else
+void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
+                           uint8_t *planes, int64_t *wide) {
+    (void)values; (void)columns; (void)firstGroup; (void)lastGroup; (void)scale; (void)bits; (void)planes; (void)wide;
+    __builtin_trap();
+}
+#endif
+
+void fm_lookup_tables(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
+                      uint8_t *planes, int64_t *wide) {
+    fm_lookup_tables_body(values, columns, firstGroup, lastGroup, scale, bits, planes, wide);
+}

@@ -110,12 +110,10 @@ struct AMPState {
     /// microseconds on this project's virtual machine; the team's threads spin between passes). Set by
     /// `AMP.solve`, which stops it; without one the passes use `DispatchQueue.concurrentPerform`.
     var team: LockstepTeam? = nil
-    /// ±1 inputs: m and the output coefficients in fixed point (kept to reuse their storage).
-    var fixedM: FixedPointVector? = nil
-    var fixedC: FixedPointVector? = nil
-    /// ±1 inputs: the unit of the coefficients' fixed point fixed from the previous iteration (nil at the
-    /// first iteration or when the coefficients vanished).
-    var coefficientUnit: Double? = nil
+    /// ±1 inputs: the sign indices of the patterns (rows μ) and of their transpose (rows i) and the
+    /// fixed-point tables of m and of the coefficients C_μ = g_μ/√N (`SignLookupMatrix`), made at the
+    /// first iteration.
+    var lookups: (rows: SignLookupMatrix, columns: SignLookupMatrix, m: SignLookupTables, c: SignLookupTables)? = nil
 
     init(problem: Problem, binary: Bool, damping: Double, initialScale: Double, generator: Generator) {
         n = problem.model.inputs
@@ -157,110 +155,49 @@ struct AMPState {
     }
 
     /// ±1 inputs: F²_{μi} = 1/N, so V_μ = mean(v) for every μ and A_i = −Σ_μ ∂g_μ/N for every i. The two
-    /// matrix products run in fixed point (`FixedPointVector`): m is rounded to 47 bits of its largest
-    /// entry, the coefficients C_μ = g_μ/√N to 46 bits of twice the previous iteration's largest one, and
-    /// the products are exact integer sums of 16-bit multiply-adds — 16 entries per AVX2 instruction, the
-    /// same integers on every CPU and for any number of threads.
-    ///
-    /// One pass over the matrix (rows split across cores, four rows per step): the four dot products, the
-    /// output channel (ω, g, ∂g) and, while the rows are in L1, Σ_μ x_μi C_μ into each core's own
-    /// accumulators. A second, column-parallel round adds the cores' accumulators and finishes A_i, B_i
-    /// and the binary prior's update of m_i, v_i. When a coefficient outgrows the scale fixed from the
-    /// previous iteration (and at the first iteration) the products Σ_μ x_μi C_μ are redone in a column
-    /// pass with the scale of this iteration's coefficients.
+    /// matrix products Σ_i x_μi m_i and Σ_μ x_μi C_μ (C_μ = g_μ/√N) are exact integer sums by table look-up
+    /// (`SignLookupMatrix`): m and C are rounded to 46 bits of their largest entry (up to 2^16 inputs
+    /// or patterns; `SignLookupTables`), and the sums are the same on every CPU and for any number of
+    /// threads. Two rounds per iteration on the team: the rows (the dot products and the output channel
+    /// ω, g, ∂g for each core's blocks of 16 patterns), then the columns (Σ_μ x_μi C_μ, A_i, B_i and, for
+    /// the binary prior, the update of m_i and v_i for each core's blocks of 16 inputs).
     private mutating func iterateSigns(_ x: UnsafeBufferPointer<Int8>) -> Double {
         let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
         let variance = max(v.reduce(0, +) * invN, 1e-300), s = variance.squareRoot()
         let margin = self.margin, labels = self.labels, workers = self.workers, team = self.team
-        // (Taken out of the state while in use, so that their storage stays uniquely referenced.)
-        var mFixed = fixedM.take() ?? FixedPointVector(count: n)
-        defer { fixedM = mFixed }
-        guard m.withUnsafeBufferPointer({ mFixed.quantize($0) }) else { return .nan }
-        let mUnit = mFixed.unit
-        nonisolated(unsafe) let xBase = x.baseAddress!
+        if lookups == nil {
+            lookups = (SignLookupMatrix(x.baseAddress!, rows: p, columns: n, rowStride: n, columnStride: 1, workers: workers),
+                       SignLookupMatrix(x.baseAddress!, rows: n, columns: p, rowStride: 1, columnStride: n, workers: workers),
+                       SignLookupTables(columns: n), SignLookupTables(columns: p))
+        }
+        let lookups = self.lookups!
+        guard m.withUnsafeBufferPointer({ lookups.m.prepare($0) }) else { return .nan }
+        AMPState.buildTables(lookups.m, m, team, workers)
+        let mUnit = lookups.m.unit
         var newG = [Double](repeating: 0, count: p), newDG = newG, newOmega = newG, coefficients = newG
-        // The coefficients' scale for the fused products (nil: no fused products this iteration).
-        let fusedScale = coefficientUnit.map { 1 / $0 }
-        let fusedTotals = fusedScale == nil ? nil : UnsafeMutablePointer<Int64>.allocate(capacity: workers * 3 * n)
-        fusedTotals?.initialize(repeating: 0, count: workers * 3 * n)
-        defer { fusedTotals?.deallocate() }
-        var overflow = [Bool](repeating: false, count: workers)
-        // The pass: ω_μ = Σ_i x_μi m_i/√N − V g_μ(previous), the output channel, and the fused products.
-        mFixed.limbs.withUnsafeBufferPointer { limbBuffer in
-            g.withUnsafeBufferPointer { oldG in
-                newG.withUnsafeMutableBufferPointer { gB in
-                    newDG.withUnsafeMutableBufferPointer { dgB in
-                        newOmega.withUnsafeMutableBufferPointer { oB in
-                            coefficients.withUnsafeMutableBufferPointer { cB in
-                                overflow.withUnsafeMutableBufferPointer { ovB in
-                                    nonisolated(unsafe) let limbs = limbBuffer.baseAddress!, og = oldG
-                                    nonisolated(unsafe) let gOut = gB, dgOut = dgB, oOut = oB, cOut = cB, overflowOut = ovB
-                                    nonisolated(unsafe) let fusedTotals = fusedTotals
-                                    AMPState.parallel(team, workers) { w in
-                                        let rows = (w * p / workers) ..< ((w + 1) * p / workers)
-                                        let sums = UnsafeMutablePointer<Int64>.allocate(capacity: 12)
-                                        defer { sums.deallocate() }
-                                        // The output channel of row μ from its dot product Σ_i x_μi m_i.
-                                        func channel(_ mu: Int, _ dot: Double) {
-                                            let omega = dot * scale - variance * og[mu]
-                                            let u = (margin - labels[mu] * omega) / s
-                                            let ratio = Special.GoverHFast(u)
-                                            gOut[mu] = labels[mu] * ratio / s
-                                            dgOut[mu] = -ratio * (ratio - u) / variance
-                                            oOut[mu] = omega
-                                            cOut[mu] = gOut[mu] * scale
-                                        }
-                                        // Fused products into this core's totals, every column.
-                                        var fused: (scale: Double, sums: LimbAccumulator)? = nil
-                                        if let fusedScale, let fusedTotals {
-                                            fused = (fusedScale, LimbAccumulator(columns: 0..<n, stride: n, totals: fusedTotals + w * 3 * n))
-                                        }
-                                        // The limbs of `count` rows' coefficients from μ; false on overflow.
-                                        var block = (SIMD8<Int16>(), SIMD4<Int16>())
-                                        func coefficientLimbs(_ mu: Int, _ count: Int, _ out: UnsafeMutablePointer<Int16>, _ f: Double) -> Bool {
-                                            for r in 0..<count {
-                                                let y = cOut[mu + r] * f
-                                                guard abs(y) <= 0x1p46 else { return false }
-                                                (out[r], out[4 + r], out[8 + r]) = FixedPointVector.limbs(y)
-                                            }
-                                            return true
-                                        }
-                                        var mu = rows.lowerBound
-                                        withUnsafeMutableBytes(of: &block) { raw in
-                                            let blockLimbs = raw.baseAddress!.assumingMemoryBound(to: Int16.self)
-                                            while mu + 4 <= rows.upperBound {
-                                                let row = xBase + mu * n
-                                                Kernels.dot4Fixed(row, stride: n, limbs, limbStride: n, count: n, into: sums)
-                                                for r in 0..<4 { channel(mu + r, FixedPointVector.value(sums[3 * r], sums[3 * r + 1], sums[3 * r + 2], unit: mUnit)) }
-                                                if let scale = fused?.scale {
-                                                    if coefficientLimbs(mu, 4, blockLimbs, scale) {
-                                                        fused!.sums.add4(row, blockLimbs)
-                                                    } else {
-                                                        overflowOut[w] = true
-                                                        fused?.sums.deallocate()
-                                                        fused = nil
-                                                    }
-                                                }
-                                                mu += 4
-                                            }
-                                            for mu in mu ..< rows.upperBound {
-                                                let row = xBase + mu * n
-                                                Kernels.dot1Fixed(row, limbs, limbStride: n, count: n, into: sums)
-                                                channel(mu, FixedPointVector.value(sums[0], sums[1], sums[2], unit: mUnit))
-                                                if let scale = fused?.scale {
-                                                    if coefficientLimbs(mu, 1, blockLimbs, scale) {
-                                                        fused!.sums.add1(row, blockLimbs[0], blockLimbs[4], blockLimbs[8])
-                                                    } else {
-                                                        overflowOut[w] = true
-                                                        fused?.sums.deallocate()
-                                                        fused = nil
-                                                    }
-                                                }
-                                            }
-                                        }
-                                        fused?.sums.fold()
-                                        fused?.sums.deallocate()
-                                    }
+        // Rows: ω_μ = Σ_i x_μi m_i/√N − V g_μ(previous) and the output channel, blocks of 16 patterns.
+        g.withUnsafeBufferPointer { oldG in
+            newG.withUnsafeMutableBufferPointer { gB in
+                newDG.withUnsafeMutableBufferPointer { dgB in
+                    newOmega.withUnsafeMutableBufferPointer { oB in
+                        coefficients.withUnsafeMutableBufferPointer { cB in
+                            nonisolated(unsafe) let og = oldG, gOut = gB, dgOut = dgB, oOut = oB, cOut = cB
+                            let blocks = lookups.rows.blocks
+                            AMPState.parallel(team, workers) { w in
+                                let part = (w * blocks / workers) ..< ((w + 1) * blocks / workers)
+                                guard !part.isEmpty else { return }
+                                let dots = UnsafeMutablePointer<Int64>.allocate(capacity: part.count * SignLookupMatrix.blockRows)
+                                defer { dots.deallocate() }
+                                let first = part.lowerBound * SignLookupMatrix.blockRows
+                                lookups.rows.products(lookups.m, blocks: part, into: dots - first)
+                                for mu in first ..< min(p, part.upperBound * SignLookupMatrix.blockRows) {
+                                    let omega = Double(dots[mu - first]) * mUnit * scale - variance * og[mu]
+                                    let u = (margin - labels[mu] * omega) / s
+                                    let ratio = Special.GoverHFast(u)
+                                    gOut[mu] = labels[mu] * ratio / s
+                                    dgOut[mu] = -ratio * (ratio - u) / variance
+                                    oOut[mu] = omega
+                                    cOut[mu] = gOut[mu] * scale
                                 }
                             }
                         }
@@ -272,80 +209,38 @@ struct AMPState {
         dg = newDG
         omega = newOmega
         for mu in 0..<p { bigV[mu] = variance }
-        // The coefficients' scale for the next iteration: 2^E ≥ twice this iteration's largest |C_μ|.
-        var largestC = 0.0
-        for c in coefficients { largestC = max(largestC, abs(c)) }
-        let nextUnit = largestC.isFinite && largestC >= 0x1p-900
-            ? Double(sign: .plus, exponent: Int(largestC.exponent) + 2 - 46, significand: 1) : nil
-        defer { coefficientUnit = nextUnit }
-        let fusedDone = fusedTotals != nil && !overflow.contains(true)
-        var cFixed = fixedC.take() ?? FixedPointVector(count: p)
-        defer { fixedC = cFixed }
-        if !fusedDone {
-            guard coefficients.withUnsafeBufferPointer({ cFixed.quantize($0) }) else { return .nan }
-        }
-        let cUnit = fusedDone ? coefficientUnit! : cFixed.unit
-        // Column round: T_i = Σ_μ x_μi C_μ — the sum of the cores' fused totals, or (without them) Int32
-        // limb accumulators over every row, folded into Int64 every 2^12 calls — then A_i, B_i and, for
-        // the binary prior without a cone, the prior's update of m_i and v_i.
+        guard coefficients.withUnsafeBufferPointer({ lookups.c.prepare($0) }) else { return .nan }
+        AMPState.buildTables(lookups.c, coefficients, team, workers)
+        let cUnit = lookups.c.unit
+        // Columns: T_i = Σ_μ x_μi C_μ, then A_i, B_i and, for the binary prior without a cone, the prior's
+        // update of m_i and v_i, blocks of 16 inputs.
         let aAll = max(-dg.reduce(0, +) * invN, 0)
         let localPrior = binary && cone == nil, damping = self.damping
         var changes = [Double](repeating: 0, count: workers)
-        cFixed.limbs.withUnsafeBufferPointer { cLimbs in
-            a.withUnsafeMutableBufferPointer { aB in
-                b.withUnsafeMutableBufferPointer { bB in
-                    m.withUnsafeMutableBufferPointer { mB in
-                        v.withUnsafeMutableBufferPointer { vB in
-                            changes.withUnsafeMutableBufferPointer { chB in
-                                nonisolated(unsafe) let c = cLimbs.baseAddress!
-                                nonisolated(unsafe) let aOut = aB, bOut = bB, mIO = mB, vIO = vB, changeOut = chB
-                                nonisolated(unsafe) let fusedTotals = fusedTotals
-                                AMPState.parallel(team, workers) { w in
-                                    // Column ranges on multiples of 16 (whole vectors for the kernel); each
-                                    // core has its own accumulators (shared ones would bounce cache lines).
-                                    let lo = w == 0 ? 0 : min(n, (w * n / workers) & ~15)
-                                    let hi = w == workers - 1 ? n : min(n, ((w + 1) * n / workers) & ~15)
-                                    let width = hi - lo
-                                    guard width > 0 else { return }
-                                    let totals = UnsafeMutablePointer<Int64>.allocate(capacity: 3 * width)
-                                    totals.initialize(repeating: 0, count: 3 * width)
-                                    defer { totals.deallocate() }
-                                    if fusedDone, let fusedTotals {
-                                        for part in 0..<workers {
-                                            let source = fusedTotals + part * 3 * n
-                                            for k in 0..<3 {
-                                                for j in 0..<width { totals[k * width + j] += source[k * n + lo + j] }
-                                            }
-                                        }
-                                    } else {
-                                        var sums = LimbAccumulator(columns: lo..<hi, stride: n, totals: totals)
-                                        var block = (SIMD8<Int16>(), SIMD4<Int16>())
-                                        withUnsafeMutableBytes(of: &block) { raw in
-                                            let coefficients = raw.baseAddress!.assumingMemoryBound(to: Int16.self)
-                                            var mu = 0
-                                            while mu + 4 <= p {
-                                                for k in 0..<3 { for r in 0..<4 { coefficients[4 * k + r] = c[k * p + mu + r] } }
-                                                sums.add4(xBase + mu * n, coefficients)
-                                                mu += 4
-                                            }
-                                            for mu in mu..<p { sums.add1(xBase + mu * n, c[mu], c[p + mu], c[2 * p + mu]) }
-                                        }
-                                        sums.fold()
-                                        sums.deallocate()
+        a.withUnsafeMutableBufferPointer { aB in
+            b.withUnsafeMutableBufferPointer { bB in
+                m.withUnsafeMutableBufferPointer { mB in
+                    v.withUnsafeMutableBufferPointer { vB in
+                        changes.withUnsafeMutableBufferPointer { chB in
+                            nonisolated(unsafe) let aOut = aB, bOut = bB, mIO = mB, vIO = vB, changeOut = chB
+                            let blocks = lookups.columns.blocks
+                            AMPState.parallel(team, workers) { w in
+                                let part = (w * blocks / workers) ..< ((w + 1) * blocks / workers)
+                                guard !part.isEmpty else { return }
+                                let totals = UnsafeMutablePointer<Int64>.allocate(capacity: part.count * SignLookupMatrix.blockRows)
+                                defer { totals.deallocate() }
+                                let first = part.lowerBound * SignLookupMatrix.blockRows
+                                lookups.columns.products(lookups.c, blocks: part, into: totals - first)
+                                var change = 0.0
+                                for i in first ..< min(n, part.upperBound * SignLookupMatrix.blockRows) {
+                                    aOut[i] = aAll
+                                    bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
+                                    if localPrior {
+                                        let delta = AMPState.binaryPrior(bOut[i], &mIO[i], &vIO[i], damping: damping)
+                                        change = delta.isNaN || change.isNaN ? .nan : max(change, delta)
                                     }
-                                    var change = 0.0
-                                    for j in 0..<width {
-                                        let i = lo + j
-                                        aOut[i] = aAll
-                                        bOut[i] = aAll * mIO[i] + FixedPointVector.value(totals[j], totals[width + j],
-                                                                                        totals[2 * width + j], unit: cUnit)
-                                        if localPrior {
-                                            let delta = AMPState.binaryPrior(bOut[i], &mIO[i], &vIO[i], damping: damping)
-                                            change = delta.isNaN || change.isNaN ? .nan : max(change, delta)
-                                        }
-                                    }
-                                    changeOut[w] = change
                                 }
+                                changeOut[w] = change
                             }
                         }
                     }
@@ -354,6 +249,18 @@ struct AMPState {
         }
         guard localPrior else { return applyPrior() }
         return changes.contains(where: \.isNaN) ? .nan : changes.max()!
+    }
+
+    /// Builds `tables` from `values` (after `prepare`), the groups split over the workers.
+    private static func buildTables(_ tables: SignLookupTables, _ values: [Double], _ team: LockstepTeam?, _ workers: Int) {
+        values.withUnsafeBufferPointer { buffer in
+            nonisolated(unsafe) let buffer = buffer
+            let groups = 4 * tables.words
+            if workers == 1 { tables.build(buffer, groups: 0..<groups); return }
+            AMPState.parallel(team, workers) { w in
+                tables.build(buffer, groups: (w * groups / workers) ..< ((w + 1) * groups / workers))
+            }
+        }
     }
 
     private mutating func iterate<X: PatternScalar>(_ x: UnsafeBufferPointer<X>) -> Double {
@@ -506,54 +413,4 @@ struct AMPState {
         }
         return total / Double(n)
     }
-}
-
-/// Σ_μ x_μi C_μ over the columns `columns` of ±1 rows (row stride `stride`) for fixed-point coefficients
-/// given as three Int16 limbs: Int32 accumulators per limb and column, folded into the Int64 `totals`
-/// (totals[k·width + j] for column columns.lowerBound + j) every 2^12 four-row blocks — each block adds
-/// at most 2^17 in magnitude, so the Int32 lanes never overflow — and by `fold()` at the end. Exact.
-struct LimbAccumulator {
-    let columns: Range<Int>
-    let stride: Int
-    let totals: UnsafeMutablePointer<Int64>
-    private let acc: UnsafeMutablePointer<Int32>
-    private var blocks = 0
-
-    init(columns: Range<Int>, stride: Int, totals: UnsafeMutablePointer<Int64>) {
-        self.columns = columns
-        self.stride = stride
-        self.totals = totals
-        acc = UnsafeMutablePointer<Int32>.allocate(capacity: 3 * columns.count)
-        acc.initialize(repeating: 0, count: 3 * columns.count)
-    }
-
-    /// Adds the four rows starting at `rows` (row r at rows + r·stride) with coefficient limbs
-    /// coefficients[4k + r].
-    mutating func add4(_ rows: UnsafePointer<Int8>, _ coefficients: UnsafePointer<Int16>) {
-        Kernels.axpy4Fixed(acc, accStride: columns.count, rows + columns.lowerBound, stride: stride, coefficients,
-                           count: columns.count)
-        blocks += 1
-        if blocks == 1 << 12 { fold() }
-    }
-
-    /// Adds one row with coefficient limbs (c0, c1, c2) (at most 2^15 per limb: a quarter of a block).
-    mutating func add1(_ row: UnsafePointer<Int8>, _ c0: Int16, _ c1: Int16, _ c2: Int16) {
-        let width = columns.count, x = row + columns.lowerBound
-        for (k, ck) in [Int32(c0), Int32(c1), Int32(c2)].enumerated() {
-            for j in 0..<width { acc[k * width + j] &+= Int32(x[j]) &* ck }
-        }
-        blocks += 1
-        if blocks == 1 << 12 { fold() }
-    }
-
-    /// Moves the Int32 accumulators into `totals`.
-    mutating func fold() {
-        for j in 0 ..< 3 * columns.count {
-            totals[j] += Int64(acc[j])
-            acc[j] = 0
-        }
-        blocks = 0
-    }
-
-    func deallocate() { acc.deallocate() }
 }

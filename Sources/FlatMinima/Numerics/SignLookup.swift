@@ -1,0 +1,167 @@
+import CKernels
+import Foundation
+
+// Exact products of a ±1 matrix with a real vector by table look-up: the two matrix products of AMP on
+// ±1 patterns (AMP.swift).
+//
+// The vector v is rounded to a fixed point, v_c ≈ q_c · u with integers |q_c| ≤ 2^b (`SignLookupTables`).
+// The columns are cut into groups of three; for each group G a table holds the eight signed sums
+//
+//     T_G[s] = 3·2^b + Σ_{c∈G} (−1)^{s_c} q_c ∈ [0, 6·2^b],   s = (s_0, s_1, s_2) ∈ {0, 1}³,
+//
+// so that for a row x with s_c = [x_c = −1] the product is Σ_c x_c q_c = Σ_G T_G[s_G(x)] − 3·2^b·#groups,
+// an integer sum that does not depend on its order, on the number of threads or on the instruction set.
+// This is the "method of four Russians" (Arlazarov, Dinic, Kronrod & Faradzev 1970) with the vectorised
+// in-register look-ups of product-quantisation search (André, Kermarrec & Le Scouarnec, VLDB 2015): the
+// AVX2 instruction vpshufb looks up 32 indices in 16-byte tables at once, so the tables are split into
+// seven planes of 7 bits (T = Σ_k 2^{7k} P_k) and each plane's look-ups are summed separately
+// (`fm_lookup16_avx2`). One look-up covers three matrix entries, where a multiply-add kernel spends one
+// 16-bit multiply per entry and 16-bit limb: at N = 2001 a product takes ~60 µs on one core instead of
+// ~190 µs with three limbs (BENCHMARKS.md). The sign indices are stored once per run (`SignLookupMatrix`,
+// 4 bits per three entries: a sixth of the Int8 matrix), so large problems also read less memory.
+
+/// The sign indices of a ±1 matrix (rows × columns, entry (r, c) at x[r·rowStride + c·columnStride])
+/// for `SignLookupTables` products. Rows come in blocks of 16 and columns in words of 12 (four groups of
+/// three); an index word is 32 bytes: in 128-bit lane L, bytes 2j + t (j < 8, t < 2) belong to row
+/// 16·block + 8L + j, their low nibble to group 4·word + t and their high nibble to group 4·word + 2 + t,
+/// each nibble s_G | 8t (the second group of a pair indexes the upper half of its 16-byte table). Padding
+/// rows are zero, padding columns count as +1 (their table values are zero).
+final class SignLookupMatrix: @unchecked Sendable {
+    static let blockRows = 16
+    static let wordColumns = 12
+    let rows: Int
+    let columns: Int
+    /// Index words per block of rows: ⌈columns/12⌉.
+    let words: Int
+    /// Blocks of 16 rows: ⌈rows/16⌉.
+    let blocks: Int
+    let index: UnsafeMutablePointer<UInt8>
+
+    init(_ x: UnsafePointer<Int8>, rows: Int, columns: Int, rowStride: Int, columnStride: Int, workers: Int) {
+        self.rows = rows
+        self.columns = columns
+        words = (columns + Self.wordColumns - 1) / Self.wordColumns
+        blocks = (rows + Self.blockRows - 1) / Self.blockRows
+        let bytes = blocks * words * 32
+        index = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, bytes))
+        nonisolated(unsafe) let out = index, x = x
+        let words = self.words, blocks = self.blocks, parts = max(1, min(workers, blocks))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            fm_sign_index(x, rows, columns, rowStride, columnStride, words, part * blocks / parts, (part + 1) * blocks / parts, out)
+        }
+    }
+
+    deinit { index.deallocate() }
+
+    /// out[r] = Σ_c x_rc q_c for the rows of `blocks` (out holds 16 per block, padding rows included), with
+    /// q the integers of `tables`; exact, the same on every CPU.
+    func products(_ tables: SignLookupTables, blocks: Range<Int>, into out: UnsafeMutablePointer<Int64>) {
+        precondition(tables.words == words)
+        let correction = tables.correction
+        if Kernels.avx2 {
+            let sums = UnsafeMutablePointer<Int32>.allocate(capacity: 7 * Self.blockRows)
+            defer { sums.deallocate() }
+            for block in blocks {
+                fm_lookup16_avx2(index + block * words * 32, words, tables.planes, sums)
+                for r in 0..<Self.blockRows {
+                    var total: UInt64 = 0
+                    for k in 0..<7 { total &+= UInt64(bitPattern: Int64(sums[16 * k + r])) << (7 * k) }
+                    out[block * Self.blockRows + r] = Int64(bitPattern: total) &- correction
+                }
+            }
+            return
+        }
+        // Portable: the whole table values, one look-up per group.
+        let wide = tables.wide
+        for block in blocks {
+            for r in 0..<Self.blockRows {
+                let lane = (r >> 3) * 16 + (r & 7) * 2
+                var total: Int64 = 0
+                var word = index + block * words * 32 + lane, group = wide
+                for _ in 0..<words {
+                    let b0 = Int(word[0]), b1 = Int(word[1])
+                    total &+= group[b0 & 7] &+ group[8 + (b1 & 7)] &+ group[16 + (b0 >> 4 & 7)] &+ group[24 + (b1 >> 4 & 7)]
+                    word += 32
+                    group += 32
+                }
+                out[block * Self.blockRows + r] = total &- correction
+            }
+        }
+    }
+}
+
+/// A real vector rounded to the fixed point of `SignLookupMatrix` products, and its tables. `load`
+/// rounds v_c to the nearest multiple of the unit u = 2^(E − b), 2^E > max|v| (an error ≤ 2^−(b+1) of
+/// the largest entry; b = 46 up to 2^16 columns, so ≤ 7e−15 of it), and builds, for every group of three
+/// columns, the eight table values T_G[s] (`wide`, Int64) and their seven 7-bit planes (`planes`, laid
+/// out for `fm_lookup16_avx2`: word w, plane k at planes + 224w + 32k, the word's first pair of groups
+/// in bytes 0–15, its second in 16–31). With |q| ≤ 2^b and fewer than 2^(62−b) columns every product
+/// and every partial sum fits an Int64 (wrapping sums are exact).
+final class SignLookupTables: @unchecked Sendable {
+    let columns: Int
+    let words: Int
+    /// b: the integers are at most 2^b in magnitude.
+    let bits: Int
+    /// The value of one unit.
+    private(set) var unit = 0.0
+    /// 3·2^b per group: subtracted from the look-up sums.
+    let correction: Int64
+    let planes: UnsafeMutablePointer<UInt8>
+    let wide: UnsafeMutablePointer<Int64>
+
+    init(columns: Int) {
+        self.columns = columns
+        words = (columns + SignLookupMatrix.wordColumns - 1) / SignLookupMatrix.wordColumns
+        bits = min(46, 62 - (Int.bitWidth - columns.leadingZeroBitCount))
+        correction = Int64(4 * words) &* (3 << Int64(bits))
+        planes = .allocate(capacity: max(1, 224 * words))
+        wide = .allocate(capacity: max(1, 32 * words))
+    }
+
+    deinit {
+        planes.deallocate()
+        wide.deallocate()
+    }
+
+    /// Rounds `values` (`columns` entries) and builds the tables; false (tables unchanged) when one is
+    /// not finite.
+    func load(_ values: UnsafeBufferPointer<Double>) -> Bool {
+        guard prepare(values) else { return false }
+        build(values, groups: 0 ..< 4 * words)
+        return true
+    }
+
+    /// The unit for `values` (`columns` entries): 2^(E − b) with 2^E > max|v|; false when an entry is not
+    /// finite. `build` then fills the tables, in parts if wanted.
+    func prepare(_ values: UnsafeBufferPointer<Double>) -> Bool {
+        precondition(values.count == columns)
+        // max|v|, and Σ (v − v), which is NaN as soon as one entry is NaN or infinite.
+        var largest = 0.0, check = 0.0
+        for v in values {
+            largest = max(largest, abs(v))
+            check += v - v
+        }
+        guard largest.isFinite, !check.isNaN else { return false }
+        // Entries all below 2^−960 (g of a fully satisfied storage problem, say) count as zero: their
+        // products would stay below 1e−280.
+        if largest < 0x1p-960 { largest = 0 }
+        let exponent = largest > 0 ? Int(largest.exponent) + 1 : 0
+        scale = largest > 0 ? Double(sign: .plus, exponent: bits - exponent, significand: 1) : 0
+        unit = Double(sign: .plus, exponent: exponent - bits, significand: 1)
+        return true
+    }
+
+    /// 1/unit (0 when every entry rounds to zero).
+    private var scale = 0.0
+
+    /// The tables of the groups `groups` (of 0 ..< 4·words) after `prepare`.
+    func build(_ values: UnsafeBufferPointer<Double>, groups: Range<Int>) {
+        precondition(values.count == columns && groups.lowerBound >= 0 && groups.upperBound <= 4 * words)
+        // (CKernels: integer arithmetic, the same bytes with either code generation.)
+        if Kernels.avx2 {
+            fm_lookup_tables_avx2(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planes, wide)
+        } else {
+            fm_lookup_tables(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planes, wide)
+        }
+    }
+}
