@@ -126,14 +126,6 @@ final class SignLookupTables: @unchecked Sendable {
     /// Rounds `values` (`columns` entries) and builds the tables; false (tables unchanged) when one is
     /// not finite.
     func load(_ values: UnsafeBufferPointer<Double>) -> Bool {
-        guard prepare(values) else { return false }
-        build(values, groups: 0 ..< 4 * words)
-        return true
-    }
-
-    /// The unit for `values` (`columns` entries): 2^(E − b) with 2^E > max|v|; false when an entry is not
-    /// finite. `build` then fills the tables, in parts if wanted.
-    func prepare(_ values: UnsafeBufferPointer<Double>) -> Bool {
         precondition(values.count == columns)
         // max|v|, and Σ (v − v), which is NaN as soon as one entry is NaN or infinite.
         var largest = 0.0, check = 0.0
@@ -142,13 +134,20 @@ final class SignLookupTables: @unchecked Sendable {
             check += v - v
         }
         guard largest.isFinite, !check.isNaN else { return false }
+        prepare(largest: largest)
+        build(values, groups: 0 ..< 4 * words)
+        return true
+    }
+
+    /// Sets the unit 2^(E − b), 2^E > `largest` (the finite max|v| of the values to come); `build` then
+    /// fills the tables, in parts if wanted.
+    func prepare(largest: Double) {
         // Entries all below 2^−960 (g of a fully satisfied storage problem, say) count as zero: their
         // products would stay below 1e−280.
-        if largest < 0x1p-960 { largest = 0 }
+        let largest = largest < 0x1p-960 ? 0 : largest
         let exponent = largest > 0 ? Int(largest.exponent) + 1 : 0
         scale = largest > 0 ? Double(sign: .plus, exponent: bits - exponent, significand: 1) : 0
         unit = Double(sign: .plus, exponent: exponent - bits, significand: 1)
-        return true
     }
 
     /// 1/unit (0 when every entry rounds to zero).

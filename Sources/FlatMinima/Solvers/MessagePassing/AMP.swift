@@ -114,6 +114,8 @@ struct AMPState {
     /// fixed-point tables of m and of the coefficients C_μ = g_μ/√N (`SignLookupMatrix`), made at the
     /// first iteration.
     var lookups: (rows: SignLookupMatrix, columns: SignLookupMatrix, m: SignLookupTables, c: SignLookupTables)? = nil
+    /// ±1 inputs, binary prior: Σ v, max|m| and Σ (1 − m²) of the current state, left by the column round.
+    var inputSummary: (vSum: Double, mLargest: Double, polarization: Double, finite: Bool)? = nil
 
     init(problem: Problem, binary: Bool, damping: Double, initialScale: Double, generator: Generator) {
         n = problem.model.inputs
@@ -163,41 +165,65 @@ struct AMPState {
     /// the binary prior, the update of m_i and v_i for each core's blocks of 16 inputs).
     private mutating func iterateSigns(_ x: UnsafeBufferPointer<Int8>) -> Double {
         let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
-        let variance = max(v.reduce(0, +) * invN, 1e-300), s = variance.squareRoot()
-        let margin = self.margin, labels = self.labels, workers = self.workers, team = self.team
+        let rows = SignLookupMatrix.blockRows
         if lookups == nil {
             lookups = (SignLookupMatrix(x.baseAddress!, rows: p, columns: n, rowStride: n, columnStride: 1, workers: workers),
                        SignLookupMatrix(x.baseAddress!, rows: n, columns: p, rowStride: 1, columnStride: n, workers: workers),
                        SignLookupTables(columns: n), SignLookupTables(columns: p))
         }
         let lookups = self.lookups!
-        guard m.withUnsafeBufferPointer({ lookups.m.prepare($0) }) else { return .nan }
+        // Σ v and max|m| from the previous column round (or computed here), in blocks of 16 so that the
+        // rounding does not depend on the number of cores.
+        let summary = inputSummary ?? AMPState.summarize(m, v)
+        inputSummary = nil
+        guard summary.finite else { return .nan }
+        let variance = max(summary.vSum * invN, 1e-300), s = variance.squareRoot()
+        let inverseS = 1 / s, inverseVariance = 1 / variance
+        let margin = self.margin, labels = self.labels, workers = self.workers, team = self.team
+        lookups.m.prepare(largest: summary.mLargest)
         AMPState.buildTables(lookups.m, m, team, workers)
         let mUnit = lookups.m.unit
+        let rowBlocks = lookups.rows.blocks
         var newG = [Double](repeating: 0, count: p), newDG = newG, newOmega = newG, coefficients = newG
+        // Per block of 16 patterns: Σ ∂g and max|C| (NaN when an entry is not finite).
+        var dgSums = [Double](repeating: 0, count: rowBlocks), cLargest = dgSums
         // Rows: ω_μ = Σ_i x_μi m_i/√N − V g_μ(previous) and the output channel, blocks of 16 patterns.
         g.withUnsafeBufferPointer { oldG in
             newG.withUnsafeMutableBufferPointer { gB in
                 newDG.withUnsafeMutableBufferPointer { dgB in
                     newOmega.withUnsafeMutableBufferPointer { oB in
                         coefficients.withUnsafeMutableBufferPointer { cB in
-                            nonisolated(unsafe) let og = oldG, gOut = gB, dgOut = dgB, oOut = oB, cOut = cB
-                            let blocks = lookups.rows.blocks
-                            AMPState.parallel(team, workers) { w in
-                                let part = (w * blocks / workers) ..< ((w + 1) * blocks / workers)
-                                guard !part.isEmpty else { return }
-                                let dots = UnsafeMutablePointer<Int64>.allocate(capacity: part.count * SignLookupMatrix.blockRows)
-                                defer { dots.deallocate() }
-                                let first = part.lowerBound * SignLookupMatrix.blockRows
-                                lookups.rows.products(lookups.m, blocks: part, into: dots - first)
-                                for mu in first ..< min(p, part.upperBound * SignLookupMatrix.blockRows) {
-                                    let omega = Double(dots[mu - first]) * mUnit * scale - variance * og[mu]
-                                    let u = (margin - labels[mu] * omega) / s
-                                    let ratio = Special.GoverHFast(u)
-                                    gOut[mu] = labels[mu] * ratio / s
-                                    dgOut[mu] = -ratio * (ratio - u) / variance
-                                    oOut[mu] = omega
-                                    cOut[mu] = gOut[mu] * scale
+                            dgSums.withUnsafeMutableBufferPointer { dsB in
+                                cLargest.withUnsafeMutableBufferPointer { clB in
+                                    nonisolated(unsafe) let og = oldG, gOut = gB, dgOut = dgB, oOut = oB, cOut = cB
+                                    nonisolated(unsafe) let dgSumOut = dsB, cLargestOut = clB
+                                    AMPState.parallel(team, workers) { w in
+                                        let part = (w * rowBlocks / workers) ..< ((w + 1) * rowBlocks / workers)
+                                        guard !part.isEmpty else { return }
+                                        let dots = UnsafeMutablePointer<Int64>.allocate(capacity: part.count * rows)
+                                        defer { dots.deallocate() }
+                                        let first = part.lowerBound * rows
+                                        lookups.rows.products(lookups.m, blocks: part, into: dots - first)
+                                        for block in part {
+                                            var dgSum = 0.0, largest = 0.0
+                                            for mu in block * rows ..< min(p, (block + 1) * rows) {
+                                                let omega = Double(dots[mu - first]) * mUnit * scale - variance * og[mu]
+                                                let u = (margin - labels[mu] * omega) * inverseS
+                                                let ratio = Special.GoverHFast(u)
+                                                let gm = labels[mu] * ratio * inverseS, dgm = -ratio * (ratio - u) * inverseVariance
+                                                gOut[mu] = gm
+                                                dgOut[mu] = dgm
+                                                oOut[mu] = omega
+                                                let c = gm * scale
+                                                cOut[mu] = c
+                                                dgSum += dgm
+                                                // (max(·, NaN) would drop a NaN.)
+                                                largest = c.isFinite && largest.isFinite ? max(largest, abs(c)) : .nan
+                                            }
+                                            dgSumOut[block] = dgSum
+                                            cLargestOut[block] = largest
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -209,38 +235,59 @@ struct AMPState {
         dg = newDG
         omega = newOmega
         for mu in 0..<p { bigV[mu] = variance }
-        guard coefficients.withUnsafeBufferPointer({ lookups.c.prepare($0) }) else { return .nan }
+        let largestC = cLargest.reduce(0) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
+        guard largestC.isFinite else { return .nan }
+        lookups.c.prepare(largest: largestC)
         AMPState.buildTables(lookups.c, coefficients, team, workers)
         let cUnit = lookups.c.unit
         // Columns: T_i = Σ_μ x_μi C_μ, then A_i, B_i and, for the binary prior without a cone, the prior's
-        // update of m_i and v_i, blocks of 16 inputs.
-        let aAll = max(-dg.reduce(0, +) * invN, 0)
+        // update of m_i and v_i (with the next iteration's Σ v and max|m|), blocks of 16 inputs.
+        let aAll = max(-dgSums.reduce(0, +) * invN, 0)
         let localPrior = binary && cone == nil, damping = self.damping
+        let columnBlocks = lookups.columns.blocks
         var changes = [Double](repeating: 0, count: workers)
+        var vSums = [Double](repeating: 0, count: columnBlocks), mLargest = vSums, polarizations = vSums
         a.withUnsafeMutableBufferPointer { aB in
             b.withUnsafeMutableBufferPointer { bB in
                 m.withUnsafeMutableBufferPointer { mB in
                     v.withUnsafeMutableBufferPointer { vB in
                         changes.withUnsafeMutableBufferPointer { chB in
-                            nonisolated(unsafe) let aOut = aB, bOut = bB, mIO = mB, vIO = vB, changeOut = chB
-                            let blocks = lookups.columns.blocks
-                            AMPState.parallel(team, workers) { w in
-                                let part = (w * blocks / workers) ..< ((w + 1) * blocks / workers)
-                                guard !part.isEmpty else { return }
-                                let totals = UnsafeMutablePointer<Int64>.allocate(capacity: part.count * SignLookupMatrix.blockRows)
-                                defer { totals.deallocate() }
-                                let first = part.lowerBound * SignLookupMatrix.blockRows
-                                lookups.columns.products(lookups.c, blocks: part, into: totals - first)
-                                var change = 0.0
-                                for i in first ..< min(n, part.upperBound * SignLookupMatrix.blockRows) {
-                                    aOut[i] = aAll
-                                    bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
-                                    if localPrior {
-                                        let delta = AMPState.binaryPrior(bOut[i], &mIO[i], &vIO[i], damping: damping)
-                                        change = delta.isNaN || change.isNaN ? .nan : max(change, delta)
+                            vSums.withUnsafeMutableBufferPointer { vsB in
+                                mLargest.withUnsafeMutableBufferPointer { mlB in
+                                  polarizations.withUnsafeMutableBufferPointer { plB in
+                                    nonisolated(unsafe) let aOut = aB, bOut = bB, mIO = mB, vIO = vB, changeOut = chB
+                                    nonisolated(unsafe) let vSumOut = vsB, mLargestOut = mlB, polarizationOut = plB
+                                    AMPState.parallel(team, workers) { w in
+                                        let part = (w * columnBlocks / workers) ..< ((w + 1) * columnBlocks / workers)
+                                        guard !part.isEmpty else { return }
+                                        let totals = UnsafeMutablePointer<Int64>.allocate(capacity: part.count * rows)
+                                        defer { totals.deallocate() }
+                                        let first = part.lowerBound * rows
+                                        lookups.columns.products(lookups.c, blocks: part, into: totals - first)
+                                        var change = 0.0
+                                        for block in part {
+                                            let columns = block * rows ..< min(n, (block + 1) * rows)
+                                            for i in columns {
+                                                aOut[i] = aAll
+                                                bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
+                                            }
+                                            guard localPrior else { continue }
+                                            var vSum = 0.0, largest = 0.0, polarization = 0.0
+                                            for i in columns {
+                                                let delta = AMPState.binaryPrior(bOut[i], &mIO[i], &vIO[i], damping: damping)
+                                                change = delta.isNaN || change.isNaN ? .nan : max(change, delta)
+                                                vSum += vIO[i]
+                                                polarization += 1 - mIO[i] * mIO[i]
+                                                largest = mIO[i].isFinite && largest.isFinite ? max(largest, abs(mIO[i])) : .nan
+                                            }
+                                            vSumOut[block] = vSum
+                                            mLargestOut[block] = largest
+                                            polarizationOut[block] = polarization
+                                        }
+                                        changeOut[w] = change
                                     }
+                                  }
                                 }
-                                changeOut[w] = change
                             }
                         }
                     }
@@ -248,7 +295,30 @@ struct AMPState {
             }
         }
         guard localPrior else { return applyPrior() }
+        let largestM = mLargest.reduce(0) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
+        inputSummary = (vSums.reduce(0, +), largestM, polarizations.reduce(0, +),
+                        largestM.isFinite && !vSums.contains(where: { !$0.isFinite }))
         return changes.contains(where: \.isNaN) ? .nan : changes.max()!
+    }
+
+    /// Σ v and Σ (1 − m²) (in blocks of 16 entries, summed in order: the rounding of the column round's
+    /// per-block sums) and max|m|; `finite` is false when an entry of m or v is not.
+    static func summarize(_ m: [Double], _ v: [Double]) -> (vSum: Double, mLargest: Double, polarization: Double, finite: Bool) {
+        var total = 0.0, largest = 0.0, polarization = 0.0, finite = true
+        var start = 0
+        while start < v.count {
+            var sum = 0.0, blockPolarization = 0.0
+            for i in start ..< min(v.count, start + SignLookupMatrix.blockRows) {
+                sum += v[i]
+                blockPolarization += 1 - m[i] * m[i]
+                largest = max(largest, abs(m[i]))
+                finite = finite && m[i].isFinite && v[i].isFinite
+            }
+            total += sum
+            polarization += blockPolarization
+            start += SignLookupMatrix.blockRows
+        }
+        return (total, largest, polarization, finite)
     }
 
     /// Builds `tables` from `values` (after `prepare`), the groups split over the workers.
@@ -388,7 +458,7 @@ struct AMPState {
     /// Whether a binary-prior state sits at the fully polarised fixed point m = ±1 (v = 0), up to
     /// mean(1 − m²) < `tolerance`: there V → 0 and the iteration only stirs rounding noise.
     func isPolarized(_ tolerance: Double) -> Bool {
-        binary && m.reduce(0) { $0 + (1 - $1 * $1) } / Double(n) < tolerance
+        binary && (inputSummary ?? AMPState.summarize(m, v)).polarization / Double(n) < tolerance
     }
 
     /// The Bethe (TAP) free entropy per variable at the current fixed point (see `AMP`).
