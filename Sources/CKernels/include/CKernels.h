@@ -55,6 +55,10 @@ void fm_lookup_tables(const double *values, long columns, long firstGroup, long 
                       uint8_t *planes, int64_t *wide);
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
                            uint8_t *planes, int64_t *wide);
+void fm_goverh_array(const double *in, double *out, long n, const double *table);
+void fm_goverh_array_avx2(const double *in, double *out, long n, const double *table);
+void fm_tanh_array(const double *in, double *out, long n);
+void fm_tanh_array_avx2(const double *in, double *out, long n);
 
 /// One pattern's BP update for the binary perceptron on ±1 inputs (PerceptronBP.swift has the equations;
 /// Braunstein & Zecchina, PRL 96, 2006): with the row ξ (Int8, labels absorbed), the pattern's messages u

@@ -204,16 +204,24 @@ struct AMPState {
                                         defer { dots.deallocate() }
                                         let first = part.lowerBound * rows
                                         lookups.rows.products(lookups.m, blocks: part, into: dots - first)
+                                        // (u and G/H(u) of a block, vectorised: `Kernels.goverH`.)
+                                        let us = UnsafeMutablePointer<Double>.allocate(capacity: 2 * rows)
+                                        defer { us.deallocate() }
+                                        let ratios = us + rows
                                         for block in part {
                                             var dgSum = 0.0, largest = 0.0
-                                            for mu in block * rows ..< min(p, (block + 1) * rows) {
+                                            let patterns = block * rows ..< min(p, (block + 1) * rows)
+                                            for mu in patterns {
                                                 let omega = Double(dots[mu - first]) * mUnit * scale - variance * og[mu]
-                                                let u = (margin - labels[mu] * omega) * inverseS
-                                                let ratio = Special.GoverHFast(u)
+                                                oOut[mu] = omega
+                                                us[mu - patterns.lowerBound] = (margin - labels[mu] * omega) * inverseS
+                                            }
+                                            Kernels.goverH(us, ratios, count: patterns.count)
+                                            for mu in patterns {
+                                                let u = us[mu - patterns.lowerBound], ratio = ratios[mu - patterns.lowerBound]
                                                 let gm = labels[mu] * ratio * inverseS, dgm = -ratio * (ratio - u) * inverseVariance
                                                 gOut[mu] = gm
                                                 dgOut[mu] = dgm
-                                                oOut[mu] = omega
                                                 let c = gm * scale
                                                 cOut[mu] = c
                                                 dgSum += dgm
@@ -265,6 +273,9 @@ struct AMPState {
                                         let first = part.lowerBound * rows
                                         lookups.columns.products(lookups.c, blocks: part, into: totals - first)
                                         var change = 0.0
+                                        // (tanh B of a block, vectorised: `Kernels.tanh`.)
+                                        let means = UnsafeMutablePointer<Double>.allocate(capacity: rows)
+                                        defer { means.deallocate() }
                                         for block in part {
                                             let columns = block * rows ..< min(n, (block + 1) * rows)
                                             for i in columns {
@@ -272,9 +283,11 @@ struct AMPState {
                                                 bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
                                             }
                                             guard localPrior else { continue }
+                                            Kernels.tanh(bOut.baseAddress! + columns.lowerBound, means, count: columns.count)
                                             var vSum = 0.0, largest = 0.0, polarization = 0.0
                                             for i in columns {
-                                                let delta = AMPState.binaryPrior(bOut[i], &mIO[i], &vIO[i], damping: damping)
+                                                let delta = AMPState.binaryPrior(mean: means[i - columns.lowerBound], &mIO[i], &vIO[i],
+                                                                                 damping: damping)
                                                 change = delta.isNaN || change.isNaN ? .nan : max(change, delta)
                                                 vSum += vIO[i]
                                                 polarization += 1 - mIO[i] * mIO[i]
@@ -447,7 +460,13 @@ struct AMPState {
     /// v ← d·v + (1−d)(1 − tanh² B); returns |Δm|.
     @inline(__always)
     static func binaryPrior(_ field: Double, _ m: inout Double, _ v: inout Double, damping: Double) -> Double {
-        let newM = tanh(field), newV = 1 - newM * newM
+        binaryPrior(mean: tanh(field), &m, &v, damping: damping)
+    }
+
+    /// `binaryPrior` given tanh B.
+    @inline(__always)
+    static func binaryPrior(mean newM: Double, _ m: inout Double, _ v: inout Double, damping: Double) -> Double {
+        let newV = 1 - newM * newM
         let dampedM = damping * m + (1 - damping) * newM
         let change = abs(dampedM - m)
         m = dampedM
