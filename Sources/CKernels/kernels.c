@@ -217,14 +217,14 @@ void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long strid
 
 // ---- Exact products of ±1 matrices by table look-up (SignLookup.swift has the layout and the tables) --
 
-// One block of 16 rows of a `SignLookupMatrix`: out[16k + r] = Σ over the block's `words` index words of
-// plane k's entries (7-bit bytes) for row r, k = 0…6. An index word is 32 bytes: in 128-bit lane L, bytes
+// One block of 16 rows of a `SignLookupMatrix`: with S_kr the sum over the block's `words` index words of
+// plane k's entries (7-bit bytes) for row r, out[r] = Σ_k 2^{7k} S_kr − correction (k = 0…6). An index word is 32 bytes: in 128-bit lane L, bytes
 // 2j and 2j+1 are row 8L + j's indices into the two 8-entry halves of a 16-byte table (low nibble: the
 // word's first table, high nibble: its second). vpshufb looks 32 indices up at once (both lanes read the
 // same broadcast table), two look-ups add in bytes (≤ 254), and vpmaddubsw against ones adds each row's
 // byte pair into its 16-bit lane (≤ 508); 64 words later (≤ 32512) the lanes are widened into Int32.
 __attribute__((target("avx2")))
-void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int32_t *out) {
+void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int64_t correction, int64_t *out) {
     const __m256i ones = _mm256_set1_epi8(1), low = _mm256_set1_epi8(0x0F);
     __m256i wide[14];
     for (int k = 0; k < 14; k++) wide[k] = _mm256_setzero_si256();
@@ -249,7 +249,16 @@ void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, i
             wide[2 * k + 1] = _mm256_add_epi32(wide[2 * k + 1], _mm256_cvtepu16_epi32(_mm256_extracti128_si256(a[k], 1)));
         }
     }
-    for (int k = 0; k < 14; k++) _mm256_storeu_si256((__m256i *)(out + 8 * k), wide[k]);
+    // out[r] = Σ_k 2^{7k} S_kr − correction, in Int64 (wrapping: the exact result fits).
+    for (int half = 0; half < 4; half++) {
+        __m256i total = _mm256_set1_epi64x(-correction);
+        for (int k = 0; k < 7; k++) {
+            const __m256i lanes = wide[2 * k + (half >> 1)];
+            const __m128i four = (half & 1) ? _mm256_extracti128_si256(lanes, 1) : _mm256_castsi256_si128(lanes);
+            total = _mm256_add_epi64(total, _mm256_slli_epi64(_mm256_cvtepu32_epi64(four), 7 * k));
+        }
+        _mm256_storeu_si256((__m256i *)(out + 4 * half), total);
+    }
 }
 
 // ---- BP for the binary perceptron: first pass in double (vector e^x), the message in single precision
@@ -700,8 +709,8 @@ void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long strid
     __builtin_trap();
 }
 
-void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int32_t *out) {
-    (void)index; (void)words; (void)planes; (void)out; __builtin_trap();
+void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int64_t correction, int64_t *out) {
+    (void)index; (void)words; (void)planes; (void)correction; (void)out; __builtin_trap();
 }
 
 int fm_cpu_has_avx2_fma(void) { return 0; }
@@ -810,50 +819,53 @@ static inline __attribute__((always_inline)) void fm_lookup_tables_body(
 }
 
 #if FM_X86
-// The same tables with AVX2 (integer arithmetic: the same bytes). The entries with even e (A) and odd e
-// (B = A − 2q_0) in two registers; each entry's seven 7-bit fields spread to bytes (field k to byte k:
-// Σ_k (T << k) & (0x7F << 8k)); then an 8×8 byte transpose, whose unpacks put the entries of plane k in
-// the order A_0 B_0 A_1 B_1 … = e = 0 … 7.
+// The same planes with AVX2 (integer arithmetic: the same bytes; `wide`, which only the portable
+// products read, is not written). The entries with even e (A) and odd e (B = A − 2q_0) sit in two
+// registers; each entry's seven 7-bit fields are spread to bytes (field k to byte k) in three halving
+// steps — fields 4–6 up by 4 bits, then the upper two of each 32-bit half up by 2, then the upper one of
+// each 16-bit quarter up by 1 — and an 8×8 byte transpose, whose unpacks put the entries of plane k in the
+// order A_0 B_0 A_1 B_1 … = e = 0 … 7, gives the planes.
 __attribute__((target("avx2")))
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
                            uint8_t *planes, int64_t *wide) {
+    (void)wide;
     const int64_t offset = (int64_t)3 << bits;
     const __m256i bit1 = _mm256_setr_epi64x(0, -1, 0, -1), bit2 = _mm256_setr_epi64x(0, 0, -1, -1);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const __m256i keep1 = _mm256_set1_epi64x(0x0FFFFFFF), move1 = _mm256_set1_epi64x(0x001FFFFF00000000);
+    const __m256i keep2 = _mm256_set1_epi64x(0x00003FFF00003FFF), move2 = _mm256_set1_epi64x(0x3FFF00003FFF0000);
+    const __m256i keep3 = _mm256_set1_epi64x(0x007F007F007F007F), move3 = _mm256_set1_epi64x(0x7F007F007F007F00);
+    #define FM_SPREAD(y) \
+        y = _mm256_or_si256(_mm256_and_si256(y, keep1), _mm256_and_si256(_mm256_slli_epi64(y, 4), move1)); \
+        y = _mm256_or_si256(_mm256_and_si256(y, keep2), _mm256_and_si256(_mm256_slli_epi64(y, 2), move2)); \
+        y = _mm256_or_si256(_mm256_and_si256(y, keep3), _mm256_and_si256(_mm256_slli_epi64(y, 1), move3));
     for (long group = firstGroup; group < lastGroup; group++) {
         int64_t q[3];
         for (int c = 0; c < 3; c++) {
             const long column = 3 * group + c;
             q[c] = column < columns ? (int64_t)((values[column] * scale + 0x1.8p52) - 0x1.8p52) : 0;
         }
-        const __m256i a = _mm256_sub_epi64(_mm256_sub_epi64(_mm256_set1_epi64x(offset + q[0] + q[1] + q[2]),
-                                                            _mm256_and_si256(bit1, _mm256_set1_epi64x(2 * q[1]))),
-                                           _mm256_and_si256(bit2, _mm256_set1_epi64x(2 * q[2])));
-        const __m256i b = _mm256_sub_epi64(a, _mm256_set1_epi64x(2 * q[0]));
-        // wide: e = 0 … 7 = A0 B0 A1 B1 A2 B2 A3 B3.
-        const __m256i lo = _mm256_unpacklo_epi64(a, b), hi = _mm256_unpackhi_epi64(a, b);
-        _mm256_storeu_si256((__m256i *)(wide + 8 * group), _mm256_permute2x128_si256(lo, hi, 0x20));
-        _mm256_storeu_si256((__m256i *)(wide + 8 * group + 4), _mm256_permute2x128_si256(lo, hi, 0x31));
-        __m256i ya = _mm256_and_si256(a, _mm256_set1_epi64x(0x7F)), yb = _mm256_and_si256(b, _mm256_set1_epi64x(0x7F));
-        for (int k = 1; k < 7; k++) {
-            const __m256i field = _mm256_set1_epi64x((int64_t)0x7F << (8 * k));
-            ya = _mm256_or_si256(ya, _mm256_and_si256(_mm256_slli_epi64(a, k), field));
-            yb = _mm256_or_si256(yb, _mm256_and_si256(_mm256_slli_epi64(b, k), field));
-        }
-        const __m256i l = _mm256_unpacklo_epi8(ya, yb), h = _mm256_unpackhi_epi8(ya, yb);
+        __m256i a = _mm256_sub_epi64(_mm256_sub_epi64(_mm256_set1_epi64x(offset + q[0] + q[1] + q[2]),
+                                                      _mm256_and_si256(bit1, _mm256_set1_epi64x(2 * q[1]))),
+                                     _mm256_and_si256(bit2, _mm256_set1_epi64x(2 * q[2])));
+        __m256i b = _mm256_sub_epi64(a, _mm256_set1_epi64x(2 * q[0]));
+        FM_SPREAD(a)
+        FM_SPREAD(b)
+        const __m256i l = _mm256_unpacklo_epi8(a, b), h = _mm256_unpackhi_epi8(a, b);
         const __m256i p03 = _mm256_permutevar8x32_epi32(_mm256_unpacklo_epi16(l, h), order);
         const __m256i p47 = _mm256_permutevar8x32_epi32(_mm256_unpackhi_epi16(l, h), order);
         uint8_t *target = planes + 224 * (group >> 2) + 16 * ((group >> 1) & 1) + 8 * (group & 1);
         const __m128i p01 = _mm256_castsi256_si128(p03), p23 = _mm256_extracti128_si256(p03, 1);
         const __m128i p45 = _mm256_castsi256_si128(p47), p6 = _mm256_extracti128_si256(p47, 1);
         _mm_storel_epi64((__m128i *)target, p01);
-        _mm_storel_epi64((__m128i *)(target + 32), _mm_unpackhi_epi64(p01, p01));
+        _mm_storeh_pd((double *)(target + 32), _mm_castsi128_pd(p01));
         _mm_storel_epi64((__m128i *)(target + 64), p23);
-        _mm_storel_epi64((__m128i *)(target + 96), _mm_unpackhi_epi64(p23, p23));
+        _mm_storeh_pd((double *)(target + 96), _mm_castsi128_pd(p23));
         _mm_storel_epi64((__m128i *)(target + 128), p45);
-        _mm_storel_epi64((__m128i *)(target + 160), _mm_unpackhi_epi64(p45, p45));
+        _mm_storeh_pd((double *)(target + 160), _mm_castsi128_pd(p45));
         _mm_storel_epi64((__m128i *)(target + 192), p6);
     }
+    #undef FM_SPREAD
 }
 #else
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,

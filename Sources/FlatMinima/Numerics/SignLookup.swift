@@ -59,15 +59,8 @@ final class SignLookupMatrix: @unchecked Sendable {
         precondition(tables.words == words)
         let correction = tables.correction
         if Kernels.avx2 {
-            let sums = UnsafeMutablePointer<Int32>.allocate(capacity: 7 * Self.blockRows)
-            defer { sums.deallocate() }
             for block in blocks {
-                fm_lookup16_avx2(index + block * words * 32, words, tables.planes, sums)
-                for r in 0..<Self.blockRows {
-                    var total: UInt64 = 0
-                    for k in 0..<7 { total &+= UInt64(bitPattern: Int64(sums[16 * k + r])) << (7 * k) }
-                    out[block * Self.blockRows + r] = Int64(bitPattern: total) &- correction
-                }
+                fm_lookup16_avx2(index + block * words * 32, words, tables.planes, correction, out + block * Self.blockRows)
             }
             return
         }

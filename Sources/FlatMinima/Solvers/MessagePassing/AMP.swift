@@ -114,6 +114,13 @@ struct AMPState {
     /// fixed-point tables of m and of the coefficients C_μ = g_μ/√N (`SignLookupMatrix`), made at the
     /// first iteration.
     var lookups: (rows: SignLookupMatrix, columns: SignLookupMatrix, m: SignLookupTables, c: SignLookupTables)? = nil
+    /// ±1 inputs: V_μ, the same for every μ (`bigV` is not filled then), and the previous iteration's
+    /// arrays of g, ∂g, ω and C, reused.
+    var uniformVariance: Double? = nil
+    var spare: [Double]? = nil
+    var spareDG: [Double]? = nil
+    var spareOmega: [Double]? = nil
+    var spareCoefficients: [Double]? = nil
     /// ±1 inputs, binary prior: Σ v, max|m| and Σ (1 − m²) of the current state, left by the column round.
     var inputSummary: (vSum: Double, mLargest: Double, polarization: Double, finite: Bool)? = nil
 
@@ -184,7 +191,12 @@ struct AMPState {
         AMPState.buildTables(lookups.m, m, team, workers)
         let mUnit = lookups.m.unit
         let rowBlocks = lookups.rows.blocks
-        var newG = [Double](repeating: 0, count: p), newDG = newG, newOmega = newG, coefficients = newG
+        // (The previous iteration's arrays are reused: every entry is overwritten.)
+        var newG = spare.take() ?? [Double](repeating: 0, count: p)
+        var coefficients = spareCoefficients.take() ?? [Double](repeating: 0, count: p)
+        defer { spareCoefficients = coefficients }
+        var newDG = spareDG.take() ?? [Double](repeating: 0, count: p)
+        var newOmega = spareOmega.take() ?? [Double](repeating: 0, count: p)
         // Per block of 16 patterns: Σ ∂g and max|C| (NaN when an entry is not finite).
         var dgSums = [Double](repeating: 0, count: rowBlocks), cLargest = dgSums
         // Rows: ω_μ = Σ_i x_μi m_i/√N − V g_μ(previous) and the output channel, blocks of 16 patterns.
@@ -239,10 +251,13 @@ struct AMPState {
                 }
             }
         }
+        spare = g
+        spareDG = dg
+        spareOmega = omega
         g = newG
         dg = newDG
         omega = newOmega
-        for mu in 0..<p { bigV[mu] = variance }
+        uniformVariance = variance
         let largestC = cLargest.reduce(0) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
         guard largestC.isFinite else { return .nan }
         lookups.c.prepare(largest: largestC)
@@ -388,6 +403,7 @@ struct AMPState {
         dg = newDG
         omega = newOmega
         bigV = newV
+        uniformVariance = nil
         // Input side: A, B, one pass over the transposed products (each core accumulates its rows).
         var partialA = [[Double]](repeating: [Double](repeating: 0, count: n), count: workers)
         var partialB = partialA
@@ -484,8 +500,8 @@ struct AMPState {
     func freeEntropy() -> Double {
         var total = 0.0
         for mu in 0..<p {
-            let s = bigV[mu].squareRoot()
-            total += Special.logH((margin - labels[mu] * omega[mu]) / s) + 0.5 * bigV[mu] * g[mu] * g[mu]
+            let variance = uniformVariance ?? bigV[mu], s = variance.squareRoot()
+            total += Special.logH((margin - labels[mu] * omega[mu]) / s) + 0.5 * variance * g[mu] * g[mu]
         }
         for i in 0..<n {
             let logZ0: Double
