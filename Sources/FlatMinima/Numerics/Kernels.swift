@@ -52,6 +52,29 @@ enum Kernels {
         if avx2 { fm_tanh_array_avx2(input, output, n) } else { fm_tanh_array(input, output, n) }
     }
 
+    /// One block (≤ 16 patterns) of AMP's row round on ±1 patterns (CKernels `fm_amp_rows`, which has the
+    /// equations): the same bits with AVX2 or without.
+    static func ampRows(_ dots: UnsafePointer<Int64>, _ oldG: UnsafePointer<Double>, _ labels: UnsafePointer<Double>,
+                        count: Int, _ constants: UnsafePointer<Double>, omega: UnsafeMutablePointer<Double>,
+                        g: UnsafeMutablePointer<Double>, dg: UnsafeMutablePointer<Double>, c: UnsafeMutablePointer<Double>,
+                        sums: UnsafeMutablePointer<Double>) {
+        if avx2 {
+            fm_amp_rows_avx2(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, sums)
+        } else {
+            fm_amp_rows(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, sums)
+        }
+    }
+
+    /// One block (≤ 16 inputs) of AMP's column round with the binary prior (CKernels `fm_amp_columns`):
+    /// the same bits with AVX2 or without.
+    static func ampColumns(_ totals: UnsafePointer<Int64>, count: Int, _ constants: UnsafePointer<Double>,
+                           a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>,
+                           v: UnsafeMutablePointer<Double>, results: UnsafeMutablePointer<Double>) {
+        if avx2 { fm_amp_columns_avx2(totals, count, constants, a, b, m, v, results) } else {
+            fm_amp_columns(totals, count, constants, a, b, m, v, results)
+        }
+    }
+
     /// The exact integer products of four ±1 rows x + r·stride (r = 0…3; the portable loop relies on
     /// x ∈ {±1}, which `PatternSet`'s Int8 storage guarantees) with the three limbs of a
     /// fixed-point vector: sums[3r + k] = Σ_{i<n} x_ri L_ki (see `FixedPointVector`). The AVX2 kernel and

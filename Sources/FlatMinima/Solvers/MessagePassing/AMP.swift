@@ -216,33 +216,22 @@ struct AMPState {
                                         defer { dots.deallocate() }
                                         let first = part.lowerBound * rows
                                         lookups.rows.products(lookups.m, blocks: part, into: dots - first)
-                                        // (u and G/H(u) of a block, vectorised: `Kernels.goverH`.)
-                                        let us = UnsafeMutablePointer<Double>.allocate(capacity: 2 * rows)
-                                        defer { us.deallocate() }
-                                        let ratios = us + rows
-                                        for block in part {
-                                            var dgSum = 0.0, largest = 0.0
-                                            let patterns = block * rows ..< min(p, (block + 1) * rows)
-                                            for mu in patterns {
-                                                let omega = Double(dots[mu - first]) * mUnit * scale - variance * og[mu]
-                                                oOut[mu] = omega
-                                                us[mu - patterns.lowerBound] = (margin - labels[mu] * omega) * inverseS
+                                        // The channel of each block of 16 patterns (CKernels, vectorised).
+                                        let constants = [mUnit, scale, variance, margin, inverseS, inverseVariance]
+                                        var sums = (0.0, 0.0)
+                                        labels.withUnsafeBufferPointer { y in constants.withUnsafeBufferPointer { k in
+                                            withUnsafeMutableBytes(of: &sums) { raw in
+                                                let out = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+                                                for block in part {
+                                                    let mu = block * rows, count = min(p, mu + rows) - mu
+                                                    Kernels.ampRows(dots + (mu - first), og.baseAddress! + mu, y.baseAddress! + mu, count: count,
+                                                                    k.baseAddress!, omega: oOut.baseAddress! + mu, g: gOut.baseAddress! + mu,
+                                                                    dg: dgOut.baseAddress! + mu, c: cOut.baseAddress! + mu, sums: out)
+                                                    dgSumOut[block] = out[0]
+                                                    cLargestOut[block] = out[1]
+                                                }
                                             }
-                                            Kernels.goverH(us, ratios, count: patterns.count)
-                                            for mu in patterns {
-                                                let u = us[mu - patterns.lowerBound], ratio = ratios[mu - patterns.lowerBound]
-                                                let gm = labels[mu] * ratio * inverseS, dgm = -ratio * (ratio - u) * inverseVariance
-                                                gOut[mu] = gm
-                                                dgOut[mu] = dgm
-                                                let c = gm * scale
-                                                cOut[mu] = c
-                                                dgSum += dgm
-                                                // (max(·, NaN) would drop a NaN.)
-                                                largest = c.isFinite && largest.isFinite ? max(largest, abs(c)) : .nan
-                                            }
-                                            dgSumOut[block] = dgSum
-                                            cLargestOut[block] = largest
-                                        }
+                                        } }
                                     }
                                 }
                             }
@@ -288,29 +277,30 @@ struct AMPState {
                                         let first = part.lowerBound * rows
                                         lookups.columns.products(lookups.c, blocks: part, into: totals - first)
                                         var change = 0.0
-                                        // (tanh B of a block, vectorised: `Kernels.tanh`.)
-                                        let means = UnsafeMutablePointer<Double>.allocate(capacity: rows)
-                                        defer { means.deallocate() }
-                                        for block in part {
-                                            let columns = block * rows ..< min(n, (block + 1) * rows)
-                                            for i in columns {
-                                                aOut[i] = aAll
-                                                bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
+                                        let constants = [aAll, cUnit, damping]
+                                        var results = (0.0, 0.0, 0.0, 0.0)
+                                        constants.withUnsafeBufferPointer { k in
+                                            withUnsafeMutableBytes(of: &results) { raw in
+                                                let out = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+                                                for block in part {
+                                                    let i0 = block * rows, count = min(n, i0 + rows) - i0
+                                                    guard localPrior else {
+                                                        for i in i0 ..< i0 + count {
+                                                            aOut[i] = aAll
+                                                            bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
+                                                        }
+                                                        continue
+                                                    }
+                                                    // (CKernels, vectorised: B, tanh B and the damped update.)
+                                                    Kernels.ampColumns(totals + (i0 - first), count: count, k.baseAddress!,
+                                                                       a: aOut.baseAddress! + i0, b: bOut.baseAddress! + i0,
+                                                                       m: mIO.baseAddress! + i0, v: vIO.baseAddress! + i0, results: out)
+                                                    change = out[0].isNaN || change.isNaN ? .nan : max(change, out[0])
+                                                    vSumOut[block] = out[1]
+                                                    polarizationOut[block] = out[2]
+                                                    mLargestOut[block] = out[3]
+                                                }
                                             }
-                                            guard localPrior else { continue }
-                                            Kernels.tanh(bOut.baseAddress! + columns.lowerBound, means, count: columns.count)
-                                            var vSum = 0.0, largest = 0.0, polarization = 0.0
-                                            for i in columns {
-                                                let delta = AMPState.binaryPrior(mean: means[i - columns.lowerBound], &mIO[i], &vIO[i],
-                                                                                 damping: damping)
-                                                change = delta.isNaN || change.isNaN ? .nan : max(change, delta)
-                                                vSum += vIO[i]
-                                                polarization += 1 - mIO[i] * mIO[i]
-                                                largest = mIO[i].isFinite && largest.isFinite ? max(largest, abs(mIO[i])) : .nan
-                                            }
-                                            vSumOut[block] = vSum
-                                            mLargestOut[block] = largest
-                                            polarizationOut[block] = polarization
                                         }
                                         changeOut[w] = change
                                     }
