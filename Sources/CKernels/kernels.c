@@ -922,12 +922,13 @@ typedef int fm_v4i __attribute__((ext_vector_type(4)));
 void fm_goverh_array_avx2(const double *in, double *out, long n, const double *table) { (void)in; (void)out; (void)n; (void)table; __builtin_trap(); }
 void fm_tanh_array_avx2(const double *in, double *out, long n) { (void)in; (void)out; (void)n; __builtin_trap(); }
 void fm_amp_rows_avx2(const int64_t *dots, const double *oldG, const double *labels, long count, const double *k,
-                      const double *table, double *omega, double *g, double *dg, double *c, double *sums) {
-    (void)dots; (void)oldG; (void)labels; (void)count; (void)k; (void)table; (void)omega; (void)g; (void)dg; (void)c; (void)sums;
+                      const double *table, double *omega, double *g, double *dg, double *c, double *dgSums, double *cLargest) {
+    (void)dots; (void)oldG; (void)labels; (void)count; (void)k; (void)table; (void)omega; (void)g; (void)dg; (void)c; (void)dgSums;
+    (void)cLargest;
     __builtin_trap();
 }
 void fm_amp_columns_avx2(const int64_t *totals, long count, const double *k, double *a, double *b, double *m, double *v,
-                         double *out) {
-    (void)totals; (void)count; (void)k; (void)a; (void)b; (void)m; (void)v; (void)out; __builtin_trap();
+                         double *results) {
+    (void)totals; (void)count; (void)k; (void)a; (void)b; (void)m; (void)v; (void)results; __builtin_trap();
 }
 #endif

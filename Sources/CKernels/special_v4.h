@@ -76,78 +76,86 @@ static inline __attribute__((always_inline)) FM_V4_TARGET fm_v4l FM_V4(fm_first_
     return (fm_v4l){0, 1, 2, 3} < (fm_v4l)n;
 }
 
-// One block of AMP's row round (AMP.swift, `iterateSigns`) for `count` ≤ 16 patterns, from the exact dot
+// AMP's row round (AMP.swift, `iterateSigns`) on `count` patterns in blocks of 16, from the exact dot
 // products d_μ: ω = (d_μ u_m) s − V g_old, u = (κ − y ω)/√V, r = G/H(u), g = y r/√V, ∂g = −r (r − u)/V,
-// C = g s, with k = {u_m, s, V, κ, 1/√V, 1/V}. sums[0] = Σ ∂g (lanes, then the four lanes in order),
-// sums[1] = max|C| (NaN when a C is not finite).
+// C = g s, with k = {u_m, s, V, κ, 1/√V, 1/V}. For block j: dgSums[j] = Σ ∂g (four lanes of four steps,
+// then the lanes in order), cLargest[j] = max|C| (NaN when a C is not finite).
 FM_V4_TARGET void FM_V4(fm_amp_rows)(const int64_t *dots, const double *oldG, const double *labels, long count,
                                      const double *k, const double *table, double *omega, double *g, double *dg,
-                                     double *c, double *sums) {
-    fm_v4d dgSum = (fm_v4d)0.0, largest = (fm_v4d)0.0;
-    fm_v4l bad = (fm_v4l)0;
-    for (long i = 0; i < count; i += 4) {
-        const long n = count - i < 4 ? count - i : 4;
-        const fm_v4l valid = FM_V4(fm_first_lanes)(n);
-        fm_v4l d = (fm_v4l)0;
-        fm_v4d old = (fm_v4d)0.0, y = (fm_v4d)0.0;
-        FM_LANES_COPY(&d, dots + i, n);
-        FM_LANES_COPY(&old, oldG + i, n);
-        FM_LANES_COPY(&y, labels + i, n);
-        const fm_v4d w = (__builtin_convertvector(d, fm_v4d) * k[0]) * k[1] - k[2] * old;
-        const fm_v4d u = (k[3] - y * w) * k[4];
-        const fm_v4d r = FM_V4(fm_goverh_v4)(u, table);
-        const fm_v4d gm = y * r * k[4], dgm = -r * (r - u) * k[5], cm = gm * k[1];
-        FM_LANES_COPY(omega + i, &w, n);
-        FM_LANES_COPY(g + i, &gm, n);
-        FM_LANES_COPY(dg + i, &dgm, n);
-        FM_LANES_COPY(c + i, &cm, n);
-        dgSum += (fm_v4d)((fm_v4l)dgm & valid);
-        largest = __builtin_elementwise_max(largest, (fm_v4d)((fm_v4l)__builtin_elementwise_abs(cm) & valid));
-        bad |= valid & ((cm != cm) | (__builtin_elementwise_abs(cm) == __builtin_inf()));
+                                     double *c, double *dgSums, double *cLargest) {
+    for (long start = 0, block = 0; start < count; start += 16, block++) {
+        fm_v4d dgSum = (fm_v4d)0.0, largest = (fm_v4d)0.0;
+        fm_v4l bad = (fm_v4l)0;
+        const long end = count - start < 16 ? count : start + 16;
+        for (long i = start; i < end; i += 4) {
+            const long n = end - i < 4 ? end - i : 4;
+            const fm_v4l valid = FM_V4(fm_first_lanes)(n);
+            fm_v4l d = (fm_v4l)0;
+            fm_v4d old = (fm_v4d)0.0, y = (fm_v4d)0.0;
+            FM_LANES_COPY(&d, dots + i, n);
+            FM_LANES_COPY(&old, oldG + i, n);
+            FM_LANES_COPY(&y, labels + i, n);
+            const fm_v4d w = (__builtin_convertvector(d, fm_v4d) * k[0]) * k[1] - k[2] * old;
+            const fm_v4d u = (k[3] - y * w) * k[4];
+            const fm_v4d r = FM_V4(fm_goverh_v4)(u, table);
+            const fm_v4d gm = y * r * k[4], dgm = -r * (r - u) * k[5], cm = gm * k[1];
+            FM_LANES_COPY(omega + i, &w, n);
+            FM_LANES_COPY(g + i, &gm, n);
+            FM_LANES_COPY(dg + i, &dgm, n);
+            FM_LANES_COPY(c + i, &cm, n);
+            dgSum += (fm_v4d)((fm_v4l)dgm & valid);
+            largest = __builtin_elementwise_max(largest, (fm_v4d)((fm_v4l)__builtin_elementwise_abs(cm) & valid));
+            bad |= valid & ((cm != cm) | (__builtin_elementwise_abs(cm) == __builtin_inf()));
+        }
+        dgSums[block] = ((dgSum[0] + dgSum[1]) + dgSum[2]) + dgSum[3];
+        const double top = __builtin_fmax(__builtin_fmax(largest[0], largest[1]), __builtin_fmax(largest[2], largest[3]));
+        cLargest[block] = (bad[0] | bad[1] | bad[2] | bad[3]) ? __builtin_nan("") : top;
     }
-    sums[0] = ((dgSum[0] + dgSum[1]) + dgSum[2]) + dgSum[3];
-    const double top = __builtin_fmax(__builtin_fmax(largest[0], largest[1]), __builtin_fmax(largest[2], largest[3]));
-    sums[1] = (bad[0] | bad[1] | bad[2] | bad[3]) ? __builtin_nan("") : top;
 }
 
-// One block of AMP's column round for the binary prior, `count` ≤ 16 inputs, from the exact sums t_i:
-// A = Ā, B = Ā m + t_i u_C, m ← d m + (1 − d) tanh B, v ← d v + (1 − d)(1 − tanh² B), with
-// k = {Ā, u_C, d}. out[0] = max|Δm| (NaN when one is NaN), out[1] = Σ v, out[2] = Σ (1 − m²), out[3] =
-// max|m| (NaN when an m or a v is not finite); sums over lanes, then the four lanes in order.
+// AMP's column round for the binary prior on `count` inputs in blocks of 16, from the exact sums t_i:
+// A = Ā, B = Ā m + t_i u_C, m ← d m + (1 − d) tanh B, v ← d v + (1 − d)(1 − tanh² B), with k = {Ā, u_C, d}.
+// For block j: results[4j] = max|Δm| (NaN when one is NaN), results[4j + 1] = Σ v, results[4j + 2] =
+// Σ (1 − m²), results[4j + 3] = max|m| (NaN when an m or a v is not finite); sums over four steps lane
+// by lane, then the lanes in order.
 FM_V4_TARGET void FM_V4(fm_amp_columns)(const int64_t *totals, long count, const double *k, double *a, double *b,
-                                        double *m, double *v, double *out) {
-    fm_v4d change = (fm_v4d)0.0, vSum = (fm_v4d)0.0, polarization = (fm_v4d)0.0, largest = (fm_v4d)0.0;
-    fm_v4l nanChange = (fm_v4l)0, bad = (fm_v4l)0;
-    for (long i = 0; i < count; i += 4) {
-        const long n = count - i < 4 ? count - i : 4;
-        const fm_v4l valid = FM_V4(fm_first_lanes)(n);
-        fm_v4l t = (fm_v4l)0;
-        fm_v4d mOld = (fm_v4d)0.0, vOld = (fm_v4d)0.0;
-        FM_LANES_COPY(&t, totals + i, n);
-        FM_LANES_COPY(&mOld, m + i, n);
-        FM_LANES_COPY(&vOld, v + i, n);
-        const fm_v4d field = k[0] * mOld + __builtin_convertvector(t, fm_v4d) * k[1];
-        const fm_v4d mean = FM_V4(fm_tanh_v4)(field);
-        const fm_v4d mNew = k[2] * mOld + (1.0 - k[2]) * mean;
-        const fm_v4d vNew = k[2] * vOld + (1.0 - k[2]) * (1.0 - mean * mean);
-        const fm_v4d delta = __builtin_elementwise_abs(mNew - mOld);
-        const fm_v4d aAll = (fm_v4d)k[0];
-        FM_LANES_COPY(a + i, &aAll, n);
-        FM_LANES_COPY(b + i, &field, n);
-        FM_LANES_COPY(m + i, &mNew, n);
-        FM_LANES_COPY(v + i, &vNew, n);
-        change = __builtin_elementwise_max(change, (fm_v4d)((fm_v4l)delta & valid));
-        nanChange |= valid & (delta != delta);
-        vSum += (fm_v4d)((fm_v4l)vNew & valid);
-        polarization += (fm_v4d)((fm_v4l)(1.0 - mNew * mNew) & valid);
-        largest = __builtin_elementwise_max(largest, (fm_v4d)((fm_v4l)__builtin_elementwise_abs(mNew) & valid));
-        bad |= valid & ((mNew != mNew) | (vNew != vNew) | (__builtin_elementwise_abs(mNew) == __builtin_inf())
-                        | (__builtin_elementwise_abs(vNew) == __builtin_inf()));
+                                        double *m, double *v, double *results) {
+    for (long start = 0, block = 0; start < count; start += 16, block++) {
+        fm_v4d change = (fm_v4d)0.0, vSum = (fm_v4d)0.0, polarization = (fm_v4d)0.0, largest = (fm_v4d)0.0;
+        fm_v4l nanChange = (fm_v4l)0, bad = (fm_v4l)0;
+        const long end = count - start < 16 ? count : start + 16;
+        for (long i = start; i < end; i += 4) {
+            const long n = end - i < 4 ? end - i : 4;
+            const fm_v4l valid = FM_V4(fm_first_lanes)(n);
+            fm_v4l t = (fm_v4l)0;
+            fm_v4d mOld = (fm_v4d)0.0, vOld = (fm_v4d)0.0;
+            FM_LANES_COPY(&t, totals + i, n);
+            FM_LANES_COPY(&mOld, m + i, n);
+            FM_LANES_COPY(&vOld, v + i, n);
+            const fm_v4d field = k[0] * mOld + __builtin_convertvector(t, fm_v4d) * k[1];
+            const fm_v4d mean = FM_V4(fm_tanh_v4)(field);
+            const fm_v4d mNew = k[2] * mOld + (1.0 - k[2]) * mean;
+            const fm_v4d vNew = k[2] * vOld + (1.0 - k[2]) * (1.0 - mean * mean);
+            const fm_v4d delta = __builtin_elementwise_abs(mNew - mOld);
+            const fm_v4d aAll = (fm_v4d)k[0];
+            FM_LANES_COPY(a + i, &aAll, n);
+            FM_LANES_COPY(b + i, &field, n);
+            FM_LANES_COPY(m + i, &mNew, n);
+            FM_LANES_COPY(v + i, &vNew, n);
+            change = __builtin_elementwise_max(change, (fm_v4d)((fm_v4l)delta & valid));
+            nanChange |= valid & (delta != delta);
+            vSum += (fm_v4d)((fm_v4l)vNew & valid);
+            polarization += (fm_v4d)((fm_v4l)(1.0 - mNew * mNew) & valid);
+            largest = __builtin_elementwise_max(largest, (fm_v4d)((fm_v4l)__builtin_elementwise_abs(mNew) & valid));
+            bad |= valid & ((mNew != mNew) | (vNew != vNew) | (__builtin_elementwise_abs(mNew) == __builtin_inf())
+                            | (__builtin_elementwise_abs(vNew) == __builtin_inf()));
+        }
+        double *out = results + 4 * block;
+        const double top = __builtin_fmax(__builtin_fmax(change[0], change[1]), __builtin_fmax(change[2], change[3]));
+        out[0] = (nanChange[0] | nanChange[1] | nanChange[2] | nanChange[3]) ? __builtin_nan("") : top;
+        out[1] = ((vSum[0] + vSum[1]) + vSum[2]) + vSum[3];
+        out[2] = ((polarization[0] + polarization[1]) + polarization[2]) + polarization[3];
+        const double mTop = __builtin_fmax(__builtin_fmax(largest[0], largest[1]), __builtin_fmax(largest[2], largest[3]));
+        out[3] = (bad[0] | bad[1] | bad[2] | bad[3]) ? __builtin_nan("") : mTop;
     }
-    const double top = __builtin_fmax(__builtin_fmax(change[0], change[1]), __builtin_fmax(change[2], change[3]));
-    out[0] = (nanChange[0] | nanChange[1] | nanChange[2] | nanChange[3]) ? __builtin_nan("") : top;
-    out[1] = ((vSum[0] + vSum[1]) + vSum[2]) + vSum[3];
-    out[2] = ((polarization[0] + polarization[1]) + polarization[2]) + polarization[3];
-    const double mTop = __builtin_fmax(__builtin_fmax(largest[0], largest[1]), __builtin_fmax(largest[2], largest[3]));
-    out[3] = (bad[0] | bad[1] | bad[2] | bad[3]) ? __builtin_nan("") : mTop;
 }

@@ -60,13 +60,13 @@ void fm_goverh_array_avx2(const double *in, double *out, long n, const double *t
 void fm_tanh_array(const double *in, double *out, long n);
 void fm_tanh_array_avx2(const double *in, double *out, long n);
 void fm_amp_rows(const int64_t *dots, const double *oldG, const double *labels, long count, const double *k,
-                 const double *table, double *omega, double *g, double *dg, double *c, double *sums);
+                 const double *table, double *omega, double *g, double *dg, double *c, double *dgSums, double *cLargest);
 void fm_amp_rows_avx2(const int64_t *dots, const double *oldG, const double *labels, long count, const double *k,
-                      const double *table, double *omega, double *g, double *dg, double *c, double *sums);
+                      const double *table, double *omega, double *g, double *dg, double *c, double *dgSums, double *cLargest);
 void fm_amp_columns(const int64_t *totals, long count, const double *k, double *a, double *b, double *m, double *v,
-                    double *out);
+                    double *results);
 void fm_amp_columns_avx2(const int64_t *totals, long count, const double *k, double *a, double *b, double *m, double *v,
-                         double *out);
+                         double *results);
 
 /// One pattern's BP update for the binary perceptron on ±1 inputs (PerceptronBP.swift has the equations;
 /// Braunstein & Zecchina, PRL 96, 2006): with the row ξ (Int8, labels absorbed), the pattern's messages u

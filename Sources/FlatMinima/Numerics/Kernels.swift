@@ -52,21 +52,21 @@ enum Kernels {
         if avx2 { fm_tanh_array_avx2(input, output, n) } else { fm_tanh_array(input, output, n) }
     }
 
-    /// One block (≤ 16 patterns) of AMP's row round on ±1 patterns (CKernels `fm_amp_rows`, which has the
-    /// equations): the same bits with AVX2 or without.
+    /// AMP's row round on ±1 patterns for `count` patterns in blocks of 16 (CKernels `fm_amp_rows`, which
+    /// has the equations; dgSums and cLargest get one entry per block): the same bits with AVX2 or without.
     static func ampRows(_ dots: UnsafePointer<Int64>, _ oldG: UnsafePointer<Double>, _ labels: UnsafePointer<Double>,
                         count: Int, _ constants: UnsafePointer<Double>, omega: UnsafeMutablePointer<Double>,
                         g: UnsafeMutablePointer<Double>, dg: UnsafeMutablePointer<Double>, c: UnsafeMutablePointer<Double>,
-                        sums: UnsafeMutablePointer<Double>) {
+                        dgSums: UnsafeMutablePointer<Double>, cLargest: UnsafeMutablePointer<Double>) {
         if avx2 {
-            fm_amp_rows_avx2(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, sums)
+            fm_amp_rows_avx2(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
         } else {
-            fm_amp_rows(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, sums)
+            fm_amp_rows(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
         }
     }
 
-    /// One block (≤ 16 inputs) of AMP's column round with the binary prior (CKernels `fm_amp_columns`):
-    /// the same bits with AVX2 or without.
+    /// AMP's column round with the binary prior for `count` inputs in blocks of 16 (CKernels
+    /// `fm_amp_columns`; four results per block): the same bits with AVX2 or without.
     static func ampColumns(_ totals: UnsafePointer<Int64>, count: Int, _ constants: UnsafePointer<Double>,
                            a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>,
                            v: UnsafeMutablePointer<Double>, results: UnsafeMutablePointer<Double>) {

@@ -216,22 +216,18 @@ struct AMPState {
                                         defer { dots.deallocate() }
                                         let first = part.lowerBound * rows
                                         lookups.rows.products(lookups.m, blocks: part, into: dots - first)
-                                        // The channel of each block of 16 patterns (CKernels, vectorised).
+                                        // The channel, 16 patterns per block (CKernels, vectorised).
                                         let constants = [mUnit, scale, variance, margin, inverseS, inverseVariance]
-                                        var sums = (0.0, 0.0)
-                                        labels.withUnsafeBufferPointer { y in constants.withUnsafeBufferPointer { k in
-                                            withUnsafeMutableBytes(of: &sums) { raw in
-                                                let out = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-                                                for block in part {
-                                                    let mu = block * rows, count = min(p, mu + rows) - mu
-                                                    Kernels.ampRows(dots + (mu - first), og.baseAddress! + mu, y.baseAddress! + mu, count: count,
-                                                                    k.baseAddress!, omega: oOut.baseAddress! + mu, g: gOut.baseAddress! + mu,
-                                                                    dg: dgOut.baseAddress! + mu, c: cOut.baseAddress! + mu, sums: out)
-                                                    dgSumOut[block] = out[0]
-                                                    cLargestOut[block] = out[1]
-                                                }
+                                        let mu = first, count = min(p, part.upperBound * rows) - mu
+                                        labels.withUnsafeBufferPointer { y in
+                                            constants.withUnsafeBufferPointer { k in
+                                                Kernels.ampRows(dots, og.baseAddress! + mu, y.baseAddress! + mu, count: count,
+                                                                k.baseAddress!, omega: oOut.baseAddress! + mu, g: gOut.baseAddress! + mu,
+                                                                dg: dgOut.baseAddress! + mu, c: cOut.baseAddress! + mu,
+                                                                dgSums: dgSumOut.baseAddress! + part.lowerBound,
+                                                                cLargest: cLargestOut.baseAddress! + part.lowerBound)
                                             }
-                                        } }
+                                        }
                                     }
                                 }
                             }
@@ -276,31 +272,29 @@ struct AMPState {
                                         defer { totals.deallocate() }
                                         let first = part.lowerBound * rows
                                         lookups.columns.products(lookups.c, blocks: part, into: totals - first)
-                                        var change = 0.0
-                                        let constants = [aAll, cUnit, damping]
-                                        var results = (0.0, 0.0, 0.0, 0.0)
-                                        constants.withUnsafeBufferPointer { k in
-                                            withUnsafeMutableBytes(of: &results) { raw in
-                                                let out = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-                                                for block in part {
-                                                    let i0 = block * rows, count = min(n, i0 + rows) - i0
-                                                    guard localPrior else {
-                                                        for i in i0 ..< i0 + count {
-                                                            aOut[i] = aAll
-                                                            bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
-                                                        }
-                                                        continue
-                                                    }
-                                                    // (CKernels, vectorised: B, tanh B and the damped update.)
-                                                    Kernels.ampColumns(totals + (i0 - first), count: count, k.baseAddress!,
-                                                                       a: aOut.baseAddress! + i0, b: bOut.baseAddress! + i0,
-                                                                       m: mIO.baseAddress! + i0, v: vIO.baseAddress! + i0, results: out)
-                                                    change = out[0].isNaN || change.isNaN ? .nan : max(change, out[0])
-                                                    vSumOut[block] = out[1]
-                                                    polarizationOut[block] = out[2]
-                                                    mLargestOut[block] = out[3]
-                                                }
+                                        let i0 = first, count = min(n, part.upperBound * rows) - i0
+                                        guard localPrior else {
+                                            for i in i0 ..< i0 + count {
+                                                aOut[i] = aAll
+                                                bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
                                             }
+                                            return
+                                        }
+                                        // B, tanh B and the damped update, 16 inputs per block (CKernels, vectorised).
+                                        let results = UnsafeMutablePointer<Double>.allocate(capacity: 4 * part.count)
+                                        defer { results.deallocate() }
+                                        [aAll, cUnit, damping].withUnsafeBufferPointer { k in
+                                            Kernels.ampColumns(totals, count: count, k.baseAddress!, a: aOut.baseAddress! + i0,
+                                                               b: bOut.baseAddress! + i0, m: mIO.baseAddress! + i0,
+                                                               v: vIO.baseAddress! + i0, results: results)
+                                        }
+                                        var change = 0.0
+                                        for (j, block) in part.enumerated() {
+                                            let out = results + 4 * j
+                                            change = out[0].isNaN || change.isNaN ? .nan : max(change, out[0])
+                                            vSumOut[block] = out[1]
+                                            polarizationOut[block] = out[2]
+                                            mLargestOut[block] = out[3]
                                         }
                                         changeOut[w] = change
                                     }
