@@ -218,33 +218,34 @@ void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long strid
 // ---- Exact products of ±1 matrices by table look-up (SignLookup.swift has the layout and the tables) --
 
 // One block of 16 rows of a `SignLookupMatrix`: with S_kr the sum over the block's `words` index words of
-// plane k's entries (7-bit bytes) for row r, out[r] = Σ_k 2^{7k} S_kr − correction (k = 0…6). An index word is 32 bytes: in 128-bit lane L, bytes
-// 2j and 2j+1 are row 8L + j's indices into the two 8-entry halves of a 16-byte table (low nibble: the
-// word's first table, high nibble: its second). vpshufb looks 32 indices up at once (both lanes read the
-// same broadcast table), two look-ups add in bytes (≤ 254), and vpmaddubsw against ones adds each row's
-// byte pair into its 16-bit lane (≤ 508); 64 words later (≤ 32512) the lanes are widened into Int32.
-__attribute__((target("avx2")))
-void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int64_t correction, int64_t *out) {
+// plane k's entries (7-bit bytes) for row r, out[r] = Σ_k 2^{7k} S_kr − correction (k < planeCount, 4…7;
+// a word's planes are 32·planeCount bytes). An index word is 32 bytes: in 128-bit lane L, bytes 2j and
+// 2j+1 are row 8L + j's indices into the two 8-entry halves of a 16-byte table (low nibble: the word's
+// first table, high nibble: its second). vpshufb looks 32 indices up at once (both lanes read the same
+// broadcast table), two look-ups add in bytes (≤ 254), and vpmaddubsw against ones adds each row's byte
+// pair into its 16-bit lane (≤ 508); 64 words later (≤ 32512) the lanes are widened into Int32.
+__attribute__((target("avx2"), always_inline))
+static inline void fm_lookup16_body(const uint8_t *index, long words, const uint8_t *planes, const int count,
+                                    int64_t correction, int64_t *out) {
     const __m256i ones = _mm256_set1_epi8(1), low = _mm256_set1_epi8(0x0F);
     __m256i wide[14];
-    for (int k = 0; k < 14; k++) wide[k] = _mm256_setzero_si256();
+    for (int k = 0; k < 2 * count; k++) wide[k] = _mm256_setzero_si256();
     long q = 0;
     while (q < words) {
         const long stop = words - q > 64 ? q + 64 : words;
-        __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0;
+        __m256i a[7];
+        for (int k = 0; k < count; k++) a[k] = _mm256_setzero_si256();
         for (; q < stop; q++) {
             const __m256i w = _mm256_loadu_si256((const __m256i *)(index + 32 * q));
             const __m256i i0 = _mm256_and_si256(w, low), i1 = _mm256_and_si256(_mm256_srli_epi16(w, 4), low);
-            const uint8_t *t = planes + 224 * q;
+            const uint8_t *t = planes + 32 * count * q;
             #define FM_TABLE(off) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t + (off))))
-            #define FM_PLANE(acc, k) acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(_mm256_add_epi8( \
-                _mm256_shuffle_epi8(FM_TABLE(32 * (k)), i0), _mm256_shuffle_epi8(FM_TABLE(32 * (k) + 16), i1)), ones));
-            FM_PLANE(a0, 0) FM_PLANE(a1, 1) FM_PLANE(a2, 2) FM_PLANE(a3, 3) FM_PLANE(a4, 4) FM_PLANE(a5, 5) FM_PLANE(a6, 6)
-            #undef FM_PLANE
+            for (int k = 0; k < count; k++)
+                a[k] = _mm256_add_epi16(a[k], _mm256_maddubs_epi16(_mm256_add_epi8(
+                    _mm256_shuffle_epi8(FM_TABLE(32 * k), i0), _mm256_shuffle_epi8(FM_TABLE(32 * k + 16), i1)), ones));
             #undef FM_TABLE
         }
-        const __m256i a[7] = {a0, a1, a2, a3, a4, a5, a6};
-        for (int k = 0; k < 7; k++) {
+        for (int k = 0; k < count; k++) {
             wide[2 * k] = _mm256_add_epi32(wide[2 * k], _mm256_cvtepu16_epi32(_mm256_castsi256_si128(a[k])));
             wide[2 * k + 1] = _mm256_add_epi32(wide[2 * k + 1], _mm256_cvtepu16_epi32(_mm256_extracti128_si256(a[k], 1)));
         }
@@ -252,12 +253,24 @@ void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, i
     // out[r] = Σ_k 2^{7k} S_kr − correction, in Int64 (wrapping: the exact result fits).
     for (int half = 0; half < 4; half++) {
         __m256i total = _mm256_set1_epi64x(-correction);
-        for (int k = 0; k < 7; k++) {
+        for (int k = 0; k < count; k++) {
             const __m256i lanes = wide[2 * k + (half >> 1)];
             const __m128i four = (half & 1) ? _mm256_extracti128_si256(lanes, 1) : _mm256_castsi256_si128(lanes);
             total = _mm256_add_epi64(total, _mm256_slli_epi64(_mm256_cvtepu32_epi64(four), 7 * k));
         }
         _mm256_storeu_si256((__m256i *)(out + 4 * half), total);
+    }
+}
+
+// (One copy per plane count, so that the accumulators stay in registers.)
+__attribute__((target("avx2")))
+void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, long planeCount, int64_t correction,
+                      int64_t *out) {
+    switch (planeCount) {
+    case 4: fm_lookup16_body(index, words, planes, 4, correction, out); break;
+    case 5: fm_lookup16_body(index, words, planes, 5, correction, out); break;
+    case 6: fm_lookup16_body(index, words, planes, 6, correction, out); break;
+    default: fm_lookup16_body(index, words, planes, 7, correction, out); break;
     }
 }
 
@@ -709,8 +722,9 @@ void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long strid
     __builtin_trap();
 }
 
-void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int64_t correction, int64_t *out) {
-    (void)index; (void)words; (void)planes; (void)correction; (void)out; __builtin_trap();
+void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, long planeCount, int64_t correction,
+                      int64_t *out) {
+    (void)index; (void)words; (void)planes; (void)planeCount; (void)correction; (void)out; __builtin_trap();
 }
 
 int fm_cpu_has_avx2_fma(void) { return 0; }
@@ -799,7 +813,7 @@ void fm_sign_index(const int8_t *x, long rows, long columns, long rowStride, lon
 
 static inline __attribute__((always_inline)) void fm_lookup_tables_body(
         const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
-        uint8_t *planes, int64_t *wide) {
+        long planeCount, uint8_t *planes, int64_t *wide) {
     const int64_t offset = (int64_t)3 << bits;
     for (long group = firstGroup; group < lastGroup; group++) {
         int64_t q[3];
@@ -812,8 +826,8 @@ static inline __attribute__((always_inline)) void fm_lookup_tables_body(
         for (int s = 0; s < 8; s++)
             t[s] = offset + ((s & 1) ? -q[0] : q[0]) + ((s & 2) ? -q[1] : q[1]) + ((s & 4) ? -q[2] : q[2]);
         for (int s = 0; s < 8; s++) wide[8 * group + s] = t[s];
-        uint8_t *target = planes + 224 * (group >> 2) + 16 * ((group >> 1) & 1) + 8 * (group & 1);
-        for (int k = 0; k < 7; k++)
+        uint8_t *target = planes + 32 * planeCount * (group >> 2) + 16 * ((group >> 1) & 1) + 8 * (group & 1);
+        for (int k = 0; k < planeCount; k++)
             for (int s = 0; s < 8; s++) target[32 * k + s] = (uint8_t)((uint64_t)t[s] >> (7 * k) & 127);
     }
 }
@@ -827,7 +841,7 @@ static inline __attribute__((always_inline)) void fm_lookup_tables_body(
 // order A_0 B_0 A_1 B_1 … = e = 0 … 7, gives the planes.
 __attribute__((target("avx2")))
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
-                           uint8_t *planes, int64_t *wide) {
+                           long planeCount, uint8_t *planes, int64_t *wide) {
     (void)wide;
     const int64_t offset = (int64_t)3 << bits;
     const __m256i bit1 = _mm256_setr_epi64x(0, -1, 0, -1), bit2 = _mm256_setr_epi64x(0, 0, -1, -1);
@@ -854,30 +868,30 @@ void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, 
         const __m256i l = _mm256_unpacklo_epi8(a, b), h = _mm256_unpackhi_epi8(a, b);
         const __m256i p03 = _mm256_permutevar8x32_epi32(_mm256_unpacklo_epi16(l, h), order);
         const __m256i p47 = _mm256_permutevar8x32_epi32(_mm256_unpackhi_epi16(l, h), order);
-        uint8_t *target = planes + 224 * (group >> 2) + 16 * ((group >> 1) & 1) + 8 * (group & 1);
+        uint8_t *target = planes + 32 * planeCount * (group >> 2) + 16 * ((group >> 1) & 1) + 8 * (group & 1);
         const __m128i p01 = _mm256_castsi256_si128(p03), p23 = _mm256_extracti128_si256(p03, 1);
         const __m128i p45 = _mm256_castsi256_si128(p47), p6 = _mm256_extracti128_si256(p47, 1);
         _mm_storel_epi64((__m128i *)target, p01);
         _mm_storeh_pd((double *)(target + 32), _mm_castsi128_pd(p01));
         _mm_storel_epi64((__m128i *)(target + 64), p23);
         _mm_storeh_pd((double *)(target + 96), _mm_castsi128_pd(p23));
-        _mm_storel_epi64((__m128i *)(target + 128), p45);
-        _mm_storeh_pd((double *)(target + 160), _mm_castsi128_pd(p45));
-        _mm_storel_epi64((__m128i *)(target + 192), p6);
+        if (planeCount > 4) _mm_storel_epi64((__m128i *)(target + 128), p45);
+        if (planeCount > 5) _mm_storeh_pd((double *)(target + 160), _mm_castsi128_pd(p45));
+        if (planeCount > 6) _mm_storel_epi64((__m128i *)(target + 192), p6);
     }
     #undef FM_SPREAD
 }
 #else
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
-                           uint8_t *planes, int64_t *wide) {
-    (void)values; (void)columns; (void)firstGroup; (void)lastGroup; (void)scale; (void)bits; (void)planes; (void)wide;
+                           long planeCount, uint8_t *planes, int64_t *wide) {
+    (void)values; (void)columns; (void)firstGroup; (void)lastGroup; (void)scale; (void)bits; (void)planeCount; (void)planes; (void)wide;
     __builtin_trap();
 }
 #endif
 
 void fm_lookup_tables(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
-                      uint8_t *planes, int64_t *wide) {
-    fm_lookup_tables_body(values, columns, firstGroup, lastGroup, scale, bits, planes, wide);
+                      long planeCount, uint8_t *planes, int64_t *wide) {
+    fm_lookup_tables_body(values, columns, firstGroup, lastGroup, scale, bits, planeCount, planes, wide);
 }
 
 // ---- AMP's special functions on arrays: G/H (the output channel) and tanh (the binary prior) ----------

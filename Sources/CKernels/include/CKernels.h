@@ -48,13 +48,14 @@ void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n);
 /// overflowing: each call adds at most 2^17 in magnitude). |x| = 1 is assumed. AVX2.
 void fm_dot4_q16_avx2(const int8_t *x, long stride, const int16_t *limbs, long limbStride, long n, int64_t *sums);
 void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long stride, const int16_t *coefficients, long n);
-void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, int64_t correction, int64_t *out);
+void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, long planeCount, int64_t correction,
+                      int64_t *out);
 void fm_sign_index(const int8_t *x, long rows, long columns, long rowStride, long columnStride, long words,
                    long firstBlock, long lastBlock, uint8_t *out);
 void fm_lookup_tables(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
-                      uint8_t *planes, int64_t *wide);
+                      long planeCount, uint8_t *planes, int64_t *wide);
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
-                           uint8_t *planes, int64_t *wide);
+                           long planeCount, uint8_t *planes, int64_t *wide);
 void fm_goverh_array(const double *in, double *out, long n, const double *table);
 void fm_goverh_array_avx2(const double *in, double *out, long n, const double *table);
 void fm_tanh_array(const double *in, double *out, long n);

@@ -60,7 +60,8 @@ final class SignLookupMatrix: @unchecked Sendable {
         let correction = tables.correction
         if Kernels.avx2 {
             for block in blocks {
-                fm_lookup16_avx2(index + block * words * 32, words, tables.planes, correction, out + block * Self.blockRows)
+                fm_lookup16_avx2(index + block * words * 32, words, tables.planes, tables.planeCount, correction,
+                                 out + block * Self.blockRows)
             }
             return
         }
@@ -93,6 +94,8 @@ final class SignLookupMatrix: @unchecked Sendable {
 final class SignLookupTables: @unchecked Sendable {
     let columns: Int
     let words: Int
+    /// Planes of 7 bits per table value.
+    let planeCount: Int
     /// b: the integers are at most 2^b in magnitude.
     let bits: Int
     /// The value of one unit.
@@ -102,12 +105,16 @@ final class SignLookupTables: @unchecked Sendable {
     let planes: UnsafeMutablePointer<UInt8>
     let wide: UnsafeMutablePointer<Int64>
 
-    init(columns: Int) {
+    /// Tables with `planeCount` (4…7) planes of 7 bits: b = 7·planeCount − 3 bits (25, 32, 39 or 46), at most
+    /// 61 − log2(columns).
+    init(columns: Int, planeCount: Int = 7) {
+        precondition((4...7).contains(planeCount))
         self.columns = columns
+        self.planeCount = planeCount
         words = (columns + SignLookupMatrix.wordColumns - 1) / SignLookupMatrix.wordColumns
-        bits = min(46, 62 - (Int.bitWidth - columns.leadingZeroBitCount))
+        bits = min(7 * planeCount - 3, 62 - (Int.bitWidth - columns.leadingZeroBitCount))
         correction = Int64(4 * words) &* (3 << Int64(bits))
-        planes = .allocate(capacity: max(1, 224 * words))
+        planes = .allocate(capacity: max(1, 32 * planeCount * words))
         wide = .allocate(capacity: max(1, 32 * words))
     }
 
@@ -151,9 +158,11 @@ final class SignLookupTables: @unchecked Sendable {
         precondition(values.count == columns && groups.lowerBound >= 0 && groups.upperBound <= 4 * words)
         // (CKernels: integer arithmetic, the same bytes with either code generation.)
         if Kernels.avx2 {
-            fm_lookup_tables_avx2(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planes, wide)
+            fm_lookup_tables_avx2(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount,
+                                  planes, wide)
         } else {
-            fm_lookup_tables(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planes, wide)
+            fm_lookup_tables(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount,
+                             planes, wide)
         }
     }
 }

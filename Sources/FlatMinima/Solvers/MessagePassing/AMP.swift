@@ -32,18 +32,37 @@ public struct AMP: Solver {
         ParameterSpec("damping", .real(0...0.999), default: "0.5", help: "d in m ← d·m_old + (1−d)·m_new, in [0, 1)"),
         ParameterSpec("tol", .real(1e-15...1), default: "1e-6", help: "convergence: largest change of a mean below tol (±1 patterns: resolution ~1e-13)"),
         ParameterSpec("init", .real(0...1), default: "0.001", help: "initial means uniform in ±init"),
+        ParameterSpec("bits", .choice(["auto", "25", "32", "39", "46"]), default: "auto",
+                      help: "±1 patterns: fixed-point bits of the products (of the largest entry); auto: the fewest whose resolution 2^-bits is below tol/1000 (32 at tol 1e-6)"),
     ]
 
     public let maxIterations: Int
     public let damping: Double
     public let tolerance: Double
     public let initialScale: Double
+    /// ±1 patterns: the 7-bit planes of the look-up tables (4…7: 25, 32, 39 or 46 bits).
+    public let planeCount: Int
 
     public init(_ p: SolverParameters) throws(FlatMinimaError) {
         maxIterations = p.int("max_iters")
         damping = p.double("damping")
         tolerance = p.double("tol")
         initialScale = p.double("init")
+        if let bits = Int(p.string("bits")) {
+            planeCount = (bits + 3) / 7
+        } else {
+            planeCount = AMP.planeCount(tolerance: tolerance)
+        }
+    }
+
+    /// The fewest 7-bit planes (4…7) whose resolution 2^−b, b = 7·planes − 3, is at most tol/1000: the
+    /// rounding of the ±1 products then moves the means by far less than the tolerance. 32 bits at the
+    /// default tol = 1e−6, 46 bits from tol = 1e−9 down.
+    static func planeCount(tolerance: Double) -> Int {
+        for planes in 4...6 where Double(sign: .plus, exponent: -(7 * planes - 3), significand: 1) <= tolerance / 1000 {
+            return planes
+        }
+        return 7
     }
 
     public static func unsupported(_ model: Model) -> String? {
@@ -53,6 +72,7 @@ public struct AMP: Solver {
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
         var state = AMPState(problem: problem, binary: problem.model.weights == .binary, damping: damping,
                              initialScale: initialScale, generator: generator)
+        state.planeCount = planeCount
         if state.workers > 1, case .signs = problem.train.storage { state.team = LockstepTeam(size: state.workers) }
         defer { state.team?.stop() }
         var iterations = 0, change = Double.infinity
@@ -114,6 +134,8 @@ struct AMPState {
     /// fixed-point tables of m and of the coefficients C_μ = g_μ/√N (`SignLookupMatrix`), made at the
     /// first iteration.
     var lookups: (rows: SignLookupMatrix, columns: SignLookupMatrix, m: SignLookupTables, c: SignLookupTables)? = nil
+    /// ±1 inputs: 7-bit planes of the tables (`AMP.planeCount`; 7, the most precise, unless set).
+    var planeCount = 7
     /// ±1 inputs: V_μ, the same for every μ (`bigV` is not filled then), and the previous iteration's
     /// arrays of g, ∂g, ω and C, reused.
     var uniformVariance: Double? = nil
@@ -176,7 +198,7 @@ struct AMPState {
         if lookups == nil {
             lookups = (SignLookupMatrix(x.baseAddress!, rows: p, columns: n, rowStride: n, columnStride: 1, workers: workers),
                        SignLookupMatrix(x.baseAddress!, rows: n, columns: p, rowStride: 1, columnStride: n, workers: workers),
-                       SignLookupTables(columns: n), SignLookupTables(columns: p))
+                       SignLookupTables(columns: n, planeCount: planeCount), SignLookupTables(columns: p, planeCount: planeCount))
         }
         let lookups = self.lookups!
         // Σ v and max|m| from the previous column round (or computed here), in blocks of 16 so that the
