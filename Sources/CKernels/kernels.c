@@ -138,83 +138,6 @@ void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n) {
     for (; i < n; i++) b[i] += g * (double)x[i];
 }
 
-// ---- AMP on ±1 patterns in fixed point: exact integer sums (AMP.swift has the scheme) ----------------
-
-// Σ_i x_ri (L_0i + 2^16 L_1i + 2^32 L_2i) for the four rows x + r·stride, limb by limb: sums[3r + k] =
-// Σ_i x_ri L_ki exactly (integers), the limbs at limbs + k·limbStride. vpmaddwd multiplies 16 Int16 pairs
-// and adds neighbours into 8 Int32 lanes; with |x| = 1 and |L| ≤ 2^15 a lane grows by at most 2^16 per
-// 16 columns, so the lanes are folded into the Int64 sums every 2^14 steps (long before 2^31).
-__attribute__((target("avx2")))
-void fm_dot4_q16_avx2(const int8_t *x, long stride, const int16_t *limbs, long limbStride, long n, int64_t *sums) {
-    for (int k = 0; k < 12; k++) sums[k] = 0;
-    const int16_t *l0 = limbs, *l1 = limbs + limbStride, *l2 = limbs + 2 * limbStride;
-    long i = 0;
-    while (i + 16 <= n) {
-        __m256i acc[12];
-        for (int k = 0; k < 12; k++) acc[k] = _mm256_setzero_si256();
-        const long stop = (n - i) / 16 > (1L << 14) ? i + (16L << 14) : n;
-        for (; i + 16 <= stop; i += 16) {
-            const __m256i a = _mm256_loadu_si256((const __m256i *)(l0 + i));
-            const __m256i b = _mm256_loadu_si256((const __m256i *)(l1 + i));
-            const __m256i c = _mm256_loadu_si256((const __m256i *)(l2 + i));
-            #define FM_ROW(r) { \
-                const __m256i xw = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + (r) * stride + i))); \
-                acc[3 * (r)] = _mm256_add_epi32(acc[3 * (r)], _mm256_madd_epi16(xw, a)); \
-                acc[3 * (r) + 1] = _mm256_add_epi32(acc[3 * (r) + 1], _mm256_madd_epi16(xw, b)); \
-                acc[3 * (r) + 2] = _mm256_add_epi32(acc[3 * (r) + 2], _mm256_madd_epi16(xw, c)); }
-            FM_ROW(0) FM_ROW(1) FM_ROW(2) FM_ROW(3)
-            #undef FM_ROW
-        }
-        for (int k = 0; k < 12; k++) {
-            int32_t lanes[8];
-            _mm256_storeu_si256((__m256i *)lanes, acc[k]);
-            for (int j = 0; j < 8; j++) sums[k] += lanes[j];
-        }
-    }
-    for (; i < n; i++)
-        for (int r = 0; r < 4; r++) {
-            const int64_t xi = x[r * stride + i];
-            sums[3 * r] += xi * l0[i];
-            sums[3 * r + 1] += xi * l1[i];
-            sums[3 * r + 2] += xi * l2[i];
-        }
-}
-
-// acc_k,i += Σ_r x_ri C_kr for i < n and the limbs k = 0, 1, 2 (acc_k at acc + k·accStride; C_kr =
-// coefficients[4k + r]), exactly. Rows are paired: bytes of rows 0 and 1 interleaved and widened to
-// Int16 meet the broadcast pair (C_k0, C_k1) in vpmaddwd, giving x_0i C_k0 + x_1i C_k1 in Int32 lane i.
-// Each call adds at most 2^17 to an accumulator (|x| = 1, |C| ≤ 2^15): the caller folds them into wider
-// sums before 2^13 calls.
-__attribute__((target("avx2")))
-void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long stride, const int16_t *coefficients, long n) {
-    __m256i p01[3], p23[3];
-    for (int k = 0; k < 3; k++) {
-        const int16_t *c = coefficients + 4 * k;
-        p01[k] = _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)c[0] | ((uint32_t)(uint16_t)c[1] << 16)));
-        p23[k] = _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)c[2] | ((uint32_t)(uint16_t)c[3] << 16)));
-    }
-    long i = 0;
-    for (; i + 16 <= n; i += 16) {
-        const __m128i r0 = _mm_loadu_si128((const __m128i *)(x + i)), r1 = _mm_loadu_si128((const __m128i *)(x + stride + i));
-        const __m128i r2 = _mm_loadu_si128((const __m128i *)(x + 2 * stride + i)), r3 = _mm_loadu_si128((const __m128i *)(x + 3 * stride + i));
-        const __m256i x01l = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r0, r1)), x01h = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r0, r1));
-        const __m256i x23l = _mm256_cvtepi8_epi16(_mm_unpacklo_epi8(r2, r3)), x23h = _mm256_cvtepi8_epi16(_mm_unpackhi_epi8(r2, r3));
-        for (int k = 0; k < 3; k++) {
-            int32_t *a = acc + k * accStride + i;
-            const __m256i lo = _mm256_add_epi32(_mm256_madd_epi16(x01l, p01[k]), _mm256_madd_epi16(x23l, p23[k]));
-            const __m256i hi = _mm256_add_epi32(_mm256_madd_epi16(x01h, p01[k]), _mm256_madd_epi16(x23h, p23[k]));
-            _mm256_storeu_si256((__m256i *)a, _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)a), lo));
-            _mm256_storeu_si256((__m256i *)(a + 8), _mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(a + 8)), hi));
-        }
-    }
-    for (; i < n; i++)
-        for (int k = 0; k < 3; k++) {
-            int32_t s = 0;
-            for (int r = 0; r < 4; r++) s += (int32_t)x[r * stride + i] * coefficients[4 * k + r];
-            acc[k * accStride + i] += s;
-        }
-}
-
 // ---- Exact products of ±1 matrices by table look-up (SignLookup.swift has the layout and the tables) --
 
 // One block of 16 rows of a `SignLookupMatrix`: with S_kr the sum over the block's `words` index words of
@@ -709,16 +632,6 @@ long fm_dot_i8_f64_avx2(const int8_t *x, const double *m, long n, double *partia
 
 void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n) {
     (void)b; (void)x; (void)g; (void)n;
-    __builtin_trap();
-}
-
-void fm_dot4_q16_avx2(const int8_t *x, long stride, const int16_t *limbs, long limbStride, long n, int64_t *sums) {
-    (void)x; (void)stride; (void)limbs; (void)limbStride; (void)n; (void)sums;
-    __builtin_trap();
-}
-
-void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long stride, const int16_t *coefficients, long n) {
-    (void)acc; (void)accStride; (void)x; (void)stride; (void)coefficients; (void)n;
     __builtin_trap();
 }
 

@@ -41,13 +41,9 @@ long fm_dot_i8_f64_avx2(const int8_t *x, const double *m, long n, double *partia
 /// b_i += g · x_i for i < n, x ∈ Int8 (rounded like Kernels.axpy: one product, one sum). AVX2.
 void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n);
 
-/// AMP's fixed-point matrix products on ±1 patterns (AMP.swift; exact integer arithmetic, so equal to the
-/// portable Swift loops of Kernels.dot4Fixed / axpy4Fixed to the bit). For the four rows x + r·stride:
-/// sums[3r + k] = Σ_{i<n} x_ri L_ki with L_k = limbs + k·limbStride (k = 0, 1, 2); and
-/// acc[k·accStride + i] += Σ_r x_ri coefficients[4k + r] (the caller keeps the Int32 accumulators from
-/// overflowing: each call adds at most 2^17 in magnitude). |x| = 1 is assumed. AVX2.
-void fm_dot4_q16_avx2(const int8_t *x, long stride, const int16_t *limbs, long limbStride, long n, int64_t *sums);
-void fm_axpy4_q16_avx2(int32_t *acc, long accStride, const int8_t *x, long stride, const int16_t *coefficients, long n);
+/// AMP on ±1 patterns (SignLookup.swift, AMP.swift): exact products by table look-up — one block of 16
+/// rows (AVX2), the sign indices of a matrix, and the tables of a fixed-point vector (the AVX2 builder
+/// writes the same planes as the portable one and skips `wide`, which only the portable products read).
 void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, long planeCount, int64_t correction,
                       int64_t *out);
 void fm_sign_index(const int8_t *x, long rows, long columns, long rowStride, long columnStride, long words,
@@ -56,6 +52,9 @@ void fm_lookup_tables(const double *values, long columns, long firstGroup, long 
                       long planeCount, uint8_t *planes, int64_t *wide);
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
                            long planeCount, uint8_t *planes, int64_t *wide);
+/// AMP's special functions and the blocks of its two rounds on ±1 patterns (special_v4.h): one source on
+/// four-lane vectors compiled for the baseline and for AVX2, the same bits. The array versions of G/H and
+/// tanh are there for the tests.
 void fm_goverh_array(const double *in, double *out, long n, const double *table);
 void fm_goverh_array_avx2(const double *in, double *out, long n, const double *table);
 void fm_tanh_array(const double *in, double *out, long n);

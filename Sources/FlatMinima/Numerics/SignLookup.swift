@@ -14,11 +14,12 @@ import Foundation
 // This is the "method of four Russians" (Arlazarov, Dinic, Kronrod & Faradzev 1970) with the vectorised
 // in-register look-ups of product-quantisation search (André, Kermarrec & Le Scouarnec, VLDB 2015): the
 // AVX2 instruction vpshufb looks up 32 indices in 16-byte tables at once, so the tables are split into
-// seven planes of 7 bits (T = Σ_k 2^{7k} P_k) and each plane's look-ups are summed separately
-// (`fm_lookup16_avx2`). One look-up covers three matrix entries, where a multiply-add kernel spends one
-// 16-bit multiply per entry and 16-bit limb: at N = 2001 a product takes ~60 µs on one core instead of
-// ~190 µs with three limbs (BENCHMARKS.md). The sign indices are stored once per run (`SignLookupMatrix`,
-// 4 bits per three entries: a sixth of the Int8 matrix), so large problems also read less memory.
+// planes of 7 bits (T = Σ_k 2^{7k} P_k; 4 to 7 planes for b = 25, 32, 39 or 46) and each plane's look-ups
+// are summed separately (`fm_lookup16_avx2`). One look-up covers three matrix entries, where a
+// multiply-add kernel spends one 16-bit multiply per entry and 16-bit limb: at N = 2001 a 46-bit product
+// takes ~55 µs on one core instead of ~190 µs with three limbs (BENCHMARKS.md). The sign indices are
+// stored once per run (`SignLookupMatrix`, 4 bits per three entries: a sixth of the Int8 matrix), so large
+// problems also read less memory.
 
 /// The sign indices of a ±1 matrix (rows × columns, entry (r, c) at x[r·rowStride + c·columnStride])
 /// for `SignLookupTables` products. Rows come in blocks of 16 and columns in words of 12 (four groups of
@@ -55,10 +56,12 @@ final class SignLookupMatrix: @unchecked Sendable {
 
     /// out[r] = Σ_c x_rc q_c for the rows of `blocks` (out holds 16 per block, padding rows included), with
     /// q the integers of `tables`; exact, the same on every CPU.
-    func products(_ tables: SignLookupTables, blocks: Range<Int>, into out: UnsafeMutablePointer<Int64>) {
+    /// `accelerated`: the AVX2 kernel (needs tables built with it), else the portable loop; the same integers.
+    func products(_ tables: SignLookupTables, blocks: Range<Int>, into out: UnsafeMutablePointer<Int64>,
+                  accelerated: Bool = Kernels.avx2) {
         precondition(tables.words == words)
         let correction = tables.correction
-        if Kernels.avx2 {
+        if accelerated {
             for block in blocks {
                 fm_lookup16_avx2(index + block * words * 32, words, tables.planes, tables.planeCount, correction,
                                  out + block * Self.blockRows)
@@ -84,13 +87,13 @@ final class SignLookupMatrix: @unchecked Sendable {
     }
 }
 
-/// A real vector rounded to the fixed point of `SignLookupMatrix` products, and its tables. `load`
-/// rounds v_c to the nearest multiple of the unit u = 2^(E − b), 2^E > max|v| (an error ≤ 2^−(b+1) of
-/// the largest entry; b = 46 up to 2^16 columns, so ≤ 7e−15 of it), and builds, for every group of three
-/// columns, the eight table values T_G[s] (`wide`, Int64) and their seven 7-bit planes (`planes`, laid
-/// out for `fm_lookup16_avx2`: word w, plane k at planes + 224w + 32k, the word's first pair of groups
-/// in bytes 0–15, its second in 16–31). With |q| ≤ 2^b and fewer than 2^(62−b) columns every product
-/// and every partial sum fits an Int64 (wrapping sums are exact).
+/// A real vector rounded to the fixed point of `SignLookupMatrix` products, and its tables. `load` (or
+/// `prepare` and `build`) rounds v_c to the nearest multiple of the unit u = 2^(E − b), 2^E > max|v| (an
+/// error ≤ 2^−(b+1) of the largest entry: 1.2e−10 for b = 32, 7e−15 for b = 46), and builds, for every
+/// group of three columns, the eight table values T_G[s] (`wide`, Int64, for the portable products) and
+/// their 7-bit planes (`planes`, laid out for `fm_lookup16_avx2`: word w, plane k at planes +
+/// 32·(planeCount·w + k), the word's first pair of groups in bytes 0–15, its second in 16–31). With
+/// |q| ≤ 2^b and columns < 2^(62−b) every product fits an Int64 (wrapping partial sums are exact).
 final class SignLookupTables: @unchecked Sendable {
     let columns: Int
     let words: Int
@@ -125,7 +128,7 @@ final class SignLookupTables: @unchecked Sendable {
 
     /// Rounds `values` (`columns` entries) and builds the tables; false (tables unchanged) when one is
     /// not finite.
-    func load(_ values: UnsafeBufferPointer<Double>) -> Bool {
+    func load(_ values: UnsafeBufferPointer<Double>, accelerated: Bool = Kernels.avx2) -> Bool {
         precondition(values.count == columns)
         // max|v|, and Σ (v − v), which is NaN as soon as one entry is NaN or infinite.
         var largest = 0.0, check = 0.0
@@ -135,7 +138,7 @@ final class SignLookupTables: @unchecked Sendable {
         }
         guard largest.isFinite, !check.isNaN else { return false }
         prepare(largest: largest)
-        build(values, groups: 0 ..< 4 * words)
+        build(values, groups: 0 ..< 4 * words, accelerated: accelerated)
         return true
     }
 
@@ -154,10 +157,11 @@ final class SignLookupTables: @unchecked Sendable {
     private var scale = 0.0
 
     /// The tables of the groups `groups` (of 0 ..< 4·words) after `prepare`.
-    func build(_ values: UnsafeBufferPointer<Double>, groups: Range<Int>) {
+    /// (`accelerated`: the AVX2 builder, which fills only the planes the AVX2 products read; else the
+    /// portable one, which fills `wide` too.)
+    func build(_ values: UnsafeBufferPointer<Double>, groups: Range<Int>, accelerated: Bool = Kernels.avx2) {
         precondition(values.count == columns && groups.lowerBound >= 0 && groups.upperBound <= 4 * words)
-        // (CKernels: integer arithmetic, the same bytes with either code generation.)
-        if Kernels.avx2 {
+        if accelerated {
             fm_lookup_tables_avx2(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount,
                                   planes, wide)
         } else {

@@ -19,18 +19,20 @@ import Foundation
 /// with Z_0 = 2cosh(B) e^{−A/2} (binary) or e^{B²/(2(1+A))}/√(1 + A) (Gaussian), estimates the entropy
 /// of solutions of a storage problem (for Gaussian weights, the Gardner volume).
 ///
-/// With ±1 patterns the two matrix products Σ_i x_μi m_i and Σ_μ x_μi g_μ run in fixed point: m is rounded
-/// to 47 bits of its largest entry (`FixedPointVector`, error ≤ 7e−15 of the largest entry), g/√N to 45–46
-/// bits of its largest (see `iterateSigns`), and the products are exact integer sums. Records therefore do not depend on the CPU's
-/// instruction set or on the number of threads, and changes of m below ~1e−13 are at the resolution of
-/// the products (so `tol` well below that ends at `max_iters`).
+/// With ±1 patterns the two matrix products Σ_i x_μi m_i and Σ_μ x_μi g_μ are exact integer sums by
+/// table look-up (`SignLookupMatrix`, `SignLookupTables`): m and g/√N are rounded to b bits of their
+/// largest entry — b = 32 at the default tol = 1e−6, 46 from tol = 1e−9 down (`bits`, `AMP.planeCount`) —
+/// and the channel, the prior and every sum run in a fixed order on vectors of four (CKernels
+/// `fm_amp_rows`, `fm_amp_columns`). Records therefore do not depend on the CPU's instruction set or on the
+/// number of threads; changes of m below ~1e−13 (46 bits) or ~1e−9 (32 bits) are at the resolution of the
+/// products.
 public struct AMP: Solver {
     public static let name = "amp"
     public static let summary = "approximate message passing, binary or Gaussian prior; perceptron"
     public static let parameters: [ParameterSpec] = [
         ParameterSpec("max_iters", .integer(1...100_000_000), default: "1000", help: "iterations"),
         ParameterSpec("damping", .real(0...0.999), default: "0.5", help: "d in m ← d·m_old + (1−d)·m_new, in [0, 1)"),
-        ParameterSpec("tol", .real(1e-15...1), default: "1e-6", help: "convergence: largest change of a mean below tol (±1 patterns: resolution ~1e-13)"),
+        ParameterSpec("tol", .real(1e-15...1), default: "1e-6", help: "convergence: largest change of a mean below tol (±1 patterns: products to 2^-bits, ~1e-13 at 46 bits)"),
         ParameterSpec("init", .real(0...1), default: "0.001", help: "initial means uniform in ±init"),
         ParameterSpec("bits", .choice(["auto", "25", "32", "39", "46"]), default: "auto",
                       help: "±1 patterns: fixed-point bits of the products (of the largest entry); auto: the fewest whose resolution 2^-bits is below tol/1000 (32 at tol 1e-6)"),
@@ -187,11 +189,13 @@ struct AMPState {
 
     /// ±1 inputs: F²_{μi} = 1/N, so V_μ = mean(v) for every μ and A_i = −Σ_μ ∂g_μ/N for every i. The two
     /// matrix products Σ_i x_μi m_i and Σ_μ x_μi C_μ (C_μ = g_μ/√N) are exact integer sums by table look-up
-    /// (`SignLookupMatrix`): m and C are rounded to 46 bits of their largest entry (up to 2^16 inputs
-    /// or patterns; `SignLookupTables`), and the sums are the same on every CPU and for any number of
-    /// threads. Two rounds per iteration on the team: the rows (the dot products and the output channel
-    /// ω, g, ∂g for each core's blocks of 16 patterns), then the columns (Σ_μ x_μi C_μ, A_i, B_i and, for
-    /// the binary prior, the update of m_i and v_i for each core's blocks of 16 inputs).
+    /// (`SignLookupMatrix`): m and C are rounded to `planeCount`·7 − 3 bits of their largest entry
+    /// (`SignLookupTables`), and the sums are the same on every CPU and for any number of threads. Per
+    /// iteration, on the team: the tables of m (groups split over the cores); the rows (the dot products and
+    /// the output channel ω, g, ∂g, with Σ ∂g and max|C| per block of 16 patterns); the tables of C; the
+    /// columns (Σ_μ x_μi C_μ, A_i, B_i and, for the binary prior, the update of m_i and v_i, with Σ v,
+    /// Σ (1 − m²) and max|m| per block of 16 inputs, which the next iteration and `isPolarized` use).
+    /// Every sum is taken per block and then over the blocks in order, so no rounding depends on the split.
     private mutating func iterateSigns(_ x: UnsafeBufferPointer<Int8>) -> Double {
         let n = self.n, p = self.p, scale = 1 / Double(n).squareRoot(), invN = 1 / Double(n)
         let rows = SignLookupMatrix.blockRows
