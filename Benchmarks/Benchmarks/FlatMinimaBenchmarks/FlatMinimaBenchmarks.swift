@@ -118,7 +118,10 @@ let benchmarks: @Sendable () -> Void = {
         ("sa 50 sweeps, N=1001 alpha=0.5", "sa", ["max_iters": "50"], half),
         ("bp 10 iterations, N=1001 alpha=0.6", "bp", ["max_iters": "10", "tol": "1e-15"], six),
         ("bp 10 iterations, N=2001 alpha=0.6", "bp", ["max_iters": "10", "tol": "1e-15"], big),
-        ("amp 10 iterations, N=2001 alpha=0.6", "amp", ["max_iters": "10", "tol": "1e-15"], big),
+        // (tol=1e-15 keeps AMP from stopping, and would ask for 46-bit products: bits=32 is the default
+        // precision, the one at tol = 1e-6.)
+        ("amp 10 iterations, N=2001 alpha=0.6", "amp", ["max_iters": "10", "tol": "1e-15", "bits": "32"], big),
+        ("amp 10 iterations 46 bits, N=2001 alpha=0.6", "amp", ["max_iters": "10", "tol": "1e-15", "bits": "46"], big),
         // The gradient-solvers issue's case: y = 5 replicas, N = 1001, α = 0.6 (unsolved in 21 epochs).
         // Per epoch = (21 epochs − 1 epoch) / 20, which removes the set-up (packing the patterns).
         ("rsgd 1 epoch y=5, N=1001 alpha=0.6", "rsgd", ["max_iters": "1", "wait_center": "yes"], six),
