@@ -21,13 +21,22 @@ static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
 
 __attribute__((target("avx2"))) static void pass(long w) {
     const long lo = w * P / THREADS, hi = (w + 1) * P / THREADS;
-    __m256i acc = _mm256_setzero_si256();
+    // (Four accumulators, 128 bytes per step: the loop's speed then does not hinge on its alignment, which
+    // moved a one-load loop between 35 and 60 µs at N = 2001.)
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
     for (int twice = 0; twice < 2; twice++)
         for (long r = lo; r < hi; r++) {
             const int8_t *row = X + r * N;
-            for (long i = 0; i + 32 <= N; i += 32) acc = _mm256_add_epi8(acc, _mm256_loadu_si256((const __m256i *)(row + i)));
+            long i = 0;
+            for (; i + 128 <= N; i += 128) {
+                a0 = _mm256_add_epi8(a0, _mm256_loadu_si256((const __m256i *)(row + i)));
+                a1 = _mm256_add_epi8(a1, _mm256_loadu_si256((const __m256i *)(row + i + 32)));
+                a2 = _mm256_add_epi8(a2, _mm256_loadu_si256((const __m256i *)(row + i + 64)));
+                a3 = _mm256_add_epi8(a3, _mm256_loadu_si256((const __m256i *)(row + i + 96)));
+            }
+            for (; i + 32 <= N; i += 32) a0 = _mm256_add_epi8(a0, _mm256_loadu_si256((const __m256i *)(row + i)));
         }
-    sink += _mm256_extract_epi32(acc, 0);
+    sink += _mm256_extract_epi32(_mm256_add_epi8(_mm256_add_epi8(a0, a1), _mm256_add_epi8(a2, a3)), 0);
 }
 
 static void *helper(void *unused) {
