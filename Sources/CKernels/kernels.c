@@ -140,22 +140,23 @@ void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n) {
 
 // ---- Exact products of ±1 matrices by table look-up (SignLookup.swift has the layout and the tables) --
 
-// One block of 16 rows of a `SignLookupMatrix`: with S_kr the sum over the block's `words` index words of
-// plane k's entries (7-bit bytes) for row r, out[r] = Σ_k 2^{7k} S_kr − correction (k < planeCount, 4…7;
-// a word's planes are 32·planeCount bytes). An index word is 32 bytes: in 128-bit lane L, bytes 2j and
+// Words [first, last) of one block of 16 rows of a `SignLookupMatrix`: with S_kr the sum over those index
+// words of plane k's entries (7-bit bytes) for row r, out[r] += Σ_k 2^{7k} S_kr (k < planeCount, 4…7;
+// word q's planes at planes + 32·planeCount·q). An index word is 32 bytes: in 128-bit lane L, bytes 2j and
 // 2j+1 are row 8L + j's indices into the two 8-entry halves of a 16-byte table (low nibble: the word's
 // first table, high nibble: its second). vpshufb looks 32 indices up at once (both lanes read the same
 // broadcast table), two look-ups add in bytes (≤ 254), and vpmaddubsw against ones adds each row's byte
-// pair into its 16-bit lane (≤ 508); 64 words later (≤ 32512) the lanes are widened into Int32.
+// pair into its 16-bit lane (≤ 508); every 64 words (≤ 32512) the lanes are widened into Int32. Callers
+// whose tables would not stay in the caches walk the words in chunks over all their blocks.
 __attribute__((target("avx2"), always_inline))
-static inline void fm_lookup16_body(const uint8_t *index, long words, const uint8_t *planes, const int count,
-                                    int64_t correction, int64_t *out) {
+static inline void fm_lookup16_body(const uint8_t *index, long first, long last, const uint8_t *planes, const int count,
+                                    int64_t *out) {
     const __m256i ones = _mm256_set1_epi8(1), low = _mm256_set1_epi8(0x0F);
     __m256i wide[14];
     for (int k = 0; k < 2 * count; k++) wide[k] = _mm256_setzero_si256();
-    long q = 0;
-    while (q < words) {
-        const long stop = words - q > 64 ? q + 64 : words;
+    long q = first;
+    while (q < last) {
+        const long stop = last - q > 64 ? q + 64 : last;
         __m256i a[7];
         for (int k = 0; k < count; k++) a[k] = _mm256_setzero_si256();
         for (; q < stop; q++) {
@@ -173,27 +174,26 @@ static inline void fm_lookup16_body(const uint8_t *index, long words, const uint
             wide[2 * k + 1] = _mm256_add_epi32(wide[2 * k + 1], _mm256_cvtepu16_epi32(_mm256_extracti128_si256(a[k], 1)));
         }
     }
-    // out[r] = Σ_k 2^{7k} S_kr − correction, in Int64 (wrapping: the exact result fits).
-    for (int half = 0; half < 4; half++) {
-        __m256i total = _mm256_set1_epi64x(-correction);
+    // out[r] += Σ_k 2^{7k} S_kr in Int64 (wrapping: the exact total fits); four rows per step.
+    for (int quarter = 0; quarter < 4; quarter++) {
+        __m256i total = _mm256_loadu_si256((const __m256i *)(out + 4 * quarter));
         for (int k = 0; k < count; k++) {
-            const __m256i lanes = wide[2 * k + (half >> 1)];
-            const __m128i four = (half & 1) ? _mm256_extracti128_si256(lanes, 1) : _mm256_castsi256_si128(lanes);
+            const __m256i lanes = wide[2 * k + (quarter >> 1)];
+            const __m128i four = (quarter & 1) ? _mm256_extracti128_si256(lanes, 1) : _mm256_castsi256_si128(lanes);
             total = _mm256_add_epi64(total, _mm256_slli_epi64(_mm256_cvtepu32_epi64(four), 7 * k));
         }
-        _mm256_storeu_si256((__m256i *)(out + 4 * half), total);
+        _mm256_storeu_si256((__m256i *)(out + 4 * quarter), total);
     }
 }
 
 // (One copy per plane count, so that the accumulators stay in registers.)
 __attribute__((target("avx2")))
-void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, long planeCount, int64_t correction,
-                      int64_t *out) {
+void fm_lookup16_avx2(const uint8_t *index, long first, long last, const uint8_t *planes, long planeCount, int64_t *out) {
     switch (planeCount) {
-    case 4: fm_lookup16_body(index, words, planes, 4, correction, out); break;
-    case 5: fm_lookup16_body(index, words, planes, 5, correction, out); break;
-    case 6: fm_lookup16_body(index, words, planes, 6, correction, out); break;
-    default: fm_lookup16_body(index, words, planes, 7, correction, out); break;
+    case 4: fm_lookup16_body(index, first, last, planes, 4, out); break;
+    case 5: fm_lookup16_body(index, first, last, planes, 5, out); break;
+    case 6: fm_lookup16_body(index, first, last, planes, 6, out); break;
+    default: fm_lookup16_body(index, first, last, planes, 7, out); break;
     }
 }
 
@@ -635,9 +635,8 @@ void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n) {
     __builtin_trap();
 }
 
-void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, long planeCount, int64_t correction,
-                      int64_t *out) {
-    (void)index; (void)words; (void)planes; (void)planeCount; (void)correction; (void)out; __builtin_trap();
+void fm_lookup16_avx2(const uint8_t *index, long first, long last, const uint8_t *planes, long planeCount, int64_t *out) {
+    (void)index; (void)first; (void)last; (void)planes; (void)planeCount; (void)out; __builtin_trap();
 }
 
 int fm_cpu_has_avx2_fma(void) { return 0; }
@@ -679,47 +678,63 @@ static inline void fm_sign_bytes(unsigned mask, uint8_t *out) {
     out[1] = (uint8_t)(((mask >> 3) & 7) | 8 | (((mask >> 9) & 7) | 8) << 4);
 }
 
+// The index word (block, word) of the rows × columns matrix whose entry (r, c) is x[r·rowStride +
+// c·columnStride], at out + 32·(block·words + word).
+static inline void fm_sign_word(const int8_t *x, long rows, long columns, long rowStride, long columnStride, long words,
+                                long block, long word, uint8_t *out) {
+    uint8_t *target = out + 32 * (block * words + word);
+    const long first = 12 * word, n = columns - first < 12 ? columns - first : 12;
+    unsigned masks[16];
+#if FM_X86
+    if (columnStride == 1 && first + 16 <= columns) {
+        // Row-major: 16 bytes of each row, one movemask.
+        for (int j = 0; j < 16; j++) {
+            const long r = 16 * block + j;
+            masks[j] = r < rows ? (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(x + r * rowStride + first))) & 0xFFF : 0;
+        }
+    } else if (rowStride == 1 && 16 * block + 16 <= rows) {
+        // Transposed: 16 consecutive rows of each column; the sign bytes (0 or −1) of column c, masked to
+        // its bit, make both index bytes of all 16 rows at once (rows interleaved by the unpacks).
+        __m128i sign[12];
+        for (long c = 0; c < 12; c++)
+            sign[c] = c < n ? _mm_cmplt_epi8(_mm_loadu_si128((const __m128i *)(x + (first + c) * columnStride + 16 * block)),
+                                             _mm_setzero_si128())
+                            : _mm_setzero_si128();
+        #define FM_BIT(c, b) _mm_and_si128(sign[c], _mm_set1_epi8((char)(b)))
+        const __m128i low = _mm_or_si128(_mm_or_si128(_mm_or_si128(FM_BIT(0, 1), FM_BIT(1, 2)), FM_BIT(2, 4)),
+                                         _mm_or_si128(_mm_or_si128(FM_BIT(6, 16), FM_BIT(7, 32)), FM_BIT(8, 64)));
+        const __m128i high = _mm_or_si128(_mm_or_si128(_mm_or_si128(FM_BIT(3, 1), FM_BIT(4, 2)), FM_BIT(5, 4)),
+                                          _mm_or_si128(_mm_or_si128(FM_BIT(9, 16), FM_BIT(10, 32)), FM_BIT(11, 64)));
+        #undef FM_BIT
+        const __m128i second = _mm_or_si128(high, _mm_set1_epi8((char)0x88));
+        _mm_storeu_si128((__m128i *)target, _mm_unpacklo_epi8(low, second));
+        _mm_storeu_si128((__m128i *)(target + 16), _mm_unpackhi_epi8(low, second));
+        return;
+    } else
+#endif
+    {
+        for (int j = 0; j < 16; j++) {
+            const long r = 16 * block + j;
+            masks[j] = r < rows ? fm_sign_mask(x + r * rowStride + first * columnStride, columnStride, n) : 0;
+        }
+    }
+    // Row j = 8L + i sits at bytes 16L + 2i and 16L + 2i + 1; padding rows are zero.
+    for (int j = 0; j < 16; j++) {
+        if (16 * block + j < rows) fm_sign_bytes(masks[j], target + 16 * (j >> 3) + 2 * (j & 7));
+        else target[16 * (j >> 3) + 2 * (j & 7)] = target[16 * (j >> 3) + 2 * (j & 7) + 1] = 0;
+    }
+}
+
 // Index words of the blocks [firstBlock, lastBlock) of the rows × columns matrix whose entry (r, c) is
-// x[r·rowStride + c·columnStride], for `words` words per block: out + 32·(block·words + word).
+// x[r·rowStride + c·columnStride], for `words` words per block: out + 32·(block·words + word). A transposed
+// matrix (rowStride 1) is read four blocks at a time, so that each of its 64-byte lines is read once.
 void fm_sign_index(const int8_t *x, long rows, long columns, long rowStride, long columnStride, long words,
                    long firstBlock, long lastBlock, uint8_t *out) {
-    for (long block = firstBlock; block < lastBlock; block++)
-        for (long word = 0; word < words; word++) {
-            uint8_t *target = out + 32 * (block * words + word);
-            const long first = 12 * word, n = columns - first < 12 ? columns - first : 12;
-            unsigned masks[16];
-#if FM_X86
-            if (columnStride == 1 && first + 16 <= columns) {
-                // Row-major: 16 bytes of each row, one movemask.
-                for (int j = 0; j < 16; j++) {
-                    const long r = 16 * block + j;
-                    masks[j] = r < rows ? (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(x + r * rowStride + first))) & 0xFFF : 0;
-                }
-            } else if (rowStride == 1 && 16 * block + 16 <= rows) {
-                // Transposed: 16 consecutive rows of each column, one movemask per column, then the bit
-                // matrix turned around.
-                unsigned columnMasks[12];
-                for (long c = 0; c < 12; c++)
-                    columnMasks[c] = c < n ? (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(x + (first + c) * columnStride + 16 * block))) : 0;
-                for (int j = 0; j < 16; j++) {
-                    unsigned mask = 0;
-                    for (int c = 0; c < 12; c++) mask |= ((columnMasks[c] >> j) & 1) << c;
-                    masks[j] = mask;
-                }
-            } else
-#endif
-            {
-                for (int j = 0; j < 16; j++) {
-                    const long r = 16 * block + j;
-                    masks[j] = r < rows ? fm_sign_mask(x + r * rowStride + first * columnStride, columnStride, n) : 0;
-                }
-            }
-            // Row j = 8L + i sits at bytes 16L + 2i and 16L + 2i + 1; padding rows are zero.
-            for (int j = 0; j < 16; j++) {
-                if (16 * block + j < rows) fm_sign_bytes(masks[j], target + 16 * (j >> 3) + 2 * (j & 7));
-                else target[16 * (j >> 3) + 2 * (j & 7)] = target[16 * (j >> 3) + 2 * (j & 7) + 1] = 0;
-            }
-        }
+    const long step = rowStride == 1 ? 4 : 1;
+    for (long group = firstBlock; group < lastBlock; group += step)
+        for (long word = 0; word < words; word++)
+            for (long block = group; block < group + step && block < lastBlock; block++)
+                fm_sign_word(x, rows, columns, rowStride, columnStride, words, block, word, out);
 }
 
 // ---- Tables for SignLookupTables (SignLookup.swift): groups [firstGroup, lastGroup) ----------------------

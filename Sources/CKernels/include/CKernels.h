@@ -44,8 +44,7 @@ void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n);
 /// AMP on ±1 patterns (SignLookup.swift, AMP.swift): exact products by table look-up — one block of 16
 /// rows (AVX2), the sign indices of a matrix, and the tables of a fixed-point vector (the AVX2 builder
 /// writes the same planes as the portable one and skips `wide`, which only the portable products read).
-void fm_lookup16_avx2(const uint8_t *index, long words, const uint8_t *planes, long planeCount, int64_t correction,
-                      int64_t *out);
+void fm_lookup16_avx2(const uint8_t *index, long first, long last, const uint8_t *planes, long planeCount, int64_t *out);
 void fm_sign_index(const int8_t *x, long rows, long columns, long rowStride, long columnStride, long words,
                    long firstBlock, long lastBlock, uint8_t *out);
 void fm_lookup_tables(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,

@@ -62,9 +62,20 @@ final class SignLookupMatrix: @unchecked Sendable {
         precondition(tables.words == words)
         let correction = tables.correction
         if accelerated {
-            for block in blocks {
-                fm_lookup16_avx2(index + block * words * 32, words, tables.planes, tables.planeCount, correction,
-                                 out + block * Self.blockRows)
+            // All the words block by block while the tables (32·planes bytes per word) stay in L2 (384 KB
+            // of this machine's 512: N ≈ 20001 at 46 bits, measured 6.2 ms per iteration against 7.8 ms in
+            // chunks); beyond, chunks of 64 words over all the blocks, so that a chunk's tables stay in L1
+            // (at N = 50001 and 32 bits: 85 ms per iteration in chunks, ~1 s without).
+            for r in blocks.lowerBound * Self.blockRows ..< blocks.upperBound * Self.blockRows { out[r] = -correction }
+            let chunk = 32 * tables.planeCount * words <= 384 << 10 ? words : 64
+            var first = 0
+            while first < words {
+                let last = min(words, first + chunk)
+                for block in blocks {
+                    fm_lookup16_avx2(index + block * words * 32, first, last, tables.planes, tables.planeCount,
+                                     out + block * Self.blockRows)
+                }
+                first = last
             }
             return
         }
