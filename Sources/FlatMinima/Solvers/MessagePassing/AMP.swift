@@ -205,8 +205,8 @@ struct AMPState {
                        SignLookupTables(columns: n, planeCount: planeCount), SignLookupTables(columns: p, planeCount: planeCount))
         }
         let lookups = self.lookups!
-        // Σ v and max|m| from the previous column round (or computed here), in blocks of 16 so that the
-        // rounding does not depend on the number of cores.
+        // Σ v and max|m| from the previous column round (or computed here the same way), in blocks of 16
+        // so that the rounding does not depend on the number of cores.
         let summary = inputSummary ?? AMPState.summarize(m, v)
         inputSummary = nil
         guard summary.finite else { return .nan }
@@ -339,21 +339,23 @@ struct AMPState {
         return changes.contains(where: \.isNaN) ? .nan : changes.max()!
     }
 
-    /// Σ v and Σ (1 − m²) (in blocks of 16 entries, summed in order: the rounding of the column round's
-    /// per-block sums) and max|m|; `finite` is false when an entry of m or v is not.
+    /// Σ v, Σ (1 − m²) and max|m| as the column round leaves them (`fm_amp_columns`): per block of 16
+    /// entries in four lanes (entry i in lane i mod 4, in order), the lanes added in order, then the blocks
+    /// in order — so the first iteration rounds like the others. `finite` is false when an entry of m or v
+    /// is not finite.
     static func summarize(_ m: [Double], _ v: [Double]) -> (vSum: Double, mLargest: Double, polarization: Double, finite: Bool) {
         var total = 0.0, largest = 0.0, polarization = 0.0, finite = true
         var start = 0
         while start < v.count {
-            var sum = 0.0, blockPolarization = 0.0
+            var sum = SIMD4<Double>(), blockPolarization = SIMD4<Double>()
             for i in start ..< min(v.count, start + SignLookupMatrix.blockRows) {
-                sum += v[i]
-                blockPolarization += 1 - m[i] * m[i]
+                sum[(i - start) & 3] += v[i]
+                blockPolarization[(i - start) & 3] += 1 - m[i] * m[i]
                 largest = max(largest, abs(m[i]))
                 finite = finite && m[i].isFinite && v[i].isFinite
             }
-            total += sum
-            polarization += blockPolarization
+            total += ((sum[0] + sum[1]) + sum[2]) + sum[3]
+            polarization += ((blockPolarization[0] + blockPolarization[1]) + blockPolarization[2]) + blockPolarization[3]
             start += SignLookupMatrix.blockRows
         }
         return (total, largest, polarization, finite)
