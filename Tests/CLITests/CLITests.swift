@@ -126,6 +126,18 @@ enum CLI {
         }
     }
 
+    /// AMP on ±1 patterns reports the precision of its products: chosen from tol (32 bits at the default
+    /// 1e−6, 46 at 1e−10) unless `bits` says; none for real-valued inputs.
+    @Test func ampReportsProductBits() throws {
+        for (options, bits) in [([String](), 32), (["-o", "tol=1e-10"], 46), (["-o", "bits=39"], 39), (["-o", "bits=25", "-o", "tol=1e-10"], 25)] {
+            let r = try CLI.run(["solve", "--solver", "amp", "-N", "201", "--alpha", "0.5", "--format", "json"] + options)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.range(of: "\"product_bits\":\(bits)[,}]", options: .regularExpression) != nil, "\(options): \(r.stdout)")
+        }
+        let real = try CLI.run(["solve", "--solver", "amp", "-N", "201", "--alpha", "0.5", "--inputs", "gaussian", "--format", "json"])
+        #expect(real.status == 0 && !real.stdout.contains("product_bits"))
+    }
+
     /// BP's AVX2 + FMA kernels (the perceptron's single-precision message, within a few 1e−7; the
     /// committee's double-precision vector e^x, log and erfcx series, within rounding) against the
     /// portable loops on plain BP to a fixed point (tolerance 1e−5): the same iteration count and Bethe free

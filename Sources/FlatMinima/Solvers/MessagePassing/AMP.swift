@@ -93,6 +93,8 @@ public struct AMP: Solver {
             ("q", .double(state.m.reduce(0) { $0 + $1 * $1 } / Double(state.n))),
             ("max_change", .double(change)),
         ]
+        // ±1 patterns: the fixed-point bits the products used (`bits`, chosen from tol when auto).
+        if let tables = state.lookups?.m { extra.append(("product_bits", .int(tables.bits))) }
         if let teacher = problem.teacher {
             let n = Double(state.n)
             extra.append(("teacher_mean_overlap", .double(zip(state.m, teacher).reduce(0) { $0 + $1.0 * $1.1 } / n)))
