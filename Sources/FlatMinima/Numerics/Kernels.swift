@@ -1,9 +1,9 @@
 import CKernels
 import Foundation
 
-/// Dense kernels on ±1 patterns stored as Int8, vectorised with SIMD8 (8 Doubles): AMP's per-row dot
-/// product and axpy, the gradient solvers' directions, and rsgd's batch sums. Where the CPU has AVX2 the
-/// C versions in CKernels run instead, with the same lanes and rounding.
+/// Dense kernels on ±1 patterns stored as Int8, vectorised with SIMD8 (8 Doubles): the gradient solvers'
+/// dot products, directions and rsgd's batch sums; and the dispatch of AMP's per-block rounds (CKernels).
+/// Where the CPU has AVX2 the C versions in CKernels run instead, with the same lanes and rounding.
 enum Kernels {
     /// Whether the AVX2 versions (CKernels; same results to the last bit) replace the portable loops.
     /// `FLATMINIMA_PORTABLE=1` in the environment keeps the portable loops (for tests and comparisons).
