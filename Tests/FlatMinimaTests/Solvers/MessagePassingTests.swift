@@ -70,6 +70,24 @@ func number(_ record: Record, _ key: String) -> Double? {
         }
     }
 
+    /// The same with ±1 inputs, where a polarised state loses A once the channel's width falls below the
+    /// lattice of stabilities (1/√N): AMP stops at the polarised fixed point (mean(1 − m²) < 1/N, the signs
+    /// a solution) instead of circling the teacher until max_iters. At α = 1.6 and 2 it converges on the
+    /// teacher; at α = 1.0, below the spinodal, the polarisation rule never triggers.
+    @Test func ampTeacherStudentSigns() throws {
+        for (n, instance) in [(1001, 1), (2001, 2)] {
+            for alpha in [1.6, 2.0] {
+                let r = try run("amp", binaryPerceptron(n, alpha: alpha, instance: instance, task: .teacher))
+                #expect(number(r, "converged") == 1 && number(r, "teacher_overlap") == 1, "N = \(n), α = \(alpha)")
+                #expect(number(r, "test_error") == 0)
+                #expect(try #require(number(r, "iterations")) < 100)
+            }
+            let low = try run("amp", binaryPerceptron(n, alpha: 1.0, instance: instance, task: .teacher))
+            #expect(number(low, "converged") == 1)
+            #expect(try #require(number(low, "q")) < 0.7)
+        }
+    }
+
     @Test func badProtocolsAreRejected() throws {
         let entry = try SolverRegistry.entry(named: "fbp")
         func message(_ options: [String: String]) -> String? {

@@ -78,14 +78,23 @@ public struct AMP: Solver {
         if state.workers > 1, case .signs = problem.train.storage { state.team = LockstepTeam(size: state.workers) }
         defer { state.team?.stop() }
         var iterations = 0, change = Double.infinity
+        // With ±1 patterns the polarised fixed point also counts as reached once mean(1 − m²) < 1/N if the
+        // signs of m satisfy every training pattern (`isPolarized`).
+        let signPatterns: Bool
+        if case .signs = problem.train.storage { signPatterns = true } else { signPatterns = false }
+        let solves: () -> Bool = {
+            problem.model.energy(weights: state.m.map { $0 < 0 ? -1.0 : 1.0 }, on: problem.train) == 0
+        }
+        var polarized = false
         while iterations < maxIterations {
             change = state.iterate()
             iterations += 1
             guard change.isFinite else { break }
             observer.observe(SolverStep(iteration: iterations, energy: -1, values: [("max_change", change)]))
-            if change < tolerance || state.isPolarized(tolerance) { break }
+            polarized = state.isPolarized(tolerance, discrete: signPatterns, solves: solves)
+            if change < tolerance || polarized { break }
         }
-        let converged = change < tolerance || state.isPolarized(tolerance)
+        let converged = change.isFinite && (change < tolerance || polarized)
         let binary = problem.model.weights == .binary
         let weights = binary ? state.m.map { $0 < 0 ? -1.0 : 1.0 } : state.m
         var extra: [Record.Field] = [
@@ -504,10 +513,20 @@ struct AMPState {
         return change
     }
 
-    /// Whether a binary-prior state sits at the fully polarised fixed point m = ±1 (v = 0), up to
-    /// mean(1 − m²) < `tolerance`: there V → 0 and the iteration only stirs rounding noise.
-    func isPolarized(_ tolerance: Double) -> Bool {
-        binary && (inputSummary ?? AMPState.summarize(m, v)).polarization / Double(n) < tolerance
+    /// Whether a binary-prior state sits at the fully polarised fixed point m = ±1 (v = 0): up to
+    /// mean(1 − m²) < `tolerance`, where V → 0 and the iteration only stirs rounding noise; or, with
+    /// `discrete` (±1) patterns, up to mean(1 − m²) < 1/N when the signs of m satisfy every training
+    /// pattern (`solves`, asked only then). With ±1 patterns the stabilities of a polarised solution are
+    /// multiples of 1/√N, none in (0, 1/√N): once the channel's width √V falls well below that, no pattern
+    /// is near its boundary, A = −Σ_μ ∂g_μ/N vanishes like e^{−1/(2NV)}, and the next iterations undo the
+    /// polarisation (on a teacher at α = 1.6 the means then circle the teacher for ever, and a run
+    /// stopped at max_iters reported whatever phase it was in). mean(1 − m²) tracks V there (v = 1 − m²
+    /// at a fixed point), so 1/N stops the iteration where √V is still about 1/√N.
+    func isPolarized(_ tolerance: Double, discrete: Bool = false, solves: () -> Bool = { false }) -> Bool {
+        guard binary else { return false }
+        let spread = (inputSummary ?? AMPState.summarize(m, v)).polarization / Double(n)
+        if spread < tolerance { return true }
+        return discrete && spread < 1 / Double(n) && solves()
     }
 
     /// The Bethe (TAP) free entropy per variable at the current fixed point (see `AMP`).
