@@ -82,8 +82,14 @@ public struct AMP: Solver {
         // signs of m satisfy every training pattern (`isPolarized`).
         let signPatterns: Bool
         if case .signs = problem.train.storage { signPatterns = true } else { signPatterns = false }
+        // (An O(N·P) check: after a failed one the next waits twice as long, so that a polarised state that
+        // is not a solution — far above capacity — costs O(log max_iters) checks.)
+        var nextCheck = 0, wait = 1
         let solves: () -> Bool = {
-            problem.model.energy(weights: state.m.map { $0 < 0 ? -1.0 : 1.0 }, on: problem.train) == 0
+            guard iterations >= nextCheck else { return false }
+            let solved = problem.model.energy(weights: state.m.map { $0 < 0 ? -1.0 : 1.0 }, on: problem.train) == 0
+            if !solved { nextCheck = iterations + wait; wait *= 2 }
+            return solved
         }
         var polarized = false
         while iterations < maxIterations {
