@@ -54,6 +54,20 @@ final class SignLookupMatrix: @unchecked Sendable {
 
     deinit { index.deallocate() }
 
+    /// The products of worker `w`'s share of the blocks (consecutive blocks, `workers` shares), handed to
+    /// `body` with the share's blocks and its first row: products[r − first] for the rows r of the share
+    /// (padding rows included). Nothing is called for an empty share.
+    func shareProducts(_ tables: SignLookupTables, worker w: Int, of workers: Int,
+                       _ body: (_ products: UnsafePointer<Int64>, _ blocks: Range<Int>, _ first: Int) -> Void) {
+        let share = (w * blocks / workers) ..< ((w + 1) * blocks / workers)
+        guard !share.isEmpty else { return }
+        let out = UnsafeMutablePointer<Int64>.allocate(capacity: share.count * Self.blockRows)
+        defer { out.deallocate() }
+        let first = share.lowerBound * Self.blockRows
+        products(tables, blocks: share, into: out - first)
+        body(out, share, first)
+    }
+
     /// out[r] = Σ_c x_rc q_c for the rows of `blocks` (out holds 16 per block, padding rows included), with
     /// q the integers of `tables`; exact, the same on every CPU.
     /// `accelerated`: the AVX2 kernel (needs tables built with it), else the portable loop; the same integers.
@@ -98,8 +112,8 @@ final class SignLookupMatrix: @unchecked Sendable {
     }
 }
 
-/// A real vector rounded to the fixed point of `SignLookupMatrix` products, and its tables. `load` (or
-/// `prepare` and `build`) rounds v_c to the nearest multiple of the unit u = 2^(E − b), 2^E > max|v| (an
+/// A real vector rounded to the fixed point of `SignLookupMatrix` products, and its tables. `prepare` and
+/// `build` round v_c to the nearest multiple of the unit u = 2^(E − b), 2^E > max|v| (an
 /// error ≤ 2^−(b+1) of the largest entry: 1.2e−10 for b = 32, 7e−15 for b = 46), and builds, for every
 /// group of three columns, the eight table values T_G[s] (`wide`, Int64, for the portable products) and
 /// their 7-bit planes (`planes`, laid out for `fm_lookup16_avx2`: word w, plane k at planes +
@@ -135,22 +149,6 @@ final class SignLookupTables: @unchecked Sendable {
     deinit {
         planes.deallocate()
         wide.deallocate()
-    }
-
-    /// Rounds `values` (`columns` entries) and builds the tables; false (tables unchanged) when one is
-    /// not finite.
-    func load(_ values: UnsafeBufferPointer<Double>, accelerated: Bool = Kernels.avx2) -> Bool {
-        precondition(values.count == columns)
-        // max|v|, and Σ (v − v), which is NaN as soon as one entry is NaN or infinite.
-        var largest = 0.0, check = 0.0
-        for v in values {
-            largest = max(largest, abs(v))
-            check += v - v
-        }
-        guard largest.isFinite, !check.isNaN else { return false }
-        prepare(largest: largest)
-        build(values, groups: 0 ..< 4 * words, accelerated: accelerated)
-        return true
     }
 
     /// Sets the unit 2^(E − b), 2^E > `largest` (the finite max|v| of the values to come); `build` then

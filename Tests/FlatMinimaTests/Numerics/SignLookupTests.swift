@@ -102,3 +102,22 @@ struct SignLookupTests {
         #expect(AMP.planeCount(tolerance: 1e-15) == 7)
     }
 }
+
+extension SignLookupTables {
+    /// Rounds `values` (`columns` entries) and builds the tables; false (tables unchanged) when one is
+    /// not finite.
+    /// (For the tests: AMP takes max|v| from its rounds and calls `prepare` and `build` itself.)
+    func load(_ values: UnsafeBufferPointer<Double>, accelerated: Bool = Kernels.avx2) -> Bool {
+        precondition(values.count == columns)
+        // max|v|, and Σ (v − v), which is NaN as soon as one entry is NaN or infinite.
+        var largest = 0.0, check = 0.0
+        for v in values {
+            largest = max(largest, abs(v))
+            check += v - v
+        }
+        guard largest.isFinite, !check.isNaN else { return false }
+        prepare(largest: largest)
+        build(values, groups: 0 ..< 4 * words, accelerated: accelerated)
+        return true
+    }
+}

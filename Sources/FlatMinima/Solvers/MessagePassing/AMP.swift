@@ -252,23 +252,20 @@ struct AMPState {
                                 cLargest.withUnsafeMutableBufferPointer { clB in
                                     nonisolated(unsafe) let og = oldG, gOut = gB, dgOut = dgB, oOut = oB, cOut = cB
                                     nonisolated(unsafe) let dgSumOut = dsB, cLargestOut = clB
+                                    // The channel's constants (`fm_amp_rows`).
+                                    let constants = [mUnit, scale, variance, margin, inverseS, inverseVariance]
                                     AMPState.parallel(team, workers) { w in
-                                        let part = (w * rowBlocks / workers) ..< ((w + 1) * rowBlocks / workers)
-                                        guard !part.isEmpty else { return }
-                                        let dots = UnsafeMutablePointer<Int64>.allocate(capacity: part.count * rows)
-                                        defer { dots.deallocate() }
-                                        let first = part.lowerBound * rows
-                                        lookups.rows.products(lookups.m, blocks: part, into: dots - first)
-                                        // The channel, 16 patterns per block (CKernels, vectorised).
-                                        let constants = [mUnit, scale, variance, margin, inverseS, inverseVariance]
-                                        let mu = first, count = min(p, part.upperBound * rows) - mu
-                                        labels.withUnsafeBufferPointer { y in
-                                            constants.withUnsafeBufferPointer { k in
-                                                Kernels.ampRows(dots, og.baseAddress! + mu, y.baseAddress! + mu, count: count,
-                                                                k.baseAddress!, omega: oOut.baseAddress! + mu, g: gOut.baseAddress! + mu,
-                                                                dg: dgOut.baseAddress! + mu, c: cOut.baseAddress! + mu,
-                                                                dgSums: dgSumOut.baseAddress! + part.lowerBound,
-                                                                cLargest: cLargestOut.baseAddress! + part.lowerBound)
+                                        lookups.rows.shareProducts(lookups.m, worker: w, of: workers) { dots, part, mu in
+                                            // The channel, 16 patterns per block (CKernels, vectorised).
+                                            let count = min(p, part.upperBound * rows) - mu
+                                            labels.withUnsafeBufferPointer { y in
+                                                constants.withUnsafeBufferPointer { k in
+                                                    Kernels.ampRows(dots, og.baseAddress! + mu, y.baseAddress! + mu, count: count,
+                                                                    k.baseAddress!, omega: oOut.baseAddress! + mu, g: gOut.baseAddress! + mu,
+                                                                    dg: dgOut.baseAddress! + mu, c: cOut.baseAddress! + mu,
+                                                                    dgSums: dgSumOut.baseAddress! + part.lowerBound,
+                                                                    cLargest: cLargestOut.baseAddress! + part.lowerBound)
+                                                }
                                             }
                                         }
                                     }
@@ -308,38 +305,36 @@ struct AMPState {
                                   polarizations.withUnsafeMutableBufferPointer { plB in
                                     nonisolated(unsafe) let aOut = aB, bOut = bB, mIO = mB, vIO = vB, changeOut = chB
                                     nonisolated(unsafe) let vSumOut = vsB, mLargestOut = mlB, polarizationOut = plB
+                                    // The prior's constants (`fm_amp_columns`).
+                                    let constants = [aAll, cUnit, damping]
                                     AMPState.parallel(team, workers) { w in
-                                        let part = (w * columnBlocks / workers) ..< ((w + 1) * columnBlocks / workers)
-                                        guard !part.isEmpty else { return }
-                                        let totals = UnsafeMutablePointer<Int64>.allocate(capacity: part.count * rows)
-                                        defer { totals.deallocate() }
-                                        let first = part.lowerBound * rows
-                                        lookups.columns.products(lookups.c, blocks: part, into: totals - first)
-                                        let i0 = first, count = min(n, part.upperBound * rows) - i0
-                                        guard localPrior else {
-                                            for i in i0 ..< i0 + count {
-                                                aOut[i] = aAll
-                                                bOut[i] = aAll * mIO[i] + Double(totals[i - first]) * cUnit
+                                        lookups.columns.shareProducts(lookups.c, worker: w, of: workers) { totals, part, i0 in
+                                            let count = min(n, part.upperBound * rows) - i0
+                                            guard localPrior else {
+                                                for i in i0 ..< i0 + count {
+                                                    aOut[i] = aAll
+                                                    bOut[i] = aAll * mIO[i] + Double(totals[i - i0]) * cUnit
+                                                }
+                                                return
                                             }
-                                            return
+                                            // B, tanh B and the damped update, 16 inputs per block (CKernels, vectorised).
+                                            let results = UnsafeMutablePointer<Double>.allocate(capacity: 4 * part.count)
+                                            defer { results.deallocate() }
+                                            constants.withUnsafeBufferPointer { k in
+                                                Kernels.ampColumns(totals, count: count, k.baseAddress!, a: aOut.baseAddress! + i0,
+                                                                   b: bOut.baseAddress! + i0, m: mIO.baseAddress! + i0,
+                                                                   v: vIO.baseAddress! + i0, results: results)
+                                            }
+                                            var change = 0.0
+                                            for (j, block) in part.enumerated() {
+                                                let out = results + 4 * j
+                                                change = out[0].isNaN || change.isNaN ? .nan : max(change, out[0])
+                                                vSumOut[block] = out[1]
+                                                polarizationOut[block] = out[2]
+                                                mLargestOut[block] = out[3]
+                                            }
+                                            changeOut[w] = change
                                         }
-                                        // B, tanh B and the damped update, 16 inputs per block (CKernels, vectorised).
-                                        let results = UnsafeMutablePointer<Double>.allocate(capacity: 4 * part.count)
-                                        defer { results.deallocate() }
-                                        [aAll, cUnit, damping].withUnsafeBufferPointer { k in
-                                            Kernels.ampColumns(totals, count: count, k.baseAddress!, a: aOut.baseAddress! + i0,
-                                                               b: bOut.baseAddress! + i0, m: mIO.baseAddress! + i0,
-                                                               v: vIO.baseAddress! + i0, results: results)
-                                        }
-                                        var change = 0.0
-                                        for (j, block) in part.enumerated() {
-                                            let out = results + 4 * j
-                                            change = out[0].isNaN || change.isNaN ? .nan : max(change, out[0])
-                                            vSumOut[block] = out[1]
-                                            polarizationOut[block] = out[2]
-                                            mLargestOut[block] = out[3]
-                                        }
-                                        changeOut[w] = change
                                     }
                                   }
                                 }
