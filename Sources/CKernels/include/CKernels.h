@@ -45,6 +45,11 @@ void fm_axpy_i8_f64_avx2(double *b, const int8_t *x, double g, long n);
 /// rows (AVX2), the sign indices of a matrix, and the tables of a fixed-point vector (the AVX2 builder
 /// writes the same planes as the portable one and skips `wide`, which only the portable products read).
 void fm_lookup16_avx2(const uint8_t *index, long first, long last, const uint8_t *planes, long planeCount, int64_t *out);
+/// Two consecutive blocks (32 rows; the second block's words at index + 32·words) with AVX-512BW: the same
+/// sums as two fm_lookup16_avx2 calls. Call only when fm_cpu_has_avx512bw().
+void fm_lookup32_avx512(const uint8_t *index, long words, long first, long last, const uint8_t *planes, long planeCount,
+                        int64_t *out);
+int fm_cpu_has_avx512bw(void);
 void fm_sign_index(const int8_t *x, long rows, long columns, long rowStride, long columnStride, long words,
                    long firstBlock, long lastBlock, uint8_t *out);
 void fm_lookup_tables(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,

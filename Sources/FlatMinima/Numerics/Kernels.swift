@@ -12,6 +12,9 @@ enum Kernels {
     /// loop's within a few 1e−7, not to the bit) replaces the portable loop; `FLATMINIMA_PORTABLE=1`
     /// keeps the portable one.
     static let avx2fma = avx2 && fm_cpu_has_avx2_fma() != 0
+    /// Whether AMP's look-up products (`SignLookupMatrix`) take two blocks at a time with AVX-512BW (the
+    /// same exact integers); `FLATMINIMA_PORTABLE=1` or `FLATMINIMA_AVX512=0` keeps the AVX2 kernel.
+    static let avx512 = avx2 && fm_cpu_has_avx512bw() != 0 && ProcessInfo.processInfo.environment["FLATMINIMA_AVX512"] != "0"
 
     /// Σ_i x_i m_i with x ∈ {±1} as Int8 (8 independent partial sums: the order of additions differs
     /// from a sequential loop by rounding only).

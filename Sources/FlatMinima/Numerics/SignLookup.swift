@@ -70,9 +70,11 @@ final class SignLookupMatrix: @unchecked Sendable {
 
     /// out[r] = Σ_c x_rc q_c for the rows of `blocks` (out holds 16 per block, padding rows included), with
     /// q the integers of `tables`; exact, the same on every CPU.
-    /// `accelerated`: the AVX2 kernel (needs tables built with it), else the portable loop; the same integers.
+    /// `accelerated`: the AVX2 kernel (needs tables built with it), else the portable loop; `wide`: with
+    /// `accelerated`, pairs of blocks by the AVX-512BW kernel (the last block of an odd count by the AVX2
+    /// one). The same integers in every case.
     func products(_ tables: SignLookupTables, blocks: Range<Int>, into out: UnsafeMutablePointer<Int64>,
-                  accelerated: Bool = Kernels.avx2) {
+                  accelerated: Bool = Kernels.avx2, wide: Bool = Kernels.avx512) {
         precondition(tables.words == words)
         let correction = tables.correction
         if accelerated {
@@ -85,9 +87,18 @@ final class SignLookupMatrix: @unchecked Sendable {
             var first = 0
             while first < words {
                 let last = min(words, first + chunk)
-                for block in blocks {
+                var block = blocks.lowerBound
+                if wide {
+                    while block + 2 <= blocks.upperBound {
+                        fm_lookup32_avx512(index + block * words * 32, words, first, last, tables.planes, tables.planeCount,
+                                           out + block * Self.blockRows)
+                        block += 2
+                    }
+                }
+                while block < blocks.upperBound {
                     fm_lookup16_avx2(index + block * words * 32, first, last, tables.planes, tables.planeCount,
                                      out + block * Self.blockRows)
+                    block += 1
                 }
                 first = last
             }

@@ -23,11 +23,19 @@ struct SignLookupTests {
         values.map { Int64(($0 / tables.unit).rounded(.toNearestOrEven)) }
     }
 
-    static func products(_ matrix: SignLookupMatrix, _ tables: SignLookupTables, accelerated: Bool) -> [Int64] {
+    static func products(_ matrix: SignLookupMatrix, _ tables: SignLookupTables, accelerated: Bool, wide: Bool = false,
+                         blocks: Range<Int>? = nil) -> [Int64] {
+        let blocks = blocks ?? 0 ..< matrix.blocks
         var out = [Int64](repeating: 0, count: matrix.blocks * SignLookupMatrix.blockRows)
-        out.withUnsafeMutableBufferPointer { matrix.products(tables, blocks: 0 ..< matrix.blocks, into: $0.baseAddress!, accelerated: accelerated) }
-        return Array(out.prefix(matrix.rows))
+        out.withUnsafeMutableBufferPointer {
+            matrix.products(tables, blocks: blocks, into: $0.baseAddress!, accelerated: accelerated, wide: wide)
+        }
+        return Array(out[blocks.lowerBound * SignLookupMatrix.blockRows ..< min(matrix.rows, blocks.upperBound * SignLookupMatrix.blockRows)])
     }
+
+    /// The accelerated kernels this CPU runs: AVX2 (one block at a time) and, where there is AVX-512BW,
+    /// pairs of blocks.
+    static let wideKernels = Kernels.avx2 ? (fm_cpu_has_avx512bw() != 0 ? [false, true] : [false]) : []
 
     @Test(arguments: [(1, 1), (16, 12), (17, 13), (37, 53), (5, 200), (130, 29)])
     func productsAreExact(_ size: (Int, Int)) {
@@ -57,7 +65,16 @@ struct SignLookupTests {
                     let bytes = 32 * planes * fast.words
                     #expect(Array(UnsafeBufferPointer(start: fast.planes, count: bytes))
                             == Array(UnsafeBufferPointer(start: portable.planes, count: bytes)))
-                    #expect(Self.products(matrix, fast, accelerated: true) == expected, "\(size) \(planes) planes, AVX2")
+                    for wide in Self.wideKernels {
+                        #expect(Self.products(matrix, fast, accelerated: true, wide: wide) == expected,
+                                "\(size) \(planes) planes, \(wide ? "AVX-512" : "AVX2")")
+                        // A share that starts at an odd block (pairs from there, the last one alone).
+                        if matrix.blocks > 2 {
+                            let share = 1 ..< matrix.blocks
+                            #expect(Self.products(matrix, fast, accelerated: true, wide: wide, blocks: share)
+                                    == Array(expected[16...]), "\(size) \(planes) planes, blocks from 1")
+                        }
+                    }
                 }
             }
         }
@@ -78,7 +95,9 @@ struct SignLookupTests {
                 let q = Self.integers(values, tables)
                 #expect(abs(q[0]) == 1 << Int64(tables.bits))
                 let expected = Self.reference(x, rows: p, columns: n, rowStride: n, columnStride: 1, q)
-                #expect(Self.products(matrix, tables, accelerated: accelerated) == expected)
+                for wide in accelerated ? Self.wideKernels : [false] {
+                    #expect(Self.products(matrix, tables, accelerated: accelerated, wide: wide) == expected)
+                }
             }
         }
         // Non-finite values are refused and leave the tables as they were.
