@@ -875,12 +875,84 @@ void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, 
     }
     #undef FM_SPREAD
 }
+
+// The same planes with AVX-512 (F, BW, DQ, VBMI), a word (four groups, twelve columns) at a time; groups
+// before the first whole word and after the last go to the AVX2 builder. The twelve integers q_c come
+// from one masked load, an exact scaling (scale is a power of two) and a conversion rounding to nearest
+// even — the same integers as the portable `(y + 1.5·2^52) − 1.5·2^52`. Group g's eight entries
+// T[s] = 3·2^b + Σ_c (−1)^{s_c} q_c sit in one register (entry s in lane s: q_c broadcast, negated in
+// the lanes with bit c of s set); vpmultishiftqb cuts each entry into its 7-bit fields (byte k: bits
+// 7k … 7k + 7, the eighth bit cleared afterwards), two byte permutes of two registers gather each plane's
+// bytes of groups (0, 1) and (2, 3), and two qword permutes put plane k of the word at bytes 32k … 32k + 31.
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vbmi")))
+void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
+                             long planeCount, uint8_t *planes, int64_t *wide) {
+    long first = (firstGroup + 3) / 4, last = lastGroup / 4;
+    if (first >= last) { fm_lookup_tables_avx2(values, columns, firstGroup, lastGroup, scale, bits, planeCount, planes, wide); return; }
+    if (4 * first > firstGroup) fm_lookup_tables_avx2(values, columns, firstGroup, 4 * first, scale, bits, planeCount, planes, wide);
+    const __m512i offset = _mm512_set1_epi64((int64_t)3 << bits);
+    const __m512d scales = _mm512_set1_pd(scale);
+    const __m512i fields = _mm512_set1_epi64(0x312A231C150E0700LL);   // bytes 0, 7, 14, …, 49
+    const __m512i low7 = _mm512_set1_epi8(0x7F);
+    // Byte j of the gather of groups (a, b) for planes 4h … 4h + 3: plane 4h + j/16, group a (j mod 16 < 8)
+    // or b (index + 64), entry j mod 8, which sits at byte 8·entry + plane of its group's register.
+    uint8_t pick[2][64];
+    for (int h = 0; h < 2; h++)
+        for (int j = 0; j < 64; j++)
+            pick[h][j] = (uint8_t)(((j & 8) ? 64 : 0) + 8 * (j & 7) + 4 * h + j / 16);
+    const __m512i pickLow = _mm512_loadu_si512((const void *)pick[0]), pickHigh = _mm512_loadu_si512((const void *)pick[1]);
+    const __m512i lanes01 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), lanes23 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+    const __mmask8 negate[3] = {0xAA, 0xCC, 0xF0};
+    for (long word = first; word < last; word++) {
+        const long column = 12 * word, n = columns - column;
+        const __mmask8 lowMask = n >= 8 ? 0xFF : (n > 0 ? (__mmask8)((1u << n) - 1) : 0);
+        const __mmask8 highMask = n >= 12 ? 0x0F : (n > 8 ? (__mmask8)((1u << (n - 8)) - 1) : 0);
+        const __m512i qLow = _mm512_cvt_roundpd_epi64(_mm512_mul_pd(_mm512_maskz_loadu_pd(lowMask, values + column), scales),
+                                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        const __m512i qHigh = _mm512_cvt_roundpd_epi64(_mm512_mul_pd(_mm512_maskz_loadu_pd(highMask, values + column + 8), scales),
+                                                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        __m512i z[4];
+        for (int g = 0; g < 4; g++) {
+            __m512i t = offset;
+            for (int c = 0; c < 3; c++) {
+                const __m512i q = _mm512_permutex2var_epi64(qLow, _mm512_set1_epi64(3 * g + c), qHigh);
+                t = _mm512_add_epi64(t, _mm512_mask_sub_epi64(q, negate[c], _mm512_setzero_si512(), q));
+            }
+            z[g] = _mm512_multishift_epi64_epi8(fields, t);
+        }
+        const __m512i low01 = _mm512_permutex2var_epi8(z[0], pickLow, z[1]), low23 = _mm512_permutex2var_epi8(z[2], pickLow, z[3]);
+        uint8_t *target = planes + 32 * planeCount * word;
+        _mm512_storeu_si512((void *)target, _mm512_and_si512(_mm512_permutex2var_epi64(low01, lanes01, low23), low7));
+        _mm512_storeu_si512((void *)(target + 64), _mm512_and_si512(_mm512_permutex2var_epi64(low01, lanes23, low23), low7));
+        if (planeCount == 4) continue;
+        const __m512i high01 = _mm512_permutex2var_epi8(z[0], pickHigh, z[1]), high23 = _mm512_permutex2var_epi8(z[2], pickHigh, z[3]);
+        const __m512i p45 = _mm512_and_si512(_mm512_permutex2var_epi64(high01, lanes01, high23), low7);
+        if (planeCount >= 6) _mm512_storeu_si512((void *)(target + 128), p45);
+        else _mm256_storeu_si256((__m256i *)(target + 128), _mm512_castsi512_si256(p45));
+        if (planeCount == 7)
+            _mm256_storeu_si256((__m256i *)(target + 192),
+                                _mm512_castsi512_si256(_mm512_and_si512(_mm512_permutex2var_epi64(high01, lanes23, high23), low7)));
+    }
+    if (4 * last < lastGroup) fm_lookup_tables_avx2(values, columns, 4 * last, lastGroup, scale, bits, planeCount, planes, wide);
+}
+
+int fm_cpu_has_avx512vbmi(void) {
+    __builtin_cpu_init();
+    return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+            && __builtin_cpu_supports("avx512vbmi")) ? 1 : 0;
+}
 #else
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
                            long planeCount, uint8_t *planes, int64_t *wide) {
     (void)values; (void)columns; (void)firstGroup; (void)lastGroup; (void)scale; (void)bits; (void)planeCount; (void)planes; (void)wide;
     __builtin_trap();
 }
+void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
+                             long planeCount, uint8_t *planes, int64_t *wide) {
+    (void)values; (void)columns; (void)firstGroup; (void)lastGroup; (void)scale; (void)bits; (void)planeCount; (void)planes; (void)wide;
+    __builtin_trap();
+}
+int fm_cpu_has_avx512vbmi(void) { return 0; }
 #endif
 
 void fm_lookup_tables(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,

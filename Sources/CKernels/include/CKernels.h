@@ -56,6 +56,10 @@ void fm_lookup_tables(const double *values, long columns, long firstGroup, long 
                       long planeCount, uint8_t *planes, int64_t *wide);
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
                            long planeCount, uint8_t *planes, int64_t *wide);
+/// The same planes with AVX-512 (F, BW, DQ, VBMI), whole words at a time. Call only when fm_cpu_has_avx512vbmi().
+void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
+                             long planeCount, uint8_t *planes, int64_t *wide);
+int fm_cpu_has_avx512vbmi(void);
 /// AMP's special functions and the blocks of its two rounds on ±1 patterns (special_v4.h): one source on
 /// four-lane vectors compiled for the baseline and for AVX2, the same bits. The array versions of G/H and
 /// tanh are there for the tests.

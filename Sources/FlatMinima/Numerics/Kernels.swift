@@ -15,6 +15,9 @@ enum Kernels {
     /// Whether AMP's look-up products (`SignLookupMatrix`) take two blocks at a time with AVX-512BW (the
     /// same exact integers); `FLATMINIMA_PORTABLE=1` or `FLATMINIMA_AVX512=0` keeps the AVX2 kernel.
     static let avx512 = avx2 && fm_cpu_has_avx512bw() != 0 && ProcessInfo.processInfo.environment["FLATMINIMA_AVX512"] != "0"
+    /// Whether AMP's look-up tables (`SignLookupTables.build`) are built a word at a time with AVX-512
+    /// (F, BW, DQ, VBMI; the same bytes); `FLATMINIMA_AVX512=0` keeps the AVX2 builder.
+    static let avx512vbmi = avx512 && fm_cpu_has_avx512vbmi() != 0
 
     /// Σ_i x_i m_i with x ∈ {±1} as Int8 (8 independent partial sums: the order of additions differs
     /// from a sequential loop by rounding only).

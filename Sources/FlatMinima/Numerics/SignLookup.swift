@@ -177,11 +177,15 @@ final class SignLookupTables: @unchecked Sendable {
     private var scale = 0.0
 
     /// The tables of the groups `groups` (of 0 ..< 4·words) after `prepare`.
-    /// (`accelerated`: the AVX2 builder, which fills only the planes the AVX2 products read; else the
-    /// portable one, which fills `wide` too.)
-    func build(_ values: UnsafeBufferPointer<Double>, groups: Range<Int>, accelerated: Bool = Kernels.avx2) {
+    /// (`accelerated`: the AVX2 builder — or with `vbmi` the AVX-512 one, whole words at a time — which
+    /// fills only the planes the accelerated products read; else the portable one, which fills `wide` too.)
+    func build(_ values: UnsafeBufferPointer<Double>, groups: Range<Int>, accelerated: Bool = Kernels.avx2,
+               vbmi: Bool = Kernels.avx512vbmi) {
         precondition(values.count == columns && groups.lowerBound >= 0 && groups.upperBound <= 4 * words)
-        if accelerated {
+        if accelerated && vbmi {
+            fm_lookup_tables_avx512(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount,
+                                    planes, wide)
+        } else if accelerated {
             fm_lookup_tables_avx2(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount,
                                   planes, wide)
         } else {

@@ -58,13 +58,19 @@ struct SignLookupTests {
                 let expected = Self.reference(x, rows: rows, columns: columns, rowStride: rowStride, columnStride: columnStride, q)
                 #expect(Self.products(matrix, portable, accelerated: false) == expected, "\(size) \(planes) planes, portable")
                 if Kernels.avx2 {
+                    // The AVX2 builder and, where the CPU has it, the AVX-512 one (whole, and in three parts
+                    // that cut words) write the same planes as the portable one.
+                    let bytes = 32 * planes * portable.words
+                    let builders = fm_cpu_has_avx512vbmi() != 0 ? [(false, 1), (true, 1), (true, 3)] : [(false, 1)]
+                    for (vbmi, parts) in builders {
+                        let other = SignLookupTables(columns: columns, planeCount: planes)
+                        #expect(vector.withUnsafeBufferPointer { other.load($0, accelerated: true, vbmi: vbmi, parts: parts) })
+                        #expect(Array(UnsafeBufferPointer(start: other.planes, count: bytes))
+                                == Array(UnsafeBufferPointer(start: portable.planes, count: bytes)), "\(size) \(planes) planes, VBMI \(vbmi) in \(parts)")
+                    }
                     let fast = SignLookupTables(columns: columns, planeCount: planes)
                     #expect(vector.withUnsafeBufferPointer { fast.load($0, accelerated: true) })
                     #expect(fast.unit == portable.unit)
-                    // The AVX2 builder writes the same planes as the portable one.
-                    let bytes = 32 * planes * fast.words
-                    #expect(Array(UnsafeBufferPointer(start: fast.planes, count: bytes))
-                            == Array(UnsafeBufferPointer(start: portable.planes, count: bytes)))
                     for wide in Self.wideKernels {
                         #expect(Self.products(matrix, fast, accelerated: true, wide: wide) == expected,
                                 "\(size) \(planes) planes, \(wide ? "AVX-512" : "AVX2")")
@@ -126,7 +132,8 @@ extension SignLookupTables {
     /// Rounds `values` (`columns` entries) and builds the tables; false (tables unchanged) when one is
     /// not finite.
     /// (For the tests: AMP takes max|v| from its rounds and calls `prepare` and `build` itself.)
-    func load(_ values: UnsafeBufferPointer<Double>, accelerated: Bool = Kernels.avx2) -> Bool {
+    func load(_ values: UnsafeBufferPointer<Double>, accelerated: Bool = Kernels.avx2, vbmi: Bool = Kernels.avx512vbmi,
+              parts: Int = 1) -> Bool {
         precondition(values.count == columns)
         // max|v|, and Σ (v − v), which is NaN as soon as one entry is NaN or infinite.
         var largest = 0.0, check = 0.0
@@ -136,7 +143,11 @@ extension SignLookupTables {
         }
         guard largest.isFinite, !check.isNaN else { return false }
         prepare(largest: largest)
-        build(values, groups: 0 ..< 4 * words, accelerated: accelerated)
+        // In `parts` ranges of groups, as AMP's workers build them (not word-aligned in general).
+        let groups = 4 * words
+        for part in 0..<parts {
+            build(values, groups: (part * groups / parts) ..< ((part + 1) * groups / parts), accelerated: accelerated, vbmi: vbmi)
+        }
         return true
     }
 }
