@@ -939,7 +939,7 @@ void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup
 int fm_cpu_has_avx512vbmi(void) {
     __builtin_cpu_init();
     return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
-            && __builtin_cpu_supports("avx512vbmi")) ? 1 : 0;
+            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi")) ? 1 : 0;
 }
 #else
 void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
@@ -971,6 +971,9 @@ void fm_lookup_tables(const double *values, long columns, long firstGroup, long 
 typedef double fm_v4d __attribute__((ext_vector_type(4)));
 typedef long fm_v4l __attribute__((ext_vector_type(4)));
 typedef int fm_v4i __attribute__((ext_vector_type(4)));
+typedef double fm_v8d __attribute__((ext_vector_type(8)));
+typedef long fm_v8l __attribute__((ext_vector_type(8)));
+typedef int fm_v8i __attribute__((ext_vector_type(8)));
 
 // (Two independent vectors per step: the functions are chains of dependent operations, and interleaving
 // two of them keeps the core busy.)
@@ -998,6 +1001,25 @@ typedef int fm_v4i __attribute__((ext_vector_type(4)));
 #include "special_v4.h"
 #undef FM_V4
 #undef FM_V4_TARGET
+// A third copy for AVX-512 (F, VL, DQ): G/H and tanh on eight lanes (two 4-lane steps at once: the same
+// operations lane by lane, so the same bits), the coefficients of G/H picked from the transposed table
+// by vpermt2pd (16 pieces in two registers) instead of scalar loads.
+#define FM_V4(name) name##_avx512
+#define FM_V4_TARGET __attribute__((target("avx2,avx512f,avx512vl,avx512dq")))
+#define FM_V4_COEFFICIENTS(c, piece, table) { \
+    const __m512i index = _mm512_castsi256_si512((__m256i)__builtin_convertvector(piece, fm_v4l)); \
+    for (int j = 0; j < 10; j++) \
+        c[j] = (fm_v4d)_mm512_castpd512_pd256(_mm512_permutex2var_pd(_mm512_load_pd(table + 16 * j), index, \
+                                                                     _mm512_load_pd(table + 16 * j + 8))); }
+#define FM_V8_COEFFICIENTS(c, piece, table) { \
+    const __m512i index = (__m512i)__builtin_convertvector(piece, fm_v8l); \
+    for (int j = 0; j < 10; j++) \
+        c[j] = (fm_v8d)_mm512_permutex2var_pd(_mm512_load_pd(table + 16 * j), index, _mm512_load_pd(table + 16 * j + 8)); }
+#include "special_v4.h"
+#undef FM_V4
+#undef FM_V4_TARGET
+#undef FM_V4_COEFFICIENTS
+#undef FM_V8_COEFFICIENTS
 #else
 void fm_goverh_array_avx2(const double *in, double *out, long n, const double *table) { (void)in; (void)out; (void)n; (void)table; __builtin_trap(); }
 void fm_tanh_array_avx2(const double *in, double *out, long n) { (void)in; (void)out; (void)n; __builtin_trap(); }
@@ -1009,6 +1031,18 @@ void fm_amp_rows_avx2(const int64_t *dots, const double *oldG, const double *lab
 }
 void fm_amp_columns_avx2(const int64_t *totals, long count, const double *k, double *a, double *b, double *m, double *v,
                          double *results) {
+    (void)totals; (void)count; (void)k; (void)a; (void)b; (void)m; (void)v; (void)results; __builtin_trap();
+}
+void fm_goverh_array_avx512(const double *in, double *out, long n, const double *table) { (void)in; (void)out; (void)n; (void)table; __builtin_trap(); }
+void fm_tanh_array_avx512(const double *in, double *out, long n) { (void)in; (void)out; (void)n; __builtin_trap(); }
+void fm_amp_rows_avx512(const int64_t *dots, const double *oldG, const double *labels, long count, const double *k,
+                        const double *table, double *omega, double *g, double *dg, double *c, double *dgSums, double *cLargest) {
+    (void)dots; (void)oldG; (void)labels; (void)count; (void)k; (void)table; (void)omega; (void)g; (void)dg; (void)c; (void)dgSums;
+    (void)cLargest;
+    __builtin_trap();
+}
+void fm_amp_columns_avx512(const int64_t *totals, long count, const double *k, double *a, double *b, double *m, double *v,
+                           double *results) {
     (void)totals; (void)count; (void)k; (void)a; (void)b; (void)m; (void)v; (void)results; __builtin_trap();
 }
 #endif

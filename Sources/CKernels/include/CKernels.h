@@ -59,10 +59,12 @@ void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, 
 /// The same planes with AVX-512 (F, BW, DQ, VBMI), whole words at a time. Call only when fm_cpu_has_avx512vbmi().
 void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
                              long planeCount, uint8_t *planes, int64_t *wide);
+/// AVX-512 F, BW, DQ, VL and VBMI (Ice Lake and later): the look-up tables and AMP's rounds above.
 int fm_cpu_has_avx512vbmi(void);
 /// AMP's special functions and the blocks of its two rounds on ±1 patterns (special_v4.h): one source on
-/// four-lane vectors compiled for the baseline and for AVX2, the same bits. The array versions of G/H and
-/// tanh are there for the tests.
+/// four-lane vectors compiled for the baseline, for AVX2 and for AVX-512 (F, VL, DQ; G/H and tanh on eight
+/// lanes), the same bits. The array versions of G/H and tanh are there for the tests. AVX-512: call only
+/// when fm_cpu_has_avx512vbmi().
 void fm_goverh_array(const double *in, double *out, long n, const double *table);
 void fm_goverh_array_avx2(const double *in, double *out, long n, const double *table);
 void fm_tanh_array(const double *in, double *out, long n);
@@ -75,6 +77,12 @@ void fm_amp_columns(const int64_t *totals, long count, const double *k, double *
                     double *results);
 void fm_amp_columns_avx2(const int64_t *totals, long count, const double *k, double *a, double *b, double *m, double *v,
                          double *results);
+void fm_goverh_array_avx512(const double *in, double *out, long n, const double *table);
+void fm_tanh_array_avx512(const double *in, double *out, long n);
+void fm_amp_rows_avx512(const int64_t *dots, const double *oldG, const double *labels, long count, const double *k,
+                        const double *table, double *omega, double *g, double *dg, double *c, double *dgSums, double *cLargest);
+void fm_amp_columns_avx512(const int64_t *totals, long count, const double *k, double *a, double *b, double *m, double *v,
+                           double *results);
 
 /// One pattern's BP update for the binary perceptron on ±1 inputs (PerceptronBP.swift has the equations;
 /// Braunstein & Zecchina, PRL 96, 2006): with the row ξ (Int8, labels absorbed), the pattern's messages u

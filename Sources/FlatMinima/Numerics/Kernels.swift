@@ -15,8 +15,9 @@ enum Kernels {
     /// Whether AMP's look-up products (`SignLookupMatrix`) take two blocks at a time with AVX-512BW (the
     /// same exact integers); `FLATMINIMA_PORTABLE=1` or `FLATMINIMA_AVX512=0` keeps the AVX2 kernel.
     static let avx512 = avx2 && fm_cpu_has_avx512bw() != 0 && ProcessInfo.processInfo.environment["FLATMINIMA_AVX512"] != "0"
-    /// Whether AMP's look-up tables (`SignLookupTables.build`) are built a word at a time with AVX-512
-    /// (F, BW, DQ, VBMI; the same bytes); `FLATMINIMA_AVX512=0` keeps the AVX2 builder.
+    /// Whether AMP's look-up tables (`SignLookupTables.build`) are built a word at a time and its rounds
+    /// (`ampRows`, `ampColumns`) run G/H and tanh on eight lanes with AVX-512 (F, BW, DQ, VL, VBMI; the same
+    /// bytes and bits); `FLATMINIMA_AVX512=0` keeps the AVX2 versions.
     static let avx512vbmi = avx512 && fm_cpu_has_avx512vbmi() != 0
 
     /// Σ_i x_i m_i with x ∈ {±1} as Int8 (8 independent partial sums: the order of additions differs
@@ -44,12 +45,14 @@ enum Kernels {
     }
 
     /// AMP's row round on ±1 patterns for `count` patterns in blocks of 16 (CKernels `fm_amp_rows`, which
-    /// has the equations; dgSums and cLargest get one entry per block): the same bits with AVX2 or without.
+    /// has the equations; dgSums and cLargest get one entry per block): the same bits with AVX-512, AVX2 or neither.
     static func ampRows(_ dots: UnsafePointer<Int64>, _ oldG: UnsafePointer<Double>, _ labels: UnsafePointer<Double>,
                         count: Int, _ constants: UnsafePointer<Double>, omega: UnsafeMutablePointer<Double>,
                         g: UnsafeMutablePointer<Double>, dg: UnsafeMutablePointer<Double>, c: UnsafeMutablePointer<Double>,
                         dgSums: UnsafeMutablePointer<Double>, cLargest: UnsafeMutablePointer<Double>) {
-        if avx2 {
+        if avx512vbmi {
+            fm_amp_rows_avx512(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
+        } else if avx2 {
             fm_amp_rows_avx2(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
         } else {
             fm_amp_rows(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
@@ -57,11 +60,13 @@ enum Kernels {
     }
 
     /// AMP's column round with the binary prior for `count` inputs in blocks of 16 (CKernels
-    /// `fm_amp_columns`; four results per block): the same bits with AVX2 or without.
+    /// `fm_amp_columns`; four results per block): the same bits with AVX-512, AVX2 or neither.
     static func ampColumns(_ totals: UnsafePointer<Int64>, count: Int, _ constants: UnsafePointer<Double>,
                            a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>,
                            v: UnsafeMutablePointer<Double>, results: UnsafeMutablePointer<Double>) {
-        if avx2 { fm_amp_columns_avx2(totals, count, constants, a, b, m, v, results) } else {
+        if avx512vbmi { fm_amp_columns_avx512(totals, count, constants, a, b, m, v, results) } else if avx2 {
+            fm_amp_columns_avx2(totals, count, constants, a, b, m, v, results)
+        } else {
             fm_amp_columns(totals, count, constants, a, b, m, v, results)
         }
     }

@@ -3,8 +3,9 @@ import Foundation
 import Testing
 @testable import FlatMinima
 
-/// AMP's array versions of G/H and tanh (CKernels `fm_goverh_array`, `fm_tanh_array`): the portable and
-/// the AVX2 builds give the same bits, and both agree with the scalar functions they replace.
+/// AMP's array versions of G/H and tanh (CKernels `fm_goverh_array`, `fm_tanh_array`): the portable, AVX2
+/// and AVX-512 builds give the same bits, and agree with the scalar functions they replace; the same for
+/// the row and column rounds (`fm_amp_rows`, `fm_amp_columns`), whose AVX-512 copy runs eight lanes.
 struct AMPSpecialTests {
     static let arguments: [Double] = Array(stride(from: -40.0, through: 40.0, by: 0.0137))
         + [-1e3, 1e3, 1e8, 0, -0.0, 1e-300, -1e-300, 1e-9, -1e-9, 19, 22, -22, 354, -354, 709.5, -709.5, .infinity, -.infinity, .nan]
@@ -25,6 +26,10 @@ struct AMPSpecialTests {
             let avx2 = Self.apply({ fm_goverh_array_avx2($0, $1, $2, Special.erfcxTablePadded) }, x)
             #expect(zip(portable, avx2).allSatisfy { $0.bitPattern == $1.bitPattern })
         }
+        if fm_cpu_has_avx512vbmi() != 0 {
+            let avx512 = Self.apply({ fm_goverh_array_avx512($0, $1, $2, Special.erfcxTablePadded) }, x)
+            #expect(zip(portable, avx512).allSatisfy { $0.bitPattern == $1.bitPattern })
+        }
         for (xi, fast) in zip(x, portable) {
             let scalar = Special.GoverHFast(xi)
             if xi.isNaN { #expect(fast.isNaN); continue }
@@ -41,6 +46,10 @@ struct AMPSpecialTests {
             let avx2 = Self.apply({ fm_tanh_array_avx2($0, $1, $2) }, x)
             #expect(zip(portable, avx2).allSatisfy { $0.bitPattern == $1.bitPattern })
         }
+        if fm_cpu_has_avx512vbmi() != 0 {
+            let avx512 = Self.apply({ fm_tanh_array_avx512($0, $1, $2) }, x)
+            #expect(zip(portable, avx512).allSatisfy { $0.bitPattern == $1.bitPattern })
+        }
         for (xi, fast) in zip(x, portable) {
             if xi.isNaN { #expect(fast.isNaN); continue }
             // Absolute accuracy (1 − e^{−2|x|} cancels for |x| ≪ 1), and the sign and the limits exact.
@@ -48,5 +57,41 @@ struct AMPSpecialTests {
             #expect(fast.sign == xi.sign && abs(fast) <= 1)
         }
         #expect(Self.apply({ fm_tanh_array($0, $1, $2) }, [40, -40, .infinity, -.infinity]) == [1, -1, 1, -1])
+    }
+
+    typealias RowsKernel = (UnsafePointer<Int64>?, UnsafePointer<Double>?, UnsafePointer<Double>?, Int, UnsafePointer<Double>?,
+                            UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
+                            UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
+                            UnsafeMutablePointer<Double>?) -> Void
+    typealias ColumnsKernel = (UnsafePointer<Int64>?, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?,
+                               UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
+                               UnsafeMutablePointer<Double>?) -> Void
+
+    /// Every output of a row round and of a column round, as bit patterns, on `count` entries.
+    static func rounds(_ rows: RowsKernel, _ columns: ColumnsKernel, count: Int, seed: UInt64) -> [UInt64] {
+        let g = Generator(seed: seed)
+        // Products over a wide range (some far in the tails of G/H and tanh), a NaN-free mix of labels.
+        let dots = (0..<count).map { _ in Int64((2 * g.uniform() - 1) * pow(10, 4 * g.uniform()) * 1e6) }
+        let oldG = (0..<count).map { _ in 2 * g.uniform() - 1 }, labels = (0..<count).map { _ in g.uniform() < 0.5 ? -1.0 : 1.0 }
+        let k = [1e-6, 1 / Double(2001).squareRoot(), 0.4, 0.3, 1 / 0.4.squareRoot(), 1 / 0.4]
+        let blocks = (count + 15) / 16
+        var omega = [Double](repeating: 0, count: count), gg = omega, dg = omega, c = omega
+        var dgSums = [Double](repeating: 0, count: blocks), cLargest = dgSums
+        rows(dots, oldG, labels, count, k, Special.erfcxTablePadded, &omega, &gg, &dg, &c, &dgSums, &cLargest)
+        var a = omega, b = omega, m = oldG.map { 0.9 * $0 }, v = oldG.map { 0.5 + 0.4 * $0 }
+        var results = [Double](repeating: 0, count: 4 * blocks)
+        columns(dots, count, [0.7, 3e-6, 0.25], &a, &b, &m, &v, &results)
+        return (omega + gg + dg + c + dgSums + cLargest + a + b + m + v + results).map(\.bitPattern)
+    }
+
+    @Test(arguments: [1, 3, 4, 5, 8, 12, 15, 16, 17, 23, 24, 29, 600])
+    func roundsMatchAcrossInstructionSets(_ count: Int) {
+        let portable = Self.rounds(fm_amp_rows, fm_amp_columns, count: count, seed: UInt64(count))
+        if fm_cpu_has_avx2() != 0 {
+            #expect(Self.rounds(fm_amp_rows_avx2, fm_amp_columns_avx2, count: count, seed: UInt64(count)) == portable)
+        }
+        if fm_cpu_has_avx512vbmi() != 0 {
+            #expect(Self.rounds(fm_amp_rows_avx512, fm_amp_columns_avx512, count: count, seed: UInt64(count)) == portable)
+        }
     }
 }
