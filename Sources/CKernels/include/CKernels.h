@@ -102,6 +102,13 @@ double fm_bp_pattern_f32_avx2(const int8_t *xi, float *u, double *h, double *cav
                               double *m, double *v, long n, double threshold, double damping, const float *table);
 /// Its message ½ [log H(a) − log H(b)], eight pairs at a time (for tests).
 void fm_half_log_h_ratio8_f32_avx2(const double *a, const double *b, float *out, const float *table);
+/// The same update with AVX-512 (F, BW, DQ, VL; eight doubles and sixteen floats per instruction): the
+/// same equations and accuracy; M and V are summed over eight lanes, so results agree with the AVX2
+/// kernel's to rounding, not to the bit. Call only when fm_cpu_has_avx512vbmi().
+double fm_bp_pattern_f32_avx512(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
+                                double *m, double *v, long n, double threshold, double damping, const float *table);
+/// Its message, sixteen pairs at a time (for tests).
+void fm_half_log_h_ratio16_f32_avx512(const double *a, const double *b, float *out, const float *table);
 
 /// Committee machines (CommitteeBP.swift), one hidden unit's `fan` edges of one pattern, AVX2 + FMA, in
 /// double precision: the first pass (m = tanh(h − u), v = x²(1 − m²), M = Σ x m, V = Σ v), and the new

@@ -19,6 +19,10 @@ enum Kernels {
     /// (`ampRows`, `ampColumns`) run G/H and tanh on eight lanes with AVX-512 (F, BW, DQ, VL, VBMI; the same
     /// bytes and bits); `FLATMINIMA_AVX512=0` keeps the AVX2 versions.
     static let avx512vbmi = avx512 && fm_cpu_has_avx512vbmi() != 0
+    /// Whether BP's pattern kernel runs its AVX-512 version (`fm_bp_pattern_f32_avx512`: the AVX2 + FMA
+    /// kernel's equations on twice the lanes, equal to it within its accuracy, not to the bit);
+    /// `FLATMINIMA_AVX512=0` keeps the AVX2 one.
+    static let avx512bp = avx2fma && avx512vbmi
 
     /// Σ_i x_i m_i with x ∈ {±1} as Int8 (8 independent partial sums: the order of additions differs
     /// from a sequential loop by rounding only).

@@ -37,15 +37,18 @@ import FlatMinima
     /// a few 6e−8; the message's absolute error is then a few 1e−7 times (1 + |message| + |a|·s), the
     /// last term from the rounding of a and b themselves, which moves a message of slope ≈ s·|a|.
     /// Messages are stored as Float (relative 6e−8) and BP's tolerance is 1e−5.
-    @Test func singlePrecisionMessageMatchesPortable() {
+    @Test(arguments: [8, 16]) func singlePrecisionMessageMatchesPortable(_ lanes: Int) {
+        guard lanes == 8 || fm_cpu_has_avx512vbmi() != 0 else { return }
         var worst = 0.0
-        var a = [Double](repeating: 0, count: 8), b = a
-        var out = [Float](repeating: 0, count: 8)
+        var a = [Double](repeating: 0, count: lanes), b = a
+        var out = [Float](repeating: 0, count: lanes)
         let widths = [1e-3, 0.01, 0.1, 0.5, 1, 2, 5, 30, 1e3]
         var pending: [(Double, Double)] = []
         func flush() {
-            for k in pending.count..<8 { a[k] = 0; b[k] = 0 }
-            fm_half_log_h_ratio8_f32_avx2(a, b, &out, Special.erfcxTableSingle)
+            for k in pending.count..<lanes { a[k] = 0; b[k] = 0 }
+            if lanes == 8 { fm_half_log_h_ratio8_f32_avx2(a, b, &out, Special.erfcxTableSingle) } else {
+                fm_half_log_h_ratio16_f32_avx512(a, b, &out, Special.erfcxTableSingle)
+            }
             for (k, (x, y)) in pending.enumerated() {
                 let exact = Special.halfLogHRatio(x, y)
                 let scale = 1 + abs(exact) + abs(x + y) / 2 * abs(y - x) / 2
@@ -57,10 +60,42 @@ import FlatMinima
             for c in stride(from: -60.0, through: 60.0, by: 0.0731) {
                 a[pending.count] = c - s; b[pending.count] = c + s
                 pending.append((c - s, c + s))
-                if pending.count == 8 { flush() }
+                if pending.count == lanes { flush() }
             }
         }
         if !pending.isEmpty { flush() }
         #expect(worst < 1e-6, "worst scaled difference \(worst)")
+    }
+
+    /// BP's whole pattern update: the AVX-512 kernel against the AVX2 one on random rows (every tail
+    /// length mod 16, both the parallel and the sequential form), within the message's accuracy: a few
+    /// 1e−7 absolute on messages of size up to ~3 here.
+    @Test(arguments: [1, 7, 8, 9, 15, 16, 17, 31, 1001])
+    func avx512PatternMatchesAVX2(_ n: Int) {
+        guard fm_cpu_has_avx512vbmi() != 0 else { return }
+        let g = Generator(seed: UInt64(n))
+        let x: [Int8] = (0..<n).map { _ in g.uniform() < 0.5 ? -1 : 1 }
+        let h0 = (0..<n).map { _ in 6 * g.uniform() - 3 }
+        let u0: [Float] = (0..<n).map { _ in Float(2 * g.uniform() - 1) }
+        for sequential in [false, true] {
+            var results: [(Double, [Float], [Double], [Double])] = []
+            for wide in [false, true] {
+                var u = u0, h = h0, cavity = h0.map { $0 * 0.5 }, sum = [Double](repeating: 0.25, count: n)
+                var m = [Double](repeating: 0, count: n), v = m
+                let kernel = wide ? fm_bp_pattern_f32_avx512 : fm_bp_pattern_f32_avx2
+                let change = cavity.withUnsafeMutableBufferPointer { cb in
+                    sum.withUnsafeMutableBufferPointer { sb in
+                        kernel(x, &u, &h, sequential ? cb.baseAddress : nil, sequential ? nil : sb.baseAddress, &m, &v, n, 0.3, 0.2,
+                               Special.erfcxTableSingle)
+                    }
+                }
+                results.append((change, u, sequential ? h + cavity : sum, m + v))
+            }
+            let (a, b) = (results[0], results[1])
+            #expect(abs(a.0 - b.0) < 1e-6, "n = \(n): change \(a.0) vs \(b.0)")
+            #expect(zip(a.1, b.1).allSatisfy { abs(Double($0) - Double($1)) < 1e-6 }, "n = \(n): messages")
+            #expect(zip(a.2, b.2).allSatisfy { abs($0 - $1) < 1e-6 }, "n = \(n): fields or sums")
+            #expect(zip(a.3, b.3).allSatisfy { abs($0 - $1) < 1e-14 }, "n = \(n): m and v")
+        }
     }
 }
