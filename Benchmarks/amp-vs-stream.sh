@@ -12,7 +12,8 @@ bin=$1; n=$2; alpha=$3; rounds=${4:-5}
 if [ $# -ge 4 ]; then shift 4; else shift $#; fi
 here=$(dirname "$0")
 stream=$(mktemp /tmp/amp-stream.XXXXXX)
-trap 'rm -f "$stream"' EXIT
+rounds_log=$(mktemp /tmp/amp-rounds.XXXXXX)
+trap 'rm -f "$stream" "$rounds_log"' EXIT
 cc -O2 -o "$stream" "$here/stream/stream.c" -lpthread
 i=0
 while [ $i -lt "$rounds" ]; do
@@ -24,9 +25,11 @@ while [ $i -lt "$rounds" ]; do
   low=$(echo "$slope" | sed -n 's/.*; \(-*[0-9.]*\) ms from the minima/\1/p')
   python3 -c "print('round $((i + 1)): stream twice %.1f us (best %.1f), AMP %.1f us per iteration (minima %.1f): ratio %.2f %.2f' % ($median, $best, $amp * 1e3, $low * 1e3, $amp * 1e3 / $median, $low * 1e3 / $best))"
   i=$((i + 1))
-done | tee /dev/stderr | python3 -c "
+done > "$rounds_log"
+cat "$rounds_log"
+python3 -c "
 import statistics, sys
 rows = [line.split()[-2:] for line in sys.stdin]
 for k, name in enumerate(['typical (medians)', 'least disturbed (best, minima)']):
     r = [float(row[k]) for row in rows]
-    print('%s: median ratio over %d rounds %.2f (range %.2f-%.2f)' % (name, len(r), statistics.median(r), min(r), max(r)))"
+    print('%s: median ratio over %d rounds %.2f (range %.2f-%.2f)' % (name, len(r), statistics.median(r), min(r), max(r)))" < "$rounds_log"
