@@ -23,10 +23,19 @@ void fm_cpu_relax(void);
 ///     h_i += λ (t_i − w_i);  h_i += η s_i (when η ≠ 0);  h_i = clamp(h_i, ±clip) (when clip > 0);
 ///     w_i = sign(h_i); on a flip c_i ± 1, t_i = table[c_i] and bit i of `bits` toggles.
 /// Single precision, multiplications and additions rounded separately (no FMA), in the same order as
-/// the Swift twin. `lo` must be a multiple of 64. AVX2: call only when fm_cpu_has_avx2().
+/// the Swift twin. `lo` must be a multiple of 64. `table` holds `entries` = y + 1 values; with at most
+/// 16 entries it is read by register permutes and must have 64 readable bytes. AVX2: call only when
+/// fm_cpu_has_avx2().
 void fm_rsgd_pull_sign_avx2(float *h, float *w, int32_t *counts, float *targets, const float *table,
-                            uint64_t *bits, const int8_t *sums, long lo, long hi,
+                            long entries, uint64_t *bits, const int8_t *sums, long lo, long hi,
                             float rate, float pull, float clip);
+
+/// The same pass, sixteen sites per step with AVX-512 (F, BW, VL; the same bits as the AVX2 pass); with
+/// at most 32 entries `table` is read by register permutes and must have 128 readable bytes. Call only
+/// when fm_cpu_has_avx512vbmi() (which implies F, BW and VL).
+void fm_rsgd_pull_sign_avx512(float *h, float *w, int32_t *counts, float *targets, const float *table,
+                              long entries, uint64_t *bits, const int8_t *sums, long lo, long hi,
+                              float rate, float pull, float clip);
 
 /// s_i = Σ_j x[rows_j · stride + i] for i < n, in wrapping Int8 arithmetic (the caller keeps
 /// count ≤ 127 for ±1 rows; count ≥ 1). AVX2: call only when fm_cpu_has_avx2().

@@ -17,7 +17,8 @@ enum Kernels {
     static let avx512 = avx2 && fm_cpu_has_avx512bw() != 0 && ProcessInfo.processInfo.environment["FLATMINIMA_AVX512"] != "0"
     /// Whether AMP's look-up tables (`SignLookupTables.build`) are built a word at a time and its rounds
     /// (`ampRows`, `ampColumns`) run G/H and tanh on eight lanes with AVX-512 (F, BW, DQ, VL, VBMI; the same
-    /// bytes and bits); `FLATMINIMA_AVX512=0` keeps the AVX2 versions.
+    /// bytes and bits), and rsgd's fused pass (`PackedReplicas`) sixteen sites at a time (the same bits);
+    /// `FLATMINIMA_AVX512=0` keeps the AVX2 versions.
     static let avx512vbmi = avx512 && fm_cpu_has_avx512vbmi() != 0
     /// Whether BP's pattern kernel runs its AVX-512 version (`fm_bp_pattern_f32_avx512`: the AVX2 + FMA
     /// kernel's equations on twice the lanes, equal to it within its accuracy, not to the bit);

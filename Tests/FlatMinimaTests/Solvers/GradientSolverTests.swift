@@ -185,11 +185,14 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
     /// rsgd's bit-packed engine (single precision, fused passes, site ranges on threads; AVX2 kernels or
     /// the portable Swift passes) against its oracle, the general double-precision loop, on the same draws: the same trajectory, epoch by epoch,
     /// for every thread count (N = 201 is cut into the ranges [0, 128) and [128, 201) on two threads).
-    @Test(arguments: [("la", "0.7", "0"), ("hinge", "0.7", "0"), ("ce", "0.5", "0"), ("la", "0.7", "1.5")])
-    func packedEngineFollowsTheGenericLoop(loss: String, alpha: String, clip: String) throws {
+    /// y = 5, 11 and 20 reach the AVX2 pass's three ways to read t(c): one register permute (y + 1 ≤ 8),
+    /// two (≤ 16), and a gather.
+    @Test(arguments: [("la", "0.7", "0", "5"), ("hinge", "0.7", "0", "5"), ("ce", "0.5", "0", "5"), ("la", "0.7", "1.5", "5"),
+                      ("la", "0.7", "0", "11"), ("hinge", "0.7", "0", "20")])
+    func packedEngineFollowsTheGenericLoop(loss: String, alpha: String, clip: String, replicas: String) throws {
         let spec = binaryPerceptron(201, alpha: Double(alpha)!, instance: 3)
         func fingerprint(_ options: [String: String]) throws -> [String] {
-            let base = ["max_iters": "12", "wait_center": "yes", "loss": loss, "clip": clip]
+            let base = ["max_iters": "12", "wait_center": "yes", "loss": loss, "clip": clip, "replicas": replicas]
             let r = try run("rsgd", spec, base.merging(options) { $1 })
             return ["iterations", "center_errors", "best_center_errors", "best_replica_errors", "mean_distance", "final_gamma"]
                 .map { key in
@@ -204,7 +207,7 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
         let oracle = try fingerprint(["engine": "generic"])
         for threads in ["1", "2", "3"] {
             for engine in ["auto", "portable"] {
-                #expect(try fingerprint(["threads": threads, "engine": engine]) == oracle, "threads=\(threads), \(engine), loss \(loss)")
+                #expect(try fingerprint(["threads": threads, "engine": engine]) == oracle, "threads=\(threads), \(engine), loss \(loss), y = \(replicas)")
             }
         }
     }

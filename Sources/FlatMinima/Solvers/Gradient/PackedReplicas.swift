@@ -50,6 +50,9 @@ final class PackedReplicas: @unchecked Sendable {
 
     /// Whether the AVX2 kernels (CKernels, same results to the last bit) replace the portable Swift passes.
     let accelerated: Bool
+    /// Whether the fused pass runs its AVX-512 version (sixteen sites per step, the same bits);
+    /// `FLATMINIMA_AVX512=0` keeps the AVX2 one.
+    let wide: Bool
 
     /// - Parameters: `xi` the P × n patterns with labels absorbed, `latent` the common starting fields,
     ///   `batch` the largest batch size, `threads` how many site ranges to cut, `portable` to keep the
@@ -57,6 +60,7 @@ final class PackedReplicas: @unchecked Sendable {
     init(xi values: [Int8], count p: Int, dimension n: Int, latent: [Double], replicas y: Int, batch: Int, threads: Int,
          portable: Bool = false) {
         accelerated = !portable && Kernels.avx2
+        wide = accelerated && Kernels.avx512vbmi
         self.n = n
         self.y = y
         words = (n + 63) / 64
@@ -81,7 +85,7 @@ final class PackedReplicas: @unchecked Sendable {
         plus = zeroed(n, Int32.self)
         sums = zeroed(n, Int8.self)
         targets = zeroed(n, Float.self)
-        table = zeroed(y + 1, Float.self)
+        table = zeroed(max(y + 1, 32), Float.self)   // the vector passes read 16 (AVX2) or 32 (AVX-512) floats
         capacity = batch
         order = zeroed(y, Int.self)
         planned = zeroed(y * batch, Int.self)
@@ -166,8 +170,12 @@ final class PackedReplicas: @unchecked Sendable {
     private func pullAndSign(_ a: Int, _ lo: Int, _ hi: Int, rate: Float) {
         typealias V = SIMD8<Float>
         let ha = h + a * stride, wa = w + a * stride, ba = bits + a * rowWords
+        if wide {
+            fm_rsgd_pull_sign_avx512(ha, wa, plus, targets, table, y + 1, ba, sums, lo, hi, rate, Float(pull), Float(clip))
+            return
+        }
         if accelerated {
-            fm_rsgd_pull_sign_avx2(ha, wa, plus, targets, table, ba, sums, lo, hi, rate, Float(pull), Float(clip))
+            fm_rsgd_pull_sign_avx2(ha, wa, plus, targets, table, y + 1, ba, sums, lo, hi, rate, Float(pull), Float(clip))
             return
         }
         let pullV = V(repeating: Float(pull)), rateV = V(repeating: rate)
