@@ -131,6 +131,15 @@ void fm_committee_unit_sums_avx2(const int8_t *x, const double *h, const float *
 double fm_committee_unit_messages_avx2(const int8_t *x, float *u, const double *m, const double *v, long fan,
                                        double bigM, double bigV, double theta, double t, double c,
                                        double damping, double *sum, double *cavity, double *h, const double *table);
+/// The same two kernels eight edges per instruction with AVX-512 (F, BW, DQ, VL + FMA): equal to the AVX2
+/// ones to rounding (the sums M, V over eight lanes), not to the bit. `transposed`: the 16 × 10 table with
+/// coefficient j of piece k at 16 j + k (`Special.erfcxTableTransposed`). Call only when
+/// fm_cpu_has_avx512vbmi() and fm_cpu_has_avx2_fma().
+void fm_committee_unit_sums_avx512(const int8_t *x, const double *h, const float *u, double *m, double *v,
+                                   long fan, double *bigM, double *bigV);
+double fm_committee_unit_messages_avx512(const int8_t *x, float *u, const double *m, const double *v, long fan,
+                                         double bigM, double bigV, double theta, double t, double c,
+                                         double damping, double *sum, double *cavity, double *h, const double *transposed);
 
 /// 1 when the CPU and OS support AVX2 and FMA.
 int fm_cpu_has_avx2_fma(void);

@@ -44,6 +44,14 @@ extension Special {
         pointer.initialize(from: erfcxTable + [0, 0], count: erfcxTable.count + 2)
         return UnsafePointer(pointer)
     }()
+    /// The table transposed (coefficient j of piece k at 16 j + k), 64-byte aligned, for the AVX-512
+    /// committee BP kernel (one two-register permute per coefficient).
+    nonisolated(unsafe) public static let erfcxTableTransposed: UnsafePointer<Double> = {
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 160 * MemoryLayout<Double>.stride, alignment: 64)
+        let pointer = raw.bindMemory(to: Double.self, capacity: 160)
+        for j in 0..<10 { for k in 0..<16 { (pointer + 16 * j + k).initialize(to: erfcxTable[10 * k + j]) } }
+        return UnsafePointer(pointer)
+    }()
     /// Coefficients 0…5 of every piece as Float, transposed (coefficient j of piece k at 16 j + k), for
     /// the single-precision BP message kernel (the higher coefficients are below 1e−10).
     nonisolated(unsafe) public static let erfcxTableSingle: UnsafePointer<Float> = {

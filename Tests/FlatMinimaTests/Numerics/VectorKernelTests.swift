@@ -5,8 +5,9 @@ import FlatMinima
 
 /// The AVX2 + FMA kernels of BP (CKernels) against the portable Swift functions they replace: vector e^x
 /// and log x against libm over the ranges BP feeds them, and the single-precision message ½[log H(a) − log H(b)]
-/// against `Special.halfLogHRatio` over arguments of every sign and size. Skipped on CPUs without
-/// AVX2 + FMA.
+/// against `Special.halfLogHRatio` over arguments of every sign and size; the AVX-512 kernels (BP's
+/// pattern, the committee unit) against the AVX2 ones. Skipped on CPUs without AVX2 + FMA (the AVX-512
+/// comparisons on CPUs without AVX-512).
 @Suite(.enabled(if: fm_cpu_has_avx2_fma() != 0)) struct VectorKernelTests {
     /// Relative error ≤ 4 ulp of e^x on [−708, 709] (and 0 below −708), |log x − log_libm x| ≤ 4 ulp of
     /// the result on [1e−300, 1e300] (the first pass's tanh; the committee kernel's H and message).
@@ -96,6 +97,40 @@ import FlatMinima
             #expect(zip(a.1, b.1).allSatisfy { abs(Double($0) - Double($1)) < 1e-6 }, "n = \(n): messages")
             #expect(zip(a.2, b.2).allSatisfy { abs($0 - $1) < 1e-6 }, "n = \(n): fields or sums")
             #expect(zip(a.3, b.3).allSatisfy { abs($0 - $1) < 1e-14 }, "n = \(n): m and v")
+        }
+    }
+
+    /// The committee unit's kernels: AVX-512 against AVX2 on random units (every tail length mod 8, both
+    /// forms), in double precision up to the Float store of the message: M and V within 1e−14 relative
+    /// (sums over eight lanes instead of four), the messages within one Float rounding (2.4e−7 relative).
+    @Test(arguments: [1, 7, 8, 9, 15, 16, 17, 64, 321])
+    func avx512CommitteeUnitMatchesAVX2(_ fan: Int) {
+        guard fm_cpu_has_avx512vbmi() != 0 else { return }
+        let g = Generator(seed: UInt64(1000 + fan))
+        let x: [Int8] = (0..<fan).map { _ in g.uniform() < 0.5 ? -1 : 1 }
+        let h0 = (0..<fan).map { _ in 4 * g.uniform() - 2 }
+        let u0: [Float] = (0..<fan).map { _ in Float(g.uniform() - 0.5) }
+        for sequential in [false, true] {
+            var results: [(Double, Double, Double, [Float], [Double])] = []
+            for wide in [false, true] {
+                var u = u0, h = h0, cavity = h0.map { $0 * 0.5 }, sum = [Double](repeating: 0.25, count: fan)
+                var m = [Double](repeating: 0, count: fan), v = m
+                var bigM = 0.0, bigV = 0.0
+                (wide ? fm_committee_unit_sums_avx512 : fm_committee_unit_sums_avx2)(x, h, u, &m, &v, fan, &bigM, &bigV)
+                let change = cavity.withUnsafeMutableBufferPointer { cb in
+                    sum.withUnsafeMutableBufferPointer { sb in
+                        (wide ? fm_committee_unit_messages_avx512 : fm_committee_unit_messages_avx2)(
+                            x, &u, m, v, fan, bigM, bigV, 0.3, 0.4, 0.6, 0.2, sequential ? nil : sb.baseAddress,
+                            sequential ? cb.baseAddress : nil, &h, wide ? Special.erfcxTableTransposed : Special.erfcxTablePadded)
+                    }
+                }
+                results.append((bigM, bigV, change, u, sequential ? h + cavity : sum))
+            }
+            let (a, b) = (results[0], results[1])
+            #expect(abs(a.0 - b.0) <= 1e-14 * max(1, abs(a.0)) && abs(a.1 - b.1) <= 1e-14 * a.1, "fan = \(fan): M, V")
+            #expect(abs(a.2 - b.2) <= 2.4e-7 * a.2 + 1e-12, "fan = \(fan): change \(a.2) vs \(b.2)")
+            #expect(zip(a.3, b.3).allSatisfy { abs(Double($0) - Double($1)) <= 2.4e-7 * abs(Double($0)) + 1e-12 }, "fan = \(fan): messages")
+            #expect(zip(a.4, b.4).allSatisfy { abs($0 - $1) <= 1e-6 }, "fan = \(fan): fields or sums")
         }
     }
 }

@@ -24,7 +24,8 @@ import Foundation
 ///
 /// On ±1 inputs with AVX2 + FMA each unit's edges run in CKernels (`fm_committee_unit_sums_avx2`,
 /// `fm_committee_unit_messages_avx2`: the same equations four edges per instruction in double precision,
-/// equal to this file's loops to rounding; about 3× faster).
+/// equal to this file's loops to rounding; about 3× faster), or with AVX-512 eight edges per instruction
+/// (`fm_committee_unit_*_avx512`; `FLATMINIMA_AVX512=0` keeps AVX2).
 final class CommitteeBP: BinaryBP {
     let model: Model
     /// Number of weight variables K·n.
@@ -87,8 +88,13 @@ final class CommitteeBP: BinaryBP {
                 let base = k * fan
                 scratch.m.withUnsafeMutableBufferPointer { mb in
                     scratch.v.withUnsafeMutableBufferPointer { vb in
-                        fm_committee_unit_sums_avx2(row, h + base, u + mu * n + base, mb.baseAddress! + base, vb.baseAddress! + base,
-                                                    fan, &bigM, &bigV)
+                        if Kernels.avx512bp {
+                            fm_committee_unit_sums_avx512(row, h + base, u + mu * n + base, mb.baseAddress! + base, vb.baseAddress! + base,
+                                                          fan, &bigM, &bigV)
+                        } else {
+                            fm_committee_unit_sums_avx2(row, h + base, u + mu * n + base, mb.baseAddress! + base, vb.baseAddress! + base,
+                                                        fan, &bigM, &bigV)
+                        }
                     }
                 }
             } else {
@@ -182,11 +188,11 @@ final class CommitteeBP: BinaryBP {
                                             let unitChange = scratch.m.withUnsafeBufferPointer { mb in
                                                 scratch.v.withUnsafeBufferPointer { vb in
                                                     sumsOut[w].withUnsafeMutableBufferPointer { sb in
-                                                        fm_committee_unit_messages_avx2(
+                                                        (Kernels.avx512bp ? fm_committee_unit_messages_avx512 : fm_committee_unit_messages_avx2)(
                                                             row, uBase + mu * n + base, mb.baseAddress! + base, vb.baseAddress! + base, fan,
                                                             scratch.bigM[unit], scratch.bigV[unit], theta, t, oneMinusT, damping,
                                                             sequential ? nil : sb.baseAddress! + base, cBase + base, hBase + base,
-                                                            Special.erfcxTablePadded)
+                                                            Kernels.avx512bp ? Special.erfcxTableTransposed : Special.erfcxTablePadded)
                                                     }
                                                 }
                                             }
