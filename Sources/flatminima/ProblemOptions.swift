@@ -50,7 +50,7 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Fraction of the data file held out for testing, in [0, 1).")
     var testFraction: Double = 0.2
 
-    @Option(help: "Margin κ >= 0 on every unit's stability.")
+    @Option(help: "Margin κ in [0, 100] on every unit's stability.")
     var margin: Double = 0
 
     @Option(help: "Seed of the instance (patterns, labels, teacher, split), 0 ... 2^63-1.")

@@ -43,6 +43,9 @@ public struct Model: Sendable, Hashable, Codable {
     /// Votes a pattern needs to be satisfied: ⌊K/2⌋ + 1.
     @inlinable public var votesNeeded: Int { hidden / 2 + 1 }
 
+    /// The largest margin κ accepted.
+    public static let largestMargin = 100.0
+
     /// Checks the model's own consistency; throws with the option name and the accepted range.
     /// `pm1Inputs` says whether inputs are ±1, where binary weights need an odd fan-in to avoid ties.
     public func validate(pm1Inputs: Bool) throws(FlatMinimaError) {
@@ -59,8 +62,10 @@ public struct Model: Sendable, Hashable, Codable {
                                      message: "must divide N = \(inputs) for a tree committee (got \(hidden))")
             }
         }
-        guard margin.isFinite, margin >= 0 else {
-            throw .invalidOption(option: "--margin", message: "must be a finite number >= 0 (got \(margin))")
+        // A unit's stability is at most √n (binary weights, ±1 inputs) and rarely above a few units of it
+        // otherwise; margins beyond 100 are unsatisfiable at any size this tool can hold.
+        guard margin.isFinite, margin >= 0, margin <= Self.largestMargin else {
+            throw .invalidOption(option: "--margin", message: "must be a number in [0, \(Int(Self.largestMargin))] (got \(margin))")
         }
         if weights == .binary, pm1Inputs, fanIn % 2 == 0 {
             let what = kind == .perceptron || architecture == .full ? "N" : "N/K"

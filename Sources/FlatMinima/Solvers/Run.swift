@@ -31,7 +31,8 @@ public enum Run {
         }
         let generator = Generator(base: seed, stream: Seeds.SolverStream.solver.rawValue)
         let start = DispatchTime.now().uptimeNanoseconds
-        let outcome = try solver.solve(problem, generator: generator, observer: observer)
+        var outcome = try solver.solve(problem, generator: generator, observer: observer)
+        outcome = checked(outcome, model: problem.model)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         var result = record(problem: problem, solver: entry.name, parameters: parameters, seed: seed,
                             outcome: outcome, seconds: seconds)
@@ -46,6 +47,40 @@ public enum Run {
             result.append("measure_seconds", .double((elapsed * 1e6).rounded() / 1e6))
         }
         return (result, outcome.weights)
+    }
+
+    /// The outcome as the record reports it: spherical weights rescaled to |w_k|² = n per unit (the
+    /// model's normalisation, which the margin test σ·w_k·x > κ√n assumes: AMP's means and the
+    /// perceptron rule's weights come unnormalised), and a run that claims convergence with NaN in its
+    /// weights or its fields marked as not converged, with the reason.
+    static func checked(_ outcome: SolverOutcome, model: Model) -> SolverOutcome {
+        var outcome = outcome
+        if model.weights == .spherical {
+            let n = model.fanIn
+            for k in 0..<model.hidden {
+                let unit = (k * n)..<((k + 1) * n)
+                let norm = outcome.weights[unit].reduce(0) { $0 + $1 * $1 }
+                guard norm.isFinite, norm > 0 else { continue }
+                let scale = (Double(n) / norm).squareRoot()
+                for i in unit { outcome.weights[i] *= scale }
+            }
+        }
+        guard outcome.converged else { return outcome }
+        var bad: [String] = []
+        if outcome.weights.contains(where: { $0.isNaN }) { bad.append("weights") }
+        for (name, value) in outcome.extra {
+            switch value {
+            case .double(let x) where x.isNaN: bad.append(name)
+            case .doubles(let xs) where xs.contains(where: { $0.isNaN }): bad.append(name)
+            default: break
+            }
+        }
+        if !bad.isEmpty {
+            outcome.converged = false
+            outcome.extra.removeAll { $0.0 == "reason" }
+            outcome.extra.append(("reason", .string("NaN in " + bad.joined(separator: ", "))))
+        }
+        return outcome
     }
 
     /// The record of a finished run.

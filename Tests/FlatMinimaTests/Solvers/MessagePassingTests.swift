@@ -44,6 +44,29 @@ func number(_ record: Record, _ key: String) -> Double? {
         #expect(abs(bp - sequential) < 1e-4)
     }
 
+    /// AMP on the sphere with a margin: the Gardner volume of κ = 1, α = 0.3 (RS: q = 0.634, s = −0.758).
+    /// With a plain Gaussian prior the posterior leaves the sphere when κ > 0 (q = 0.51, s = −0.40 on
+    /// instance 1); the spherical constraint keeps mean(m² + v) = 1. Measured at N = 2001 over instances
+    /// 1–6: s = −0.783, −0.736, −0.764, −0.717, −0.740, −0.829 (sd 0.040), q sd 0.020; the tolerances are
+    /// three standard errors of the mean of six. Above α_c(1) = 0.52 the run must say it collapsed.
+    @Test func ampGardnerVolumeWithMargin() throws {
+        let model = Model(kind: .perceptron, weights: .spherical, inputs: 2001, margin: 1)
+        var q = 0.0, s = 0.0
+        for instance in 1...6 {
+            let r = try run("amp", ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: 0.3, model: model),
+                                               instanceSeed: UInt64(instance)))
+            #expect(r["converged"] == .int(1), "\(r.json)")
+            q += try #require(number(r, "q")) / 6
+            s += try #require(number(r, "free_entropy")) / 6
+        }
+        let theory = try ReplicaSymmetric.sphericalStorage(alpha: 0.3, margin: 1)
+        #expect(abs(q - theory.q) < 0.025, "AMP q \(q) vs RS \(theory.q)")
+        #expect(abs(s - theory.entropy) < 0.05, "AMP s \(s) vs RS \(theory.entropy)")
+        let above = try run("amp", ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: 0.6, model: model)))
+        #expect(above["converged"] == .int(0) && number(above, "free_entropy")?.isNaN == true, "\(above.json)")
+        if case .string(let reason)? = above["reason"] { #expect(reason.hasPrefix("collapsed")) } else { Issue.record("no reason: \(above.json)") }
+    }
+
     /// The issue's acceptance: rbp and fbp solve α = 0.6 at N = 1001 in at least 9 of 10 instances.
     @Test(arguments: ["rbp", "fbp"])
     func solversReachPointSix(solver: String) throws {

@@ -111,3 +111,51 @@ func run(_ name: String, _ spec: ProblemSpec, seed: UInt64 = 1, _ options: [Stri
         #expect(spec.model.energy(weights: outcome.weights, on: try Problem(spec).train) == best)
     }
 }
+
+/// A stand-in solver that returns fixed weights and fields, to test what `Run` makes of an outcome.
+struct FixedOutcome: Solver {
+    static let name = "fixed"
+    static let summary = "returns a fixed outcome (tests)"
+    static let parameters: [ParameterSpec] = []
+    static func unsupported(_ model: Model) -> String? { nil }
+    nonisolated(unsafe) static var weights: (Problem) -> [Double] = { _ in [] }
+    nonisolated(unsafe) static var extra: [Record.Field] = []
+    init(_ parameters: SolverParameters) throws(FlatMinimaError) {}
+    func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
+        SolverOutcome(weights: Self.weights(problem), iterations: 1, converged: true, extra: Self.extra)
+    }
+}
+
+@Suite(.serialized) struct RunRecordTests {
+    func record(_ spec: ProblemSpec) throws -> Record {
+        let entry = FixedOutcome.entry
+        let (solver, parameters) = try entry.build([:])
+        return try Run.execute(try Problem(spec), entry: entry, solver: solver, parameters: parameters, seed: 1)
+    }
+
+    /// Spherical weights are judged on the sphere |w|² = N: the margin test σ·w·x > κ√N is not scale
+    /// invariant, so unnormalised weights (AMP's means, the perceptron rule's sums) must be rescaled first.
+    /// A teacher direction scaled by 10⁶ satisfies κ = 1 on every pattern unless rescaled; on the sphere
+    /// at α = 1.5 > α_c(1) = 0.52 it cannot.
+    @Test func sphericalWeightsAreNormalisedBeforeTheMarginTest() throws {
+        let model = Model(kind: .perceptron, weights: .spherical, inputs: 201, margin: 1)
+        let spec = ProblemSpec(model: model, task: .teacher, inputs: .gaussian, patterns: 300, instanceSeed: 3)
+        FixedOutcome.weights = { problem in problem.teacher!.map { 1e6 * $0 } }
+        FixedOutcome.extra = []
+        let r = try record(spec)
+        #expect(r["solved"] == .int(0), "\(r.json)")
+        #expect(r["teacher_overlap"].flatMap { if case .double(let x) = $0 { x } else { nil } }.map { abs($0 - 1) < 1e-12 } == true)
+    }
+
+    /// A run that claims convergence with NaN in its weights or fields is reported as not converged.
+    @Test func nanOutcomesAreNotConverged() throws {
+        let spec = ProblemSpec(model: Model(kind: .perceptron, weights: .binary, inputs: 101), patterns: 10)
+        FixedOutcome.weights = { _ in [Double](repeating: 1, count: 101) }
+        FixedOutcome.extra = [("free_entropy", .double(.nan)), ("gamma", .double(.infinity))]
+        let r = try record(spec)
+        #expect(r["converged"] == .int(0))
+        #expect(r["reason"] == .string("NaN in free_entropy"))
+        FixedOutcome.extra = [("gamma", .double(.infinity))]
+        #expect(try record(spec)["converged"] == .int(1), "an infinite γ is a legitimate value")
+    }
+}

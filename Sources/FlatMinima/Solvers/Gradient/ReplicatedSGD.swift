@@ -206,7 +206,8 @@ public struct ReplicatedSGD: Solver {
         var beta = options.betaSchedule, g = gamma
         var rate = options.learningRate
         var order = Array(0..<y)
-        let threshold = Int((model.margin * Double(model.fanIn).squareRoot()).rounded(.down))
+        // (Overlaps lie in [−n, n]: a larger threshold means the same as n.)
+        let threshold = Int(min((model.margin * Double(model.fanIn).squareRoot()).rounded(.down), Double(model.fanIn)))
         var progress = Progress(errors: engine.centerErrors(threshold: threshold), weights: engine.centerWeights(), replicas: y)
         var coupledAt = Double.nan
         // With automatic threads the team is used only while it is measurably faster: a lockstep round

@@ -8,7 +8,9 @@ import Foundation
 ///     V_μ = Σ_i F²_{μi} v_i,   ω_μ = Σ_i F_{μi} m_i − V_μ g_μ(previous),
 ///     u_μ = (κ − y_μ ω_μ)/√V_μ,  g_μ = y_μ (G/H)(u_μ)/√V_μ,  ∂g_μ = −(G/H)(u_μ)[(G/H)(u_μ) − u_μ]/V_μ,
 ///     A_i = −Σ_μ F²_{μi} ∂g_μ,   B_i = Σ_μ F_{μi} g_μ + A_i m_i,
-///     binary prior: m_i = tanh B_i, v_i = 1 − m_i²;  Gaussian prior: m_i = B_i/(1 + A_i), v_i = 1/(1 + A_i),
+///     binary prior: m_i = tanh B_i, v_i = 1 − m_i²;  Gaussian prior: m_i = B_i/(1 + A_i), v_i = 1/(1 + A_i);
+///     the sphere |w|² = N (spherical weights, storage and data): m_i = B_i/(ρ + A_i), v_i = 1/(ρ + A_i)
+///     with ρ such that (1/N) Σ_i (m_i² + v_i) = 1,
 ///
 /// O(N·P) arithmetic and O(N + P) special functions; m and v are damped. For teacher–student it is
 /// the Bayes-optimal estimator (its overlap follows the Bayes-optimal replica curve, §7). The Bethe
@@ -16,8 +18,11 @@ import Foundation
 ///
 ///     Nφ = Σ_μ [ log H(u_μ) + V_μ g²_μ/2 ] + Σ_i [ log Z_0(A_i, B_i) − B_i m_i + A_i (m²_i + v_i)/2 ],
 ///
-/// with Z_0 = 2cosh(B) e^{−A/2} (binary) or e^{B²/(2(1+A))}/√(1 + A) (Gaussian), estimates the entropy
-/// of solutions of a storage problem (for Gaussian weights, the Gardner volume).
+/// with Z_0 = 2cosh(B) e^{−A/2} (binary), e^{B²/(2(1+A))}/√(1 + A) (Gaussian) or, on the sphere,
+/// e^{B²/(2(ρ+A)) + (ρ−1)/2}/√(ρ + A), estimates the entropy of solutions of a storage problem (for
+/// spherical weights the Gardner volume: the log of the fraction of the sphere, checked against the RS
+/// curve at κ = 0 and κ = 1). Real weights whose fixed point collapses (1 − q < 1/N or φ > 0 on the
+/// sphere, q ≥ 1 under a Gaussian prior: above capacity) are reported as not converged, with the reason.
 ///
 /// With ±1 patterns the two matrix products Σ_i x_μi m_i and Σ_μ x_μi g_μ are exact integer sums by
 /// table look-up (`SignLookupMatrix`, `SignLookupTables`): m and g/√N are rounded to b bits of their
@@ -74,6 +79,8 @@ public struct AMP: Solver {
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
         var state = AMPState(problem: problem, binary: problem.model.weights == .binary, damping: damping,
                              initialScale: initialScale, generator: generator)
+        // Teacher–student keeps the teacher's prior (Bayes-optimal); storage and data learn on the sphere.
+        state.spherical = problem.model.weights == .spherical && problem.spec.task != .teacher
         state.planeCount = planeCount
         if state.workers > 1, case .signs = problem.train.storage { state.team = LockstepTeam(size: state.workers) }
         defer { state.team?.stop() }
@@ -100,12 +107,21 @@ public struct AMP: Solver {
             polarized = state.isPolarized(tolerance, discrete: signPatterns, solves: solves)
             if change < tolerance || polarized { break }
         }
-        let converged = change.isFinite && (change < tolerance || polarized)
         let binary = problem.model.weights == .binary
+        let q = state.m.reduce(0) { $0 + $1 * $1 } / Double(state.n)
+        let reached = change.isFinite && (change < tolerance || polarized)
+        let phi = reached ? state.freeEntropy() : .nan
+        // Real weights: the posterior mean's q = |m|²/N < 1 (q + mean v = 1 on the sphere; ≈ 1 under the
+        // teacher's Gaussian prior). On the sphere the free entropy is the log of a fraction of its area, ≤ 0.
+        // Above capacity the fixed point collapses: q → 1 on the sphere (solutions closer than
+        // 2N(1 − q) < 2 in squared distance, i.e. 1 − q < 1/N, are one point), where AMP's φ may also
+        // come out positive; q ≫ 1 under a Gaussian prior. No solution, whatever the iteration did.
+        let collapsed = !binary && (!(q < 1) || (state.spherical && (phi > 0 || 1 - q < 1 / Double(state.n))))
+        let converged = reached && !collapsed
         let weights = binary ? state.m.map { $0 < 0 ? -1.0 : 1.0 } : state.m
         var extra: [Record.Field] = [
-            ("free_entropy", .double(converged ? state.freeEntropy() : .nan)),
-            ("q", .double(state.m.reduce(0) { $0 + $1 * $1 } / Double(state.n))),
+            ("free_entropy", .double(converged ? phi : .nan)),
+            ("q", .double(q)),
             ("max_change", .double(change)),
         ]
         // ±1 patterns: the fixed-point bits the products used (`bits`, chosen from tol when auto).
@@ -116,7 +132,10 @@ public struct AMP: Solver {
             extra.append(("bayes_error", problem.testError(state.m).map { .double($0) } ?? .null))
         }
         if !converged {
-            extra.append(("reason", .string(change.isFinite ? "max_iters reached" : "messages became NaN")))
+            let reason = !change.isFinite ? "messages became NaN"
+                : collapsed ? "collapsed: 1 - q < 1/N or free entropy > 0 (no solution on the sphere, or AMP's approximation failed)"
+                : "max_iters reached"
+            extra.append(("reason", .string(reason)))
         }
         return SolverOutcome(weights: weights, iterations: iterations, converged: converged, extra: extra)
     }
@@ -142,9 +161,14 @@ struct AMPState {
     let workers: Int
     /// A cone constraint around a reference (spherical weights): |w|² = N and w·w̃ = N·overlap.
     var cone: (reference: [Double], overlap: Double)? = nil
-    /// The Gaussian prior's precision ρ and tilt λ (1 and 0 without a cone).
+    /// The Gaussian prior's precision ρ and tilt λ (1 and 0 without a cone or a sphere).
     var rho = 1.0
     var tilt = 0.0
+    /// Real weights on the sphere |w|² = N (storage and data tasks, where AMP computes the Gardner volume):
+    /// the precision ρ is then the Lagrange multiplier that keeps mean(m² + v) = 1 at every step. With a
+    /// margin κ > 0 the plain Gaussian prior (ρ = 1) is not equivalent: the constraints favour large |w|,
+    /// and the posterior leaves the sphere (q > 1 at α = 0.4, κ = 1, where the sphere gives q = 0.81).
+    var spherical = false
     /// Helper threads for the ±1 path's two passes per iteration (a dispatch per pass costs tens of
     /// microseconds on this project's virtual machine; the team's threads spin between passes). Set by
     /// `AMP.solve`, which stops it; without one the passes use `DispatchQueue.concurrentPerform`.
@@ -475,13 +499,15 @@ struct AMPState {
             let c = (1 + (1 + 4 * oneMinus * spread).squareRoot()) / (2 * oneMinus)
             rho = c - meanA
             tilt = q * c - bRef
+        } else if spherical {
+            rho = AMPState.sphericalPrecision(a: a, b: b)
         }
         var change = 0.0
         for i in 0..<n {
             let ai = a[i], bi = b[i]
             let newM: Double, newV: Double
             if binary {
-                change = max(change, AMPState.binaryPrior(bi, &m[i], &v[i], damping: damping))
+                change = Field.largest(change, AMPState.binaryPrior(bi, &m[i], &v[i], damping: damping))
                 continue
             } else {
                 let field = bi + tilt * (cone?.reference[i] ?? 0)
@@ -489,11 +515,45 @@ struct AMPState {
                 newV = 1 / (rho + ai)
             }
             let dampedM = damping * m[i] + (1 - damping) * newM
-            change = max(change, abs(dampedM - m[i]))
+            change = Field.largest(change, abs(dampedM - m[i]))
             m[i] = dampedM
             v[i] = damping * v[i] + (1 - damping) * newV
         }
-        return change.isNaN ? .nan : change
+        return change
+    }
+
+    /// The precision ρ of the spherical prior: the root of f(ρ) = (1/N) Σ_i [B_i²/(ρ + A_i)² + 1/(ρ + A_i)] − 1
+    /// on ρ > −min A (f decreases from +∞ to −1 there), so that the means and variances m = B/(ρ + A),
+    /// v = 1/(ρ + A) keep mean(m² + v) = 1. Newton's method from the left of the root (f convex: the
+    /// iterates increase monotonically to it), started at the root for uniform A (c² − c − ‖B‖² = 0,
+    /// c = ρ + Ā; 1 past the pole if that is not past it), moved halfway to the pole while right of the root.
+    static func sphericalPrecision(a: [Double], b: [Double]) -> Double {
+        let n = Double(a.count)
+        let pole = -(a.min() ?? 0)
+        func f(_ rho: Double) -> (value: Double, slope: Double) {
+            var value = 0.0, slope = 0.0
+            for i in a.indices {
+                let r = 1 / (rho + a[i]), b2 = b[i] * b[i]
+                value += b2 * r * r + r
+                slope -= 2 * b2 * r * r * r + r * r
+            }
+            return (value / n - 1, slope / n)
+        }
+        let meanA = a.reduce(0, +) / n, bSquare = b.reduce(0) { $0 + $1 * $1 } / n
+        var rho = (1 + (1 + 4 * bSquare).squareRoot()) / 2 - meanA
+        guard rho.isFinite, pole.isFinite else { return .nan }
+        if !(rho > pole) { rho = pole + 1 }
+        var step = 0
+        while f(rho).value < 0, step < 200 { rho = pole + (rho - pole) / 2; step += 1 }
+        for _ in 0..<100 {
+            let (value, slope) = f(rho)
+            guard value.isFinite, slope.isFinite, slope < 0 else { break }
+            let next = rho - value / slope
+            guard next.isFinite else { break }
+            if next - rho <= 1e-15 * max(1, abs(rho)) { rho = max(rho, next); break }
+            rho = next
+        }
+        return rho
     }
 
     /// The binary prior's damped update of one site from its field B: m ← d·m + (1−d)·tanh B,
@@ -545,6 +605,9 @@ struct AMPState {
                 // Unnormalised Gaussian of precision ρ tilted by λ w̃_i: ∫dw e^{−(ρ+A)w²/2 + (B+λw̃)w}.
                 let field = b[i] + tilt * cone.reference[i]
                 logZ0 = 0.5 * log(2 * Double.pi / (rho + a[i])) + field * field / (2 * (rho + a[i]))
+            } else if spherical {
+                // The sphere: extr_ρ [ρ/2 + (1/N) Σ_i (B_i²/(2(ρ + A_i)) − ½ log(ρ + A_i))] − ½ (0 at A = B = 0).
+                logZ0 = b[i] * b[i] / (2 * (rho + a[i])) - 0.5 * log(rho + a[i]) + 0.5 * (rho - 1)
             } else {
                 logZ0 = b[i] * b[i] / (2 * (1 + a[i])) - 0.5 * log1p(a[i])
             }

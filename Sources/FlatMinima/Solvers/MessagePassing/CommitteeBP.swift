@@ -196,7 +196,7 @@ final class CommitteeBP: BinaryBP {
                                                     }
                                                 }
                                             }
-                                            change = unitChange.isNaN ? .nan : max(change, unitChange)
+                                            change = Field.largest(change, unitChange)
                                             continue
                                         }
                                         for i in 0..<fan {
@@ -210,7 +210,7 @@ final class CommitteeBP: BinaryBP {
                                             let fresh = Field.clamp(0.5 * log(plus / minus))
                                             let old = Double(uBase[mu * n + j])
                                             let next = Double(Float(damping * old + (1 - damping) * fresh))
-                                            change = max(change, abs(next - old))
+                                            change = Field.largest(change, abs(next - old))
                                             uBase[mu * n + j] = Float(next)
                                             if sequential {
                                                 cBase[j] += next - old
@@ -229,7 +229,7 @@ final class CommitteeBP: BinaryBP {
             }
         }
         if !sequential { for j in 0..<n { cavity[j] = sums.reduce(0) { $0 + $1[j] } } }
-        return changes.max() ?? 0
+        return changes.reduce(0, Field.largest)
     }
 
     private func freeEntropy<X: PatternScalar>(_ x: UnsafeBufferPointer<X>) -> Double {

@@ -12,6 +12,12 @@ public enum Field {
     /// `oneMinusM2`.
     public static let limit = 30.0
 
+    /// The larger of two message changes, NaN if either is (Swift's `max(x, y)` returns x when y is NaN,
+    /// which would let NaN messages pass for converged ones).
+    @inlinable public static func largest(_ a: Double, _ b: Double) -> Double {
+        a.isNaN || b.isNaN ? .nan : max(a, b)
+    }
+
     @inlinable public static func clamp(_ h: Double) -> Double {
         h.isNaN ? h : min(limit, max(-limit, h))
     }

@@ -99,7 +99,7 @@ final class PerceptronBP: BinaryBP {
             let fresh = Field.clamp(Special.halfLogHRatio((a - x) * s, (a + x) * s))
             let old = Double(messages[i])
             let next = Double(Float(damping * old + (1 - damping) * fresh))
-            change = max(change, abs(next - old))
+            change = Field.largest(change, abs(next - old))
             messages[i] = Float(next)
             if let sum {
                 sum[i] += next
@@ -131,7 +131,7 @@ final class PerceptronBP: BinaryBP {
                                 var change = 0.0
                                 sumsBase[w].withUnsafeMutableBufferPointer { sum in
                                     for mu in (w * p / workers) ..< ((w + 1) * p / workers) {
-                                        change = max(change, Self.update(
+                                        change = Field.largest(change, Self.update(
                                             pattern: mu, n: n, xi: xiBase, u: uBase, h: hBase, cavity: nil,
                                             sum: sum.baseAddress!, m: m, v: v, threshold: threshold, damping: damping))
                                     }
@@ -144,7 +144,7 @@ final class PerceptronBP: BinaryBP {
             }
         }
         for i in 0..<n { cavity[i] = sums.reduce(0) { $0 + $1[i] } }
-        return changes.max() ?? 0
+        return changes.reduce(0, Field.largest)
     }
 
     private func iterateSequential<X: PatternScalar>(_ xiBuffer: UnsafeBufferPointer<X>, generator: Generator) -> Double {
@@ -158,7 +158,7 @@ final class PerceptronBP: BinaryBP {
                 h.withUnsafeMutableBufferPointer { hBuffer in
                     cavity.withUnsafeMutableBufferPointer { cBuffer in
                         for mu in order {
-                            change = max(change, Self.update(
+                            change = Field.largest(change, Self.update(
                                 pattern: mu, n: n, xi: xiBuffer.baseAddress!, u: uBuffer.baseAddress!,
                                 h: hBuffer.baseAddress!, cavity: cBuffer.baseAddress!, sum: nil, m: m, v: v,
                                 threshold: threshold, damping: damping))
