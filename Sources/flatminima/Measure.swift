@@ -54,7 +54,10 @@ struct MeasureOptions: ParsableArguments {
 
     /// The measures asked for with --measure, checked against the model before any run.
     func measures(for model: Model) throws -> [Measure] {
-        var names = measure.map { $0.split(separator: ",").map(String.init) } ?? []
+        var names = measure.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
+        if names.contains("") {
+            throw FlatMinimaError.invalidOption(option: "--measure", message: "names an empty measure (accepted: local-energy, local-entropy, hessian, cone-volume, comma-separated)")
+        }
         if localEnergy != nil, !names.contains("local-energy") { names.append("local-energy") }
         if localEntropy != nil, !names.contains("local-entropy") { names.append("local-entropy") }
         if hessian, !names.contains("hessian") { names.append("hessian") }
@@ -118,6 +121,7 @@ struct MeasureCommand: ParsableCommand {
         guard options.any else {
             throw ValidationError("--measure: give at least one of local-energy, local-entropy, hessian (or --local-energy GRID, --local-entropy GRID, --hessian)")
         }
+        try OutputFiles.check([("--curves", options.curves)])
     }
 
     func run() throws {

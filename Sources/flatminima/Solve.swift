@@ -60,6 +60,10 @@ struct Solve: ParsableCommand {
         guard instances >= 1, instances <= 1_000_000 else { throw ValidationError("--instances: must be in [1, 1000000] (got \(instances))") }
         if let maxIters, maxIters < 1 { throw ValidationError("--max-iters: must be >= 1 (got \(maxIters))") }
         if let jobs, jobs < 1 || jobs > 4096 { throw ValidationError("--jobs: must be in [1, 4096] (got \(jobs))") }
+        guard problem.instanceSeed <= Int.max - (instances - 1) else {
+            throw ValidationError("--instance-seed: must be in [0, 2^63-1 - (instances - 1)] = [0, \(Int.max - (instances - 1))] with --instances \(instances) (got \(problem.instanceSeed))")
+        }
+        try OutputFiles.check([("--save-weights", saveWeights), ("--trace", trace), ("--curves", measureOptions.curves)])
     }
 
     func run() throws {
@@ -98,13 +102,15 @@ struct Solve: ParsableCommand {
             if format == .json { Output.write(record.json + "\n") }
             records.append(record)
         }
+        var files: [(text: String, path: String, option: String)] = []
         if let saveWeights {
-            try AtomicFile.write(saved.lines(count: records.count).joined(separator: "\n") + "\n", to: saveWeights, option: "--save-weights")
+            files.append((saved.lines(count: records.count).joined(separator: "\n") + "\n", saveWeights, "--save-weights"))
         }
-        if let curves = measureOptions.curves { try AtomicFile.write(Curves.table(records), to: curves, option: "--curves") }
+        if let curves = measureOptions.curves { files.append((Curves.table(records), curves, "--curves")) }
         if let trace {
-            try TraceRecorder.write(traces.prefix(records.count).enumerated().map { (records[$0.offset], $0.element) }, to: trace)
+            files.append((TraceRecorder.table(traces.prefix(records.count).enumerated().map { (records[$0.offset], $0.element) }), trace, "--trace"))
         }
+        try AtomicFile.writeAll(files)
         switch format {
         case .json: break
         case .tsv: Output.write(format.render(records))
@@ -163,7 +169,12 @@ enum SolverSelection {
         }
         return try entries.map { entry throws(FlatMinimaError) in
             var values = given[entry.name] ?? [:]
-            if let maxIters { values["max_iters"] = String(maxIters) }
+            if let maxIters {
+                if let other = values["max_iters"], other != String(maxIters) {
+                    throw FlatMinimaError.invalidOption(option: "--max-iters", message: "\(maxIters) conflicts with -o max_iters=\(other) for \(entry.name); give the limit once")
+                }
+                values["max_iters"] = String(maxIters)
+            }
             let (solver, parameters) = try entry.build(values)
             return Selected(entry: entry, solver: solver, parameters: parameters)
         }

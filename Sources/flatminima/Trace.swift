@@ -1,3 +1,4 @@
+import ArgumentParser
 import FlatMinima
 import Foundation
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ final class TraceRecorder: SolverObserver, @unchecked Sendable {
     /// Writes one TSV row per step of every run (instance_seed, seed, solver, step, energy, then the
     /// solver's own columns), to a temporary file renamed into place so that a failure never leaves
     /// a partial file.
-    static func write(_ runs: [(Record, TraceRecorder)], to path: String) throws {
+    static func table(_ runs: [(Record, TraceRecorder)]) -> String {
         var columns: [String] = []
         for (_, recorder) in runs {
             for step in recorder.steps { for (name, _) in step.values where !columns.contains(name) { columns.append(name) } }
@@ -23,25 +24,68 @@ final class TraceRecorder: SolverObserver, @unchecked Sendable {
             let key = ["instance_seed", "seed", "solver"].map { record[$0]?.text ?? "NA" }
             for step in recorder.steps {
                 let values = Dictionary(step.values, uniquingKeysWith: { a, _ in a })
-                let cells = columns.map { values[$0].map { Record.Value.double($0).text } ?? "NA" }
+                // (γ = ∞ at the end of a focusing protocol is written as inf, not as a missing value.)
+                let cells = columns.map { name in
+                    values[name].map { $0.isInfinite ? ($0 > 0 ? "inf" : "-inf") : Record.Value.double($0).text } ?? "NA"
+                }
                 text += (key + [String(step.iteration), step.energy >= 0 ? String(step.energy) : "NA"] + cells)
                     .joined(separator: "\t") + "\n"
             }
         }
-        try AtomicFile.write(text, to: path, option: "--trace")
+        return text
     }
 }
 
 /// Whole files or nothing: written to a temporary file beside the target, then renamed into place.
 enum AtomicFile {
     static func write(_ text: String, to path: String, option: String) throws {
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        try writeAll([(text, path, option)])
+    }
+
+    /// Several files as one step: every temporary file is written first (on a failure all are removed
+    /// and no target is touched), then each is renamed into place.
+    static func writeAll(_ files: [(text: String, path: String, option: String)]) throws {
+        var staged: [(temporary: String, path: String, option: String)] = []
         do {
-            try text.write(toFile: temporary, atomically: false, encoding: .utf8)
-            guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            for file in files {
+                let temporary = file.path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+                staged.append((temporary, file.path, file.option))
+                guard FileManager.default.createFile(atPath: temporary, contents: Data(file.text.utf8)) else {
+                    throw FlatMinimaError.runtime("\(file.option): cannot write \(file.path) (\(String(cString: strerror(errno))))")
+                }
+            }
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw FlatMinimaError.runtime("\(option): cannot write \(path) (\(error.localizedDescription))")
+            for file in staged { try? FileManager.default.removeItem(atPath: file.temporary) }
+            throw error
+        }
+        for file in staged where rename(file.temporary, file.path) != 0 {
+            let reason = String(cString: strerror(errno))
+            for file in staged { try? FileManager.default.removeItem(atPath: file.temporary) }
+            throw FlatMinimaError.runtime("\(file.option): cannot write \(file.path) (\(reason))")
+        }
+    }
+}
+
+/// The output files a command will write, checked before any work is done: a non-empty path, not a
+/// directory, in an existing writable directory, and no two options naming the same file.
+enum OutputFiles {
+    static func check(_ outputs: [(option: String, path: String?)]) throws {
+        var seen: [String: String] = [:]
+        for case let (option, path?) in outputs {
+            guard !path.isEmpty else { throw ValidationError("\(option): must name a file (got an empty path)") }
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+                if isDirectory.boolValue { throw ValidationError("\(option): \(path) is a directory, not a file") }
+                guard access(path, W_OK) == 0 else { throw ValidationError("\(option): \(path) is not writable") }
+            }
+            let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+            guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("\(option): directory \(parent) does not exist")
+            }
+            guard access(parent, W_OK) == 0 else { throw ValidationError("\(option): directory \(parent) is not writable") }
+            let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+            if let other = seen[key] { throw ValidationError("\(option): \(path) is also the file of \(other)") }
+            seen[key] = option
         }
     }
 }

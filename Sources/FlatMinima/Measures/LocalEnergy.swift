@@ -34,8 +34,8 @@ public struct LocalEnergy: Sendable {
         guard strengths.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
             throw .invalidOption(option: "--perturbations", message: "must be finite numbers >= 0 (flip probabilities at most 1)")
         }
-        guard samples >= 2 else {
-            throw .invalidOption(option: "--samples", message: "must be >= 2 (got \(samples)) for a standard error")
+        guard samples >= 2, samples <= 1_000_000 else {
+            throw .invalidOption(option: "--samples", message: "must be in [2, 10^6] (got \(samples)): at least 2 for a standard error")
         }
         guard beta > 0, beta.isFinite else { throw .invalidOption(option: "--loss-beta", message: "must be > 0 (got \(beta))") }
         self.strengths = strengths

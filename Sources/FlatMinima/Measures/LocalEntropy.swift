@@ -26,8 +26,8 @@ public struct LocalEntropy: Sendable {
     public let options: MessagePassingOptions
 
     public init(lambdas: [Double], options: MessagePassingOptions) throws(FlatMinimaError) {
-        guard !lambdas.isEmpty, lambdas.allSatisfy({ $0.isFinite }) else {
-            throw .invalidOption(option: "--lambdas", message: "needs at least one finite value")
+        guard !lambdas.isEmpty, lambdas.allSatisfy({ $0 >= 0 && $0 <= 100 }) else {
+            throw .invalidOption(option: "--lambdas", message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the reference; tanh λ = 1 to double precision beyond ~19) (got \(lambdas.map { "\($0)" }.joined(separator: ",")))")
         }
         self.lambdas = lambdas
         self.options = options

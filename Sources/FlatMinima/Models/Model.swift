@@ -49,13 +49,13 @@ public struct Model: Sendable, Hashable, Codable {
     /// Checks the model's own consistency; throws with the option name and the accepted range.
     /// `pm1Inputs` says whether inputs are ±1, where binary weights need an odd fan-in to avoid ties.
     public func validate(pm1Inputs: Bool) throws(FlatMinimaError) {
-        guard inputs > 0 else {
-            throw .invalidOption(option: "-N", message: "must be a positive integer (got \(inputs))")
+        guard inputs > 0, inputs <= 1_000_000_000 else {
+            throw .invalidOption(option: "-N", message: "must be an integer in [1, 10^9] (got \(inputs))")
         }
         if kind == .committee {
-            guard hidden >= 1, hidden % 2 == 1 else {
+            guard hidden >= 1, hidden % 2 == 1, hidden <= inputs else {
                 throw .invalidOption(option: "-K/--hidden",
-                                     message: "must be a positive odd integer (got \(hidden))")
+                                     message: "must be a positive odd integer at most N = \(inputs) (got \(hidden))")
             }
             if architecture == .tree, inputs % hidden != 0 {
                 throw .invalidOption(option: "-K/--hidden",

@@ -23,6 +23,9 @@ public struct Problem: Sendable {
             guard let path = spec.dataFile else {
                 throw .invalidOption(option: "--data", message: "a data task needs a CSV file")
             }
+            guard spec.testFraction >= 0, spec.testFraction < 1 else {
+                throw .invalidOption(option: "--test-fraction", message: "must be in [0, 1) (got \(spec.testFraction))")
+            }
             let table = try DataTable.load(path: path)
             if spec.model.inputs != table.features {
                 spec.model.inputs = table.features

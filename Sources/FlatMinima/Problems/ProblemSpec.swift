@@ -41,9 +41,16 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
         self.testFraction = testFraction
     }
 
+    /// The most training patterns accepted.
+    public static let largestPatterns = 1_000_000_000
+
     /// P = round(α · number of weights): α = P/N for perceptrons and trees, P/(K·N) fully connected.
+    /// (Loads that would give more than `largestPatterns` give `largestPatterns + 1`, which `validate`
+    /// rejects; NaN gives 0.)
     public static func patterns(alpha: Double, model: Model) -> Int {
-        Int((alpha * Double(model.weightCount)).rounded())
+        let p = (alpha * Double(model.weightCount)).rounded()
+        guard p.isFinite || p.isInfinite else { return 0 }
+        return p > Double(largestPatterns) ? largestPatterns + 1 : max(0, Int(p))
     }
 
     /// α = P / number of weights.
@@ -63,13 +70,13 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
         try model.validate(pm1Inputs: task != .data && inputs == .pm1)
         switch task {
         case .storage, .teacher:
-            guard patterns >= 1 else {
+            guard patterns >= 1, patterns <= Self.largestPatterns else {
                 throw .invalidOption(option: "--alpha/--patterns",
-                                     message: "must give P >= 1 pattern (got P = \(patterns), alpha = \(alpha))")
+                                     message: "must give P in [1, 10^9] patterns (got P = \(patterns), alpha = \(alpha))")
             }
             if task == .teacher {
-                guard testPatterns >= 1 else {
-                    throw .invalidOption(option: "--test-patterns", message: "must be >= 1 (got \(testPatterns))")
+                guard testPatterns >= 1, testPatterns <= 10_000_000 else {
+                    throw .invalidOption(option: "--test-patterns", message: "must be in [1, 10^7] (got \(testPatterns))")
                 }
             }
         case .data:

@@ -53,6 +53,18 @@ public struct SavedConfiguration: Codable, Sendable {
             guard saved.format == formatName else {
                 throw .invalidData(path: path, message: "line \(index + 1): format '\(saved.format)', expected '\(formatName)'")
             }
+            // The saved problem is checked like command-line options, but reported against the file.
+            do { try saved.problem.model.validate(pm1Inputs: saved.problem.task != .data && saved.problem.inputs == .pm1) } catch {
+                throw .invalidData(path: path, message: "line \(index + 1): field problem.model: \(error.description)")
+            }
+            if saved.problem.task != .data {
+                do { try saved.problem.validate() } catch {
+                    throw .invalidData(path: path, message: "line \(index + 1): field problem: \(error.description)")
+                }
+            }
+            if let bad = saved.weightsProblem() {
+                throw .invalidData(path: path, message: "line \(index + 1): field weights: \(bad)")
+            }
             guard saved.weights.count == saved.problem.model.weightCount || saved.problem.task == .data else {
                 throw .invalidData(path: path, message: "line \(index + 1): \(saved.weights.count) weights, the model has \(saved.problem.model.weightCount)")
             }
@@ -60,6 +72,25 @@ public struct SavedConfiguration: Codable, Sendable {
         }
         guard !result.isEmpty else { throw .invalidData(path: path, message: "holds no configuration") }
         return result
+    }
+
+    /// What is wrong with the saved weights for the model, if anything: binary weights must be ±1,
+    /// spherical ones finite with a non-zero norm on every unit.
+    func weightsProblem() -> String? {
+        let model = problem.model
+        switch model.weights {
+        case .binary:
+            if let bad = weights.first(where: { $0 != 1 && $0 != -1 }) { return "binary weights must be ±1 (got \(bad))" }
+        case .spherical:
+            if let bad = weights.first(where: { !$0.isFinite }) { return "spherical weights must be finite (got \(bad))" }
+            let n = model.fanIn
+            if weights.count == model.weightCount {
+                for k in 0..<model.hidden where weights[(k * n)..<((k + 1) * n)].allSatisfy({ $0 == 0 }) {
+                    return "unit \(k) has zero norm (spherical weights have |w_k|² = n)"
+                }
+            }
+        }
+        return nil
     }
 
     /// Regenerates the instance and checks it against the saved fingerprint.

@@ -63,6 +63,8 @@ public struct ParameterSpec: Sendable, Hashable {
 public struct SolverParameters: Sendable, Hashable {
     /// name → value, every declared parameter present.
     public private(set) var values: [String: String]
+    /// The names given explicitly (the others hold their defaults).
+    public private(set) var given: Set<String> = []
     /// The declarations, in their declared order.
     public let specs: [ParameterSpec]
 
@@ -78,6 +80,7 @@ public struct SolverParameters: Sendable, Hashable {
             try spec.check(value)
             values[name] = value
         }
+        self.given = Set(values.keys)
         for spec in specs where values[spec.name] == nil { values[spec.name] = spec.defaultValue }
         self.values = values
     }

@@ -43,7 +43,7 @@ public struct PerceptronRule: Solver {
             for i in u * n ..< (u + 1) * n { w[i] *= scale }
         }
         return SolverOutcome(weights: w, iterations: epochs, converged: errors == 0,
-                             extra: [("updates", .int(updates))])
+                             extra: [("updates", .int(updates))] + (errors == 0 ? [] : [("reason", .string("max_iters reached"))]))
     }
 }
 

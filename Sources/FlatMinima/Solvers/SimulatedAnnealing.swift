@@ -73,6 +73,7 @@ public struct SimulatedAnnealing: Solver {
         return SolverOutcome(
             weights: solved ? cache.weights : bestWeights, iterations: sweeps, converged: solved,
             extra: [("acceptance_rate", .double(Double(accepted) / Double(max(1, sweeps * count)))),
-                    ("final_beta", .double(beta(sweep: max(0, sweeps - 1))))])
+                    ("final_beta", .double(beta(sweep: max(0, sweeps - 1))))]
+                + (solved ? [] : [("reason", .string("max_iters reached"))]))
     }
 }

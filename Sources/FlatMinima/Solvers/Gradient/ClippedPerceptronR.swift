@@ -16,7 +16,8 @@ import Foundation
 /// at a rate below about √(2/(πN)) (≈ 0.025 at N = 1001); the default rate scales like it, 0.001·√(1001/N)
 /// (`automaticRate`). An epoch with no error leaves the weights
 /// unchanged, so it certifies a solution. θ = 0 is the pure CP+R of the paper; θ > 0 also corrects
-/// "barely right" patterns (the margin of SBPI's second rule).
+/// "barely right" patterns (the margin of SBPI's second rule). With a model margin κ the threshold is
+/// max(θ, κ)·√N.
 ///
 /// Forward passes use the bit-packed kernel (`PackedSigns`): Δ = N − 2·popcount(ξ ⊕ w).
 public struct ClippedPerceptronR: Solver {
@@ -26,7 +27,7 @@ public struct ClippedPerceptronR: Solver {
         ParameterSpec("max_iters", .integer(1...100_000_000), default: "2000", help: "epochs (each presents every pattern once)"),
         ParameterSpec("ps", .text("auto or a number in [0, 1]"), default: "auto",
                       help: "p_s, probability of a reinforcement after each presentation; auto: 0.001·√(1001/N) (it must shrink like 1/√N)"),
-        ParameterSpec("theta", .real(0...100), default: "0", help: "θ: a pattern is corrected when w·ξ ≤ θ√N"),
+        ParameterSpec("theta", .real(0...100), default: "0", help: "θ: a pattern is corrected when w·ξ ≤ max(θ, κ)√N (κ: the model's --margin)"),
     ]
 
     public let maxEpochs: Int
@@ -65,8 +66,10 @@ public struct ClippedPerceptronR: Solver {
         let patterns = PackedSigns(raw, count: count, dimension: n)
         var hidden = (0..<n).map { _ in Int32(generator.sign()) }
         var packed = PackedSigns.Row(signs: hidden.map { $0 > 0 }, words: patterns.words)
-        // Corrected when Δ ≤ threshold; Δ has the parity of N, so Δ ≤ 0 is Δ < 0 for odd N.
-        let threshold = Int((theta * Double(n).squareRoot()).rounded(.down))
+        // Corrected when Δ ≤ threshold; Δ has the parity of N, so Δ ≤ 0 is Δ < 0 for odd N. With the model's
+        // margin κ the rule corrects every pattern not satisfied at κ (threshold max(θ, κ)·√N), so that an
+        // error-free epoch is a solution at the margin.
+        let threshold = Int(min((max(theta, problem.model.margin) * Double(n).squareRoot()).rounded(.down), Double(n)))
         var order = Array(0..<count)
         var epochs = 0, updates = 0, reinforcements = 0, errors = count
         let solvedAtStart = (0..<count).allSatisfy { patterns.overlap($0, packed) > threshold }

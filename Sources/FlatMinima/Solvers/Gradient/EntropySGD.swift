@@ -49,13 +49,13 @@ public struct EntropySGD: Solver {
     public static func unsupported(_ model: Model) -> String? { nil }
 
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
-        try options.check(problem)
+        try options.check(problem, solver: Self.name)
         let model = problem.model, count = model.weightCount
         var outer = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
         var walker = outer
         let run = EpochLoop(problem: problem, options: options, observer: observer)
         var kernel = DirectionKernel(model: model, rule: options.rule, beta: options.beta, hingeMargin: options.hingeMargin)
-        var sampler = BatchSampler(count: problem.train.count, size: options.batch, generator: generator)
+        var sampler = BatchSampler(count: problem.train.count, size: options.batchSize(patterns: problem.train.count), generator: generator)
         var beta = options.betaSchedule
         var coupling = Schedule(start: gamma, factor: 1 + gammaGrowth, cap: gammaMax)
         var rate = options.learningRate

@@ -65,7 +65,7 @@ public struct ReplicatedSGD: Solver {
     public static func unsupported(_ model: Model) -> String? { nil }
 
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
-        try options.check(problem)
+        try options.check(problem, solver: Self.name)
         let model = problem.model
         // Binary perceptron on ±1 inputs with the centre of mass: the bit-packed engine (BENCHMARKS.md).
         if !generic, model.kind == .perceptron, model.weights == .binary, !explicitCenter,
@@ -78,7 +78,7 @@ public struct ReplicatedSGD: Solver {
         let start = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
         var nets = [LatentNetwork](repeating: start, count: y)
         var center = start
-        var samplers = (0..<y).map { _ in BatchSampler(count: problem.train.count, size: options.batch, generator: generator) }
+        var samplers = (0..<y).map { _ in BatchSampler(count: problem.train.count, size: options.batchSize(patterns: problem.train.count), generator: generator) }
         var kernel = DirectionKernel(model: model, rule: options.rule, beta: options.beta, hingeMargin: options.hingeMargin)
         var beta = options.betaSchedule, g = gamma
         var rate = options.learningRate
@@ -196,12 +196,12 @@ public struct ReplicatedSGD: Solver {
         // round (every few microseconds) costs more than it saves.
         let threads = threads > 0 ? threads : min(Parallelism.coresPerRun, max(1, n / 384))
         let engine = PackedReplicas(xi: xi, count: p, dimension: n, latent: start.latent, replicas: y,
-                                    batch: min(options.batch, p), threads: threads, portable: portable)
+                                    batch: options.batchSize(patterns: p), threads: threads, portable: portable)
         engine.pull = coupling
         engine.clip = options.clip
         let team = engine.parts.count > 1 ? LockstepTeam(size: engine.parts.count) : nil
         defer { team?.stop() }
-        var samplers = (0..<y).map { _ in BatchSampler(count: p, size: options.batch, generator: generator) }
+        var samplers = (0..<y).map { _ in BatchSampler(count: p, size: options.batchSize(patterns: p), generator: generator) }
         var kernel = DirectionKernel(model: model, rule: options.rule, beta: options.beta, hingeMargin: options.hingeMargin)
         var beta = options.betaSchedule, g = gamma
         var rate = options.learningRate

@@ -24,12 +24,12 @@ public struct SGD: Solver {
     public static func unsupported(_ model: Model) -> String? { nil }
 
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
-        try options.check(problem)
+        try options.check(problem, solver: Self.name)
         let model = problem.model
         var network = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
         let run = EpochLoop(problem: problem, options: options, observer: observer)
         var kernel = DirectionKernel(model: model, rule: options.rule, beta: options.beta, hingeMargin: options.hingeMargin)
-        var sampler = BatchSampler(count: problem.train.count, size: options.batch, generator: generator)
+        var sampler = BatchSampler(count: problem.train.count, size: options.batchSize(patterns: problem.train.count), generator: generator)
         var beta = options.betaSchedule
         var rate = options.learningRate
         var direction = [Double](repeating: 0, count: model.weightCount)

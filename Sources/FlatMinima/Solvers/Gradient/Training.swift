@@ -51,6 +51,8 @@ public struct Schedule: Sendable, Hashable {
 struct TrainingOptions: Sendable {
     let maxEpochs: Int
     let batch: Int
+    /// Whether `batch` was given (else the default, capped at P by `batchSize`).
+    let batchGiven: Bool
     let learningRate: Double
     let learningRateDecay: Double
     let rule: TrainingRule
@@ -85,6 +87,7 @@ struct TrainingOptions: Sendable {
     init(_ p: SolverParameters) {
         maxEpochs = p.int("max_iters")
         batch = p.int("batch")
+        batchGiven = p.given.contains("batch")
         learningRate = p.double("lr")
         learningRateDecay = p.double("lr_decay")
         rule = TrainingRule(rawValue: p.string("loss"))!
@@ -99,12 +102,15 @@ struct TrainingOptions: Sendable {
 
     var betaSchedule: Schedule { Schedule(start: beta, factor: betaFactor, cap: betaMax) }
 
-    /// Checks the options that depend on the problem (batch ≤ P).
-    func check(_ problem: Problem) throws(FlatMinimaError) {
-        guard batch <= problem.train.count else {
-            throw .invalidOption(option: "batch", message: "must be an integer in [1, P = \(problem.train.count)] (got \(batch))")
+    /// Checks the options that depend on the problem: a batch given explicitly must be at most P.
+    func check(_ problem: Problem, solver: String) throws(FlatMinimaError) {
+        guard batch <= problem.train.count || !batchGiven else {
+            throw .invalidOption(option: "batch", message: "must be an integer in [1, P = \(problem.train.count)] for \(solver) (got \(batch))")
         }
     }
+
+    /// The mini-batch size on P patterns: the given one, or the default capped at P.
+    func batchSize(patterns p: Int) -> Int { batchGiven ? batch : min(batch, p) }
 }
 
 /// One network's parameters: latent fields and the effective weights they define (see `TrainingRule`).

@@ -48,6 +48,14 @@ public struct FocusingBP: Solver {
         options = try MessagePassingOptions(p)
         stepIterations = p.int("step_iters")
         protocolName = p.string("protocol")
+        // A parameter of another protocol would be ignored: say so instead.
+        let owners = ["dx": "standard", "drho": "pseudo", "x": "pseudo", "y": "scoping", "gamma_start": "scoping",
+                      "gamma_end": "scoping", "gamma_steps": "scoping", "pairs": "list"]
+        for name in p.given.sorted() {
+            if let owner = owners[name], owner != protocolName {
+                throw .invalidOption(option: name, message: "applies to protocol=\(owner) only (got protocol=\(protocolName))")
+            }
+        }
         switch protocolName {
         case "standard":
             let dx = p.double("dx")
@@ -80,7 +88,7 @@ public struct FocusingBP: Solver {
     /// Parses "g:y,g:y" with both sequences non-decreasing, γ ≥ 0 (or inf), y ≥ 1.
     static func parsePairs(_ text: String) throws(FlatMinimaError) -> [(gamma: Double, y: Double)] {
         var steps: [(gamma: Double, y: Double)] = []
-        for item in text.split(separator: ",") {
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) where !(text.isEmpty && item.isEmpty) {
             let parts = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let g = parts[0] == "inf" ? Double.infinity : Double(parts[0]), let y = Double(parts[1]),
                   g >= 0, !g.isNaN, y >= 1, y.isFinite else {
