@@ -20,12 +20,19 @@ struct SweepCommand: ParsableCommand {
         comes from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) and SLURM_ARRAY_TASK_COUNT. Merge shard \
         outputs with 'flatminima merge'. Progress goes to stderr.
 
+        Exit status: 0 when every run of the shard has a result; 3 when the sweep went through but some \
+        runs failed (their rows are kept, with the error column set, and one line on stderr counts them); \
+        2 for a bad option and 1 for a bad spec (one line on stderr; nothing is run or written) or another failure.
+
         Examples:
           flatminima sweep sweeps/demo.toml --out demo.tsv
           flatminima sweep sweeps/demo.toml --out demo.tsv --resume
           flatminima sweep sweeps/demo.toml --out demo.part2.tsv --shard 2/4
         """
     )
+
+    /// The exit status of a sweep that went through with failed runs.
+    static let failedRunsStatus: Int32 = 3
 
     @Argument(help: "Spec file (.toml, or .json).")
     var spec: String
@@ -49,21 +56,28 @@ struct SweepCommand: ParsableCommand {
     var dryRun = false
 
     func run() throws {
+        // The options first (cheap), then the spec and every cell of it, then the files.
+        let (shardIndex, shardCount) = try Self.shard(shard)
+        let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        guard workers >= 1 else { throw FlatMinimaError.invalidOption(option: "--jobs", message: "must be >= 1 (got \(workers))") }
+        if !dryRun {
+            try OutputFile.check(out, option: "--out")
+            try OutputFile.check(out + ".json", option: "--out", role: "the sidecar")
+        }
         let sweep = try SweepSpec(path: spec)
         let plan = try SweepPlan(sweep)
-        let (shardIndex, shardCount) = try Self.shard(shard)
-        var runs = SweepSpec.shard(sweep.runs(), index: shardIndex, count: shardCount)
+        var runs = sweep.runs(shard: shardIndex, of: shardCount)
         if dryRun {
             for run in runs {
                 Output.write("\(run.index)\t\(run.id)\t\(plan.command(run))\n")
             }
             return
         }
-        let workers = jobs ?? ProcessInfo.processInfo.activeProcessorCount
-        guard workers >= 1 else { throw FlatMinimaError.invalidOption(option: "--jobs", message: "must be >= 1 (got \(workers))") }
 
         let sidecar = out + ".json"
-        if FileManager.default.fileExists(atPath: out) {
+        var finished = 0, failedBefore = 0
+        let isNew = !FileManager.default.fileExists(atPath: out)
+        if !isNew {
             guard resume else {
                 throw FlatMinimaError.invalidOption(option: "--out", message: "\(out) exists (use --resume to continue it, or choose another file)")
             }
@@ -74,33 +88,49 @@ struct SweepCommand: ParsableCommand {
             }
             let done = Set(existing.rows.compactMap { existing.value($0, "run_id") })
             runs.removeAll { done.contains($0.id) }
-        } else {
-            try Self.writeSidecar(sidecar, sweep: sweep, shard: (shardIndex, shardCount), runs: runs.count)
+            finished = existing.rows.count
+            failedBefore = existing.rows.filter { Results.failed($0, in: existing) }.count
         }
         var header = Results.leadingColumns + Run.commonFields
         for key in sweep.problem.map(\.key) where !header.contains(key) { header.append(key) }
         if sweep.problem.contains(where: { $0.key == "alpha" }) { header.append("alpha_actual") }
         let writer = try Results.Writer(path: out, columns: header)
+        if isNew {
+            do {
+                try Self.writeSidecar(sidecar, sweep: sweep, shard: (shardIndex, shardCount), runs: runs.count)
+            } catch {
+                // Nothing has run yet: leave no results file without its sidecar.
+                unlink(out)
+                throw error
+            }
+        }
         let todo = runs
         let progress = Progress(total: todo.count, quiet: quiet)
         let next = Counter()
-        let failures = Counter()
+        let unwritten = Counter()
+        let failed = Counter()
         Parallelism.share(among: min(workers, max(1, todo.count)))
         DispatchQueue.concurrentPerform(iterations: min(workers, max(1, todo.count))) { _ in
             while let i = next.take(below: todo.count) {
                 let run = todo[i]
                 let cells = plan.execute(run)
+                if cells.contains(where: { $0.0 == "error" }) { failed.increment() }
                 do {
                     try writer.append(cells)
                 } catch {
-                    failures.increment()
+                    unwritten.increment()
                     Output.error("flatminima: error: \(error)\n")
                 }
                 progress.finished()
             }
         }
         progress.close()
-        if failures.value > 0 { throw FlatMinimaError.runtime("\(failures.value) rows could not be written to \(out)") }
+        if unwritten.value > 0 { throw FlatMinimaError.runtime("\(unwritten.value) rows could not be written to \(out)") }
+        let failures = failedBefore + failed.value
+        if failures > 0 {
+            Output.error("flatminima: \(failures) of \(finished + todo.count) runs failed (see the error column of \(out))\n")
+            throw ExitCode(Self.failedRunsStatus)
+        }
     }
 
     /// `i/n` from the flag, or from Slurm's array variables, or 0/1.
@@ -113,16 +143,23 @@ struct SweepCommand: ParsableCommand {
             return (i, n)
         }
         let environment = ProcessInfo.processInfo.environment
-        if let id = environment["SLURM_ARRAY_TASK_ID"].flatMap(Int.init),
-           let count = environment["SLURM_ARRAY_TASK_COUNT"].flatMap(Int.init) {
-            let minimum = environment["SLURM_ARRAY_TASK_MIN"].flatMap(Int.init) ?? 0
-            let i = id - minimum
-            guard count >= 1, (0..<count).contains(i) else {
-                throw FlatMinimaError.invalidOption(option: "SLURM_ARRAY_TASK_ID", message: "gives shard \(i) of \(count), out of range")
+        guard let idText = environment["SLURM_ARRAY_TASK_ID"] else { return (0, 1) }
+        func integer(_ name: String) throws -> Int {
+            guard let text = environment[name], let value = Int(text) else {
+                throw FlatMinimaError.invalidOption(option: name, message: "must be an integer when SLURM_ARRAY_TASK_ID is set (got '\(environment[name] ?? "")'); or give --shard i/n")
             }
-            return (i, count)
+            return value
         }
-        return (0, 1)
+        guard let id = Int(idText) else {
+            throw FlatMinimaError.invalidOption(option: "SLURM_ARRAY_TASK_ID", message: "must be an integer (got '\(idText)'); or give --shard i/n")
+        }
+        let count = try integer("SLURM_ARRAY_TASK_COUNT")
+        let minimum = environment["SLURM_ARRAY_TASK_MIN"] == nil ? 0 : try integer("SLURM_ARRAY_TASK_MIN")
+        let (i, overflow) = id.subtractingReportingOverflow(minimum)
+        guard !overflow, count >= 1, (0..<count).contains(i) else {
+            throw FlatMinimaError.invalidOption(option: "SLURM_ARRAY_TASK_ID", message: "\(id) (SLURM_ARRAY_TASK_MIN \(minimum), SLURM_ARRAY_TASK_COUNT \(count)) gives a shard out of range (accepted: 0 <= id - min < count)")
+        }
+        return (i, count)
     }
 
     static func writeSidecar(_ path: String, sweep: SweepSpec, shard: (Int, Int), runs: Int) throws {
@@ -182,32 +219,43 @@ struct SweepPlan: Sendable {
         }
     }
 
+    /// Checks every distinct problem cell (with the first replicate's instance seed), the measures,
+    /// every solver option cell and, where the problem fixes them, the options bounded by the problem
+    /// (a data task's file is loaded once per cell; an explicit `batch` must not exceed P).
     init(_ sweep: SweepSpec) throws {
         self.sweep = sweep
-        // Every distinct problem cell, solver option cell and the measures, checked once up front.
-        var checkedProblems = Set<[SweepSpec.Assignment]>()
-        var checkedSolvers = Set<String>()
-        let runs = sweep.runs()
-        for run in runs {
-            if !checkedProblems.contains(run.problem) {
-                checkedProblems.insert(run.problem)
-                let spec = try problemSpec(run)
-                let model = spec.model
-                _ = try measures(for: model)
-                for block in sweep.solvers {
-                    let entry: SolverEntry
-                    do { entry = try SolverRegistry.entry(named: block.name) } catch {
-                        throw sweep.document.error(block.line, "name", error.message)
-                    }
-                    if let reason = entry.unsupported(model) {
-                        throw sweep.document.error(block.line, "name", "\(block.name) \(reason) (problem: \(Self.describe(run.problem)))")
-                    }
+        let solverCells = sweep.solverCells
+        for cell in solverCells { _ = try solver(cell.block.name, line: cell.block.line, options: cell.options) }
+        for cell in sweep.problemCells {
+            let spec = try problemSpec(cell, instanceSeed: sweep.instanceSeed)
+            let model = spec.model
+            _ = try measures(for: model)
+            for block in sweep.solvers {
+                let entry: SolverEntry
+                do { entry = try SolverRegistry.entry(named: block.name) } catch {
+                    throw sweep.document.error(block.line, "name", error.message)
+                }
+                if let reason = entry.unsupported(model) {
+                    throw sweep.document.error(block.line, "name", "\(block.name) \(reason) (problem: \(Self.describe(cell)))")
                 }
             }
-            let solverKey = run.solver + "|" + run.solverOptions.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-            if !checkedSolvers.contains(solverKey) {
-                checkedSolvers.insert(solverKey)
-                _ = try solver(run)
+            var patterns = spec.patterns
+            if spec.task != .data {
+                // What Problem(spec) checks before it draws the patterns (test patterns, memory).
+                do { try spec.validate() } catch { throw problemError(error, problem: cell) }
+            } else {
+                do {
+                    patterns = try Problem(spec).train.count
+                } catch {
+                    let data = cell.first { $0.key == "data" }
+                    throw sweep.document.error(data?.line ?? sweep.document.table("problem")?.line ?? 0, data?.key ?? "problem",
+                                               "\(error.description) (problem: \(Self.describe(cell)))")
+                }
+            }
+            // Mini-batch solvers check batch <= P only when they run; an explicit batch is checked here.
+            for (block, options) in solverCells {
+                guard let batch = options.first(where: { $0.key == "batch" }), let size = Int(batch.value), size > patterns else { continue }
+                throw sweep.document.error(batch.line, "batch", "must be an integer in [1, P = \(patterns)] (got \(size)) for \(block.name) (problem: \(Self.describe(cell)))")
             }
         }
     }
@@ -217,7 +265,7 @@ struct SweepPlan: Sendable {
     }
 
     /// The line of a problem key in the spec, for errors that name a flag.
-    func problemError(_ error: Error, run: SweepSpec.Run) -> Error {
+    func problemError(_ error: Error, problem: [SweepSpec.Assignment]) -> Error {
         let message: String
         var option: String? = nil
         if let e = error as? FlatMinimaError {
@@ -225,23 +273,27 @@ struct SweepPlan: Sendable {
         } else {
             message = ProblemParser.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid value"
         }
-        let assignment = run.problem.first { a in
+        let assignment = problem.first { a in
             guard let option else { return message.contains(Self.flag(a.key)) }
             return option.split(separator: "/").contains { $0 == Self.flag(a.key) || $0 == "-" + Self.flag(a.key) }
         }
         let line = assignment?.line ?? sweep.document.table("problem")?.line ?? 0
         let text = option.map { "\($0): \(message)" } ?? message
-        return sweep.document.error(line, assignment?.key ?? "problem", "\(text) (problem: \(Self.describe(run.problem)))")
+        return sweep.document.error(line, assignment?.key ?? "problem", "\(text) (problem: \(Self.describe(problem)))")
     }
 
-    func problemSpec(_ run: SweepSpec.Run) throws -> ProblemSpec {
-        // --key=value, so that negative numbers are values, not flags.
-        let arguments = run.problem.flatMap { $0.key == "N" ? ["-N", $0.value] : ["\(Self.flag($0.key))=\($0.value)"] }
+    func problemSpec(_ problem: [SweepSpec.Assignment], instanceSeed: Int) throws -> ProblemSpec {
+        // --key=value, so that negative numbers are values, not flags (-N has no long form: a negative N
+        // would be read as a flag, so it is refused here with the library's message).
+        if let n = problem.first(where: { $0.key == "N" }), n.value.hasPrefix("-") {
+            throw problemError(FlatMinimaError.invalidOption(option: "-N", message: "must be a positive integer (got \(n.value))"), problem: problem)
+        }
+        let arguments = problem.flatMap { $0.key == "N" ? ["-N", $0.value] : ["\(Self.flag($0.key))=\($0.value)"] }
         do {
             let options = try ProblemParser.parse(arguments)
-            return try options.problem.spec(instanceSeed: run.instanceSeed)
+            return try options.problem.spec(instanceSeed: instanceSeed)
         } catch {
-            throw problemError(error, run: run)
+            throw problemError(error, problem: problem)
         }
     }
 
@@ -257,19 +309,19 @@ struct SweepPlan: Sendable {
         }
     }
 
-    func solver(_ run: SweepSpec.Run) throws -> (SolverEntry, any Solver, SolverParameters) {
+    func solver(_ name: String, line: Int, options: [SweepSpec.Assignment]) throws -> (SolverEntry, any Solver, SolverParameters) {
         let entry: SolverEntry
-        do { entry = try SolverRegistry.entry(named: run.solver) } catch {
-            throw sweep.document.error(run.solverLine, "name", error.message)
+        do { entry = try SolverRegistry.entry(named: name) } catch {
+            throw sweep.document.error(line, "name", error.message)
         }
         var given: [String: String] = [:]
-        for option in run.solverOptions { given[option.key] = option.value }
+        for option in options { given[option.key] = option.value }
         do {
             let (solver, parameters) = try entry.build(given)
             return (entry, solver, parameters)
         } catch {
-            let option = run.solverOptions.first { error.option == $0.key }
-            throw sweep.document.error(option?.line ?? run.solverLine, option?.key ?? run.solver, error.description)
+            let option = options.first { error.option == $0.key }
+            throw sweep.document.error(option?.line ?? line, option?.key ?? name, error.description)
         }
     }
 
@@ -290,9 +342,9 @@ struct SweepPlan: Sendable {
         var cells: [(String, String)] = [("run_id", run.id), ("run", String(run.index)), ("sweep", sweep.hash)]
         cells += run.problem.map { ($0.key, $0.value) }
         do {
-            let spec = try problemSpec(run)
+            let spec = try problemSpec(run.problem, instanceSeed: run.instanceSeed)
             let problem = try Problem(spec)
-            let (entry, solver, parameters) = try self.solver(run)
+            let (entry, solver, parameters) = try self.solver(run.solver, line: run.solverLine, options: run.solverOptions)
             let record = try Run.execute(problem, entry: entry, solver: solver, parameters: parameters,
                                          seed: UInt64(run.seed), measures: try measures(for: spec.model))
             let requested = Dictionary(uniqueKeysWithValues: run.problem.map { ($0.key, $0.value) })
@@ -311,6 +363,29 @@ struct SweepPlan: Sendable {
             cells.append(("error", "\(error)".replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")))
         }
         return cells
+    }
+}
+
+/// Checks on an output path before anything is written to it.
+enum OutputFile {
+    /// Refuses an empty path, a directory, and a path whose directory is missing or not writable,
+    /// naming `option` (the file is `role`, e.g. "the sidecar", when it is derived from the option).
+    static func check(_ path: String, option: String, role: String? = nil) throws {
+        func fail(_ message: String) -> FlatMinimaError {
+            .invalidOption(option: option, message: (role.map { "\($0) " } ?? "") + message)
+        }
+        guard !path.isEmpty else { throw fail("must be a file path (got an empty string)") }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw fail("\(path) is a directory (accepted: a file path)")
+        }
+        guard !path.hasSuffix("/") else { throw fail("\(path) names a directory (accepted: a file path)") }
+        let directory = (path as NSString).deletingLastPathComponent
+        let parent = directory.isEmpty ? "." : directory
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw fail("the directory \(parent) of \(path) does not exist")
+        }
+        guard access(parent, W_OK) == 0 else { throw fail("cannot write in the directory \(parent) of \(path)") }
     }
 }
 

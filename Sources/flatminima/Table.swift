@@ -8,7 +8,10 @@ struct MergeCommand: ParsableCommand {
         commandName: "merge",
         abstract: "Merge results files of one sweep (e.g. Slurm shards): refuses different specs, drops duplicate runs.",
         discussion: """
-        Rows are ordered by run index, columns by first appearance; the sidecar of the first input is copied to OUT.json.
+        Rows are ordered by run index, columns by first appearance; the sidecar of the first input is copied to OUT.json. \
+        A run found twice is kept once when both rows agree (timings and version apart) and refused when they differ; \
+        a corrupt input (a row whose width is not the header's) is refused with its line. OUT is written to a \
+        temporary file and renamed, so it is whole or absent.
 
         Example:
           flatminima merge part0.tsv part1.tsv part2.tsv part3.tsv --out results.tsv
@@ -26,6 +29,7 @@ struct MergeCommand: ParsableCommand {
 
     func run() throws {
         guard !inputs.isEmpty else { throw FlatMinimaError.invalidOption(option: "inputs", message: "give at least one results file") }
+        try OutputFile.check(out, option: "--out")
         if FileManager.default.fileExists(atPath: out) {
             guard force else { throw FlatMinimaError.invalidOption(option: "--out", message: "\(out) exists (use --force to replace it)") }
             _ = try Results.read(path: out)
@@ -48,7 +52,9 @@ struct TableCommand: ParsableCommand {
         commandName: "table",
         abstract: "Summarise a results file as a table: rows × columns of one statistic.",
         discussion: """
-        Statistics: success (fraction solved with a Wilson 95% interval), count, or mean|median|stderr|min|max:COLUMN.
+        Statistics: success (fraction solved with a Wilson 95% interval), count, or mean|median|stderr|min|max:COLUMN \
+        (a numeric column). Failed runs (their error column set) have no results: a cell with any says so, e.g. \
+        "3/3 1 [0.4385, 1] (1 error)", the tsv format has an errors column, and stderr gets one line with the total.
 
         Examples:
           flatminima table results.tsv --rows alpha --cols solver --stat success
@@ -74,7 +80,7 @@ struct TableCommand: ParsableCommand {
     @Option(name: .customLong("where"), help: "Keep rows with COLUMN=VALUE (repeatable; numbers compare numerically).")
     var filters: [String] = []
 
-    @Option(help: "text (aligned) | markdown | tsv (long form: keys, value, interval, runs).")
+    @Option(help: "text (aligned) | markdown | tsv (long form: keys, value, interval, successes, runs, errors).")
     var format: Format = .text
 
     func run() throws {
@@ -84,9 +90,19 @@ struct TableCommand: ParsableCommand {
         let table = try Results.read(path: results)
         let rowKeys = rows.split(separator: ",").map(String.init)
         let colKeys = cols?.split(separator: ",").map(String.init) ?? []
+        guard !rowKeys.isEmpty else {
+            throw FlatMinimaError.invalidOption(option: "--rows", message: "give at least one column (got '\(rows)')")
+        }
         for key in rowKeys + colKeys + [statistic.column].compactMap({ $0 }) where table.column(key) == nil {
             throw FlatMinimaError.invalidOption(option: rowKeys.contains(key) ? "--rows" : colKeys.contains(key) ? "--cols" : "--stat",
                                                 message: "no column '\(key)' in \(results) (columns: \(table.columns.joined(separator: ", ")))")
+        }
+        if let column = statistic.column, !Summary.isNumeric(column, in: table) {
+            let example = table.rows.lazy.compactMap { table.value($0, column) }.first { $0 != "NA" && !$0.isEmpty } ?? ""
+            throw FlatMinimaError.invalidOption(option: "--stat", message: "column '\(column)' of \(results) is not numeric (e.g. '\(example)'); accepted: a column of numbers")
+        }
+        guard !table.rows.isEmpty else {
+            throw FlatMinimaError.invalidData(path: results, message: "has no runs yet (only its header)")
         }
         var selected = table.rows
         for filter in filters {
@@ -100,6 +116,13 @@ struct TableCommand: ParsableCommand {
                 return v == parts[1]
             }
         }
+        guard !selected.isEmpty else {
+            throw FlatMinimaError.invalidOption(option: "--where", message: "no run of \(results) matches \(filters.joined(separator: " and ")) (of \(table.rows.count) runs)")
+        }
+        let failed = selected.filter { Results.failed($0, in: table) }.count
+        if failed > 0 {
+            Output.error("table: \(failed) of \(selected.count) runs failed and have no results (see the error column of \(results)); each cell says how many\n")
+        }
         func key(_ row: [String], _ keys: [String]) -> [String] { keys.map { table.value(row, $0) ?? "NA" } }
         let rowValues = Summary.sortKeys(Array(Set(selected.map { key($0, rowKeys) })))
         let colValues = colKeys.isEmpty ? [[]] : Summary.sortKeys(Array(Set(selected.map { key($0, colKeys) })))
@@ -111,11 +134,12 @@ struct TableCommand: ParsableCommand {
         func number(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "NA" }
 
         if format == .tsv {
-            var lines = [(rowKeys + colKeys + ["value", "low", "high", "successes", "runs"]).joined(separator: "\t")]
+            var lines = [(rowKeys + colKeys + ["value", "low", "high", "successes", "runs", "errors"]).joined(separator: "\t")]
             for r in rowValues {
                 for c in colValues {
                     guard let x = cell(r, c) else { continue }
-                    lines.append((r + c + [number(x.value), number(x.low), number(x.high), x.successes.map(String.init) ?? "NA", String(x.runs)]).joined(separator: "\t"))
+                    lines.append((r + c + [number(x.value), number(x.low), number(x.high), x.successes.map(String.init) ?? "NA",
+                                           String(x.runs), String(x.errors)]).joined(separator: "\t"))
                 }
             }
             Output.write(lines.joined(separator: "\n") + "\n")
@@ -123,10 +147,12 @@ struct TableCommand: ParsableCommand {
         }
         func text(_ x: Summary.Cell?) -> String {
             guard let x else { return "" }
+            let errors = x.errors == 0 ? "" : x.errors == 1 ? "1 error" : "\(x.errors) errors"
             if statistic == .success, let s = x.successes {
-                return "\(s)/\(x.runs) \(number(x.value)) [\(number(x.low)), \(number(x.high))]"
+                return "\(s)/\(x.runs) \(number(x.value)) [\(number(x.low)), \(number(x.high))]" + (errors.isEmpty ? "" : " (\(errors))")
             }
-            return number(x.value) + (statistic == .count ? "" : " (n=\(x.runs))")
+            if statistic == .count { return number(x.value) + (errors.isEmpty ? "" : " (\(errors))") }
+            return number(x.value) + " (n=\(x.runs)" + (errors.isEmpty ? "" : ", \(errors)") + ")"
         }
         let header = [rowKeys.joined(separator: ",")] + colValues.map { $0.isEmpty ? stat : $0.joined(separator: ",") }
         let body = rowValues.map { r in [r.joined(separator: ",")] + colValues.map { text(cell(r, $0)) } }

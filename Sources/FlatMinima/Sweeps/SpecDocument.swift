@@ -98,9 +98,9 @@ public struct SpecDocument: Sendable {
             line = line.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             if line.hasPrefix("[[") {
-                guard line.hasSuffix("]]") else { throw fail(lineNumber, nil, "malformed array-of-tables header '\(line)'") }
+                guard line.hasSuffix("]]") else { throw fail(lineNumber, nil, "malformed array-of-tables header '\(excerpt(line))'") }
                 let name = String(line.dropFirst(2).dropLast(2)).trimmingCharacters(in: .whitespaces)
-                guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(name)'") }
+                guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(excerpt(name))'") }
                 if document.tables.contains(where: { $0.name == name }) {
                     throw fail(lineNumber, name, "is already a [table]; it cannot also be an array of tables")
                 }
@@ -114,9 +114,9 @@ public struct SpecDocument: Sendable {
                 continue
             }
             if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else { throw fail(lineNumber, nil, "malformed table header '\(line)'") }
+                guard line.hasSuffix("]") else { throw fail(lineNumber, nil, "malformed table header '\(excerpt(line))'") }
                 let name = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
-                guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(name)' (dotted names are not supported)") }
+                guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(excerpt(name))' (dotted names are not supported)") }
                 guard !document.tables.contains(where: { $0.name == name }), !document.arrays.contains(where: { $0.name == name }) else {
                     throw fail(lineNumber, name, "table defined twice")
                 }
@@ -124,10 +124,10 @@ public struct SpecDocument: Sendable {
                 target = .table(document.tables.count - 1)
                 continue
             }
-            guard let equals = line.firstIndex(of: "=") else { throw fail(lineNumber, nil, "expected 'key = value', got '\(line)'") }
+            guard let equals = line.firstIndex(of: "=") else { throw fail(lineNumber, nil, "expected 'key = value', got '\(excerpt(line))'") }
             var key = String(line[..<equals]).trimmingCharacters(in: .whitespaces)
             if key.count >= 2, key.first == "\"", key.last == "\"" { key = String(key.dropFirst().dropLast()) }
-            guard isBareKey(key) else { throw fail(lineNumber, key, "unsupported key (use letters, digits, '_' and '-')") }
+            guard isBareKey(key) else { throw fail(lineNumber, excerpt(key), "unsupported key (use letters, digits, '_' and '-')") }
             var valueText = String(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
             // Arrays may span lines: read on until the brackets balance.
             while bracketDepth(valueText) > 0, index < lines.count {
@@ -141,9 +141,9 @@ public struct SpecDocument: Sendable {
                 scanner.skipSpaces()
                 guard scanner.atEnd else { throw ScanError(message: "unexpected text after the value") }
             } catch let e as ScanError {
-                throw fail(lineNumber, key, "cannot read the value '\(valueText)': \(e.message)")
+                throw fail(lineNumber, key, "cannot read the value '\(excerpt(valueText))': \(e.message)")
             } catch {
-                throw fail(lineNumber, key, "cannot read the value '\(valueText)'")
+                throw fail(lineNumber, key, "cannot read the value '\(excerpt(valueText))'")
             }
             let entry = Entry(key: key, value: value, line: lineNumber)
             func add(_ table: inout Table) throws(FlatMinimaError) {
@@ -159,6 +159,11 @@ public struct SpecDocument: Sendable {
             }
         }
         return document
+    }
+
+    /// At most `limit` characters of `text`, for quoting a value in a one-line error.
+    static func excerpt(_ text: String, limit: Int = 60) -> String {
+        text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 
     static func isBareKey(_ key: String) -> Bool {
@@ -193,6 +198,10 @@ public struct SpecDocument: Sendable {
 
     struct ScanError: Error { let message: String }
 
+    /// The deepest nesting of arrays a value may have. A spec needs two levels at most (an axis is a
+    /// flat list); the limit keeps the recursive readers of both syntaxes far from the stack's end.
+    public static let maximumNesting = 64
+
     struct ValueScanner {
         let characters: [Character]
         var position = 0
@@ -200,19 +209,23 @@ public struct SpecDocument: Sendable {
         var atEnd: Bool { position >= characters.count }
         mutating func skipSpaces() { while !atEnd, characters[position].isWhitespace { position += 1 } }
 
-        mutating func value() throws -> Value {
+        /// The value at the current position, inside `depth` enclosing arrays.
+        mutating func value(depth: Int = 0) throws -> Value {
             skipSpaces()
             guard !atEnd else { throw ScanError(message: "missing value") }
             let c = characters[position]
             if c == "\"" || c == "'" { return .string(try string(quote: c)) }
             if c == "[" {
+                guard depth < SpecDocument.maximumNesting else {
+                    throw ScanError(message: "arrays nested more than \(SpecDocument.maximumNesting) deep")
+                }
                 position += 1
                 var items: [Value] = []
                 while true {
                     skipSpaces()
                     guard !atEnd else { throw ScanError(message: "unterminated array") }
                     if characters[position] == "]" { position += 1; break }
-                    items.append(try value())
+                    items.append(try value(depth: depth + 1))
                     skipSpaces()
                     guard !atEnd else { throw ScanError(message: "unterminated array") }
                     if characters[position] == "," { position += 1; continue }
@@ -237,7 +250,7 @@ public struct SpecDocument: Sendable {
             default: break
             }
             if let d = Double(digits), d.isFinite { return .double(d) }
-            throw ScanError(message: "'\(token)' is not a string, number, boolean or array")
+            throw ScanError(message: "'\(SpecDocument.excerpt(token))' is not a string, number, boolean or array")
         }
 
         mutating func string(quote: Character) throws -> String {
@@ -281,18 +294,24 @@ public struct SpecDocument: Sendable {
         func line(of key: String) -> Int {
             (lines.firstIndex { $0.contains("\"\(key)\"") } ?? -1) + 1
         }
-        func convert(_ any: Any, key: String) throws(FlatMinimaError) -> Value {
+        func convert(_ any: Any, key: String, depth: Int = 0) throws(FlatMinimaError) -> Value {
             switch any {
             case let s as String: return .string(s)
             case _ where type(of: any) == Bool.self: return .bool(any as! Bool)
             case let n as NSNumber:
+                // true and false arrive as NSNumbers (CFBoolean, type code "c") on Linux; read as numbers
+                // they would silently be 1 and 0.
+                if String(cString: n.objCType) == "c" { return .bool(n.boolValue) }
                 let text = n.stringValue
                 if text == "true" || text == "false" { return .bool(n.boolValue) }
                 if !text.contains("."), !text.contains("e"), let i = Int(text) { return .integer(i) }
                 return .double(n.doubleValue)
             case let a as [Any]:
+                guard depth < maximumNesting else {
+                    throw document.error(line(of: key), key, "arrays nested more than \(maximumNesting) deep")
+                }
                 var items: [Value] = []
-                for item in a { items.append(try convert(item, key: key)) }
+                for item in a { items.append(try convert(item, key: key, depth: depth + 1)) }
                 return .array(items)
             default:
                 throw document.error(line(of: key), key, "unsupported value (use strings, numbers, booleans or arrays)")

@@ -7,7 +7,9 @@ import Foundation
 ///   (p̂ + z²/2n ± z √(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n) — unlike p̂ ± z√(p̂(1−p̂)/n) it stays inside
 ///   [0, 1] and is not degenerate at 0/n or n/n;
 /// - `mean`, `median`, `stderr` (standard error of the mean), `min`, `max` of a numeric column; `count`.
-/// Cells with no runs are empty; non-numeric and NA values are skipped by the numeric statistics.
+/// Cells with no runs are empty; non-numeric and NA values are skipped by the numeric statistics (a
+/// column without any number is refused by `flatminima table`). Runs that failed (their `error` cell
+/// set) have no results: they are counted apart, in `Cell.errors`, never silently.
 public enum Summary {
     public enum Statistic: Sendable, Equatable {
         case success, count
@@ -38,13 +40,27 @@ public enum Summary {
         }
     }
 
-    /// One cell's value: the statistic, optional interval, and the number of runs.
+    /// One cell's value: the statistic, optional interval, the number of runs it is computed from, and
+    /// the number of failed runs in the cell (not part of `runs`, except for `count`, which counts rows).
     public struct Cell: Sendable {
         public let value: Double?
         public let low: Double?
         public let high: Double?
         public let successes: Int?
         public let runs: Int
+        public var errors: Int = 0
+    }
+
+    /// Whether `column` holds numbers: true when some value is a number, or when all are NA or empty
+    /// (nothing measured); false for a column of text such as `solver`.
+    public static func isNumeric(_ column: String, in table: Results.Table) -> Bool {
+        var anyText = false
+        for row in table.rows {
+            guard let v = table.value(row, column), !v.isEmpty, v != "NA" else { continue }
+            if Double(v) != nil { return true }
+            anyText = true
+        }
+        return !anyText
     }
 
     /// Wilson score interval for s successes in n trials at z (1.96: 95 %). Its ends are exactly 0 at s = 0
@@ -61,6 +77,12 @@ public enum Summary {
 
     /// The statistic over a group of rows.
     public static func cell(_ rows: [[String]], table: Results.Table, statistic: Statistic) -> Cell {
+        var cell = statisticCell(rows, table: table, statistic: statistic)
+        cell.errors = rows.filter { Results.failed($0, in: table) }.count
+        return cell
+    }
+
+    static func statisticCell(_ rows: [[String]], table: Results.Table, statistic: Statistic) -> Cell {
         if statistic == .count { return Cell(value: Double(rows.count), low: nil, high: nil, successes: nil, runs: rows.count) }
         let column = statistic.column!
         let values = rows.compactMap { table.value($0, column).flatMap(Double.init) }.filter(\.isFinite)

@@ -69,6 +69,14 @@ public struct SweepSpec: Sendable {
                                      "teacher", "test_patterns", "data", "test_fraction", "margin"]
     public static let rootKeys = ["name", "replicates", "instance_seed", "seed"]
 
+    /// The most values one axis may have (a list or an "a:b:step" range).
+    public static let maximumAxisValues = 100_000
+    /// The most replicates (instances per cell) a spec may ask for.
+    public static let maximumReplicates = 1_000_000
+    /// The most runs a spec may define: problem cells × solver option cells × replicates. Checked before
+    /// anything is enumerated, so that a mistyped range fails at once instead of exhausting memory.
+    public static let maximumRuns = 10_000_000
+
     public let document: SpecDocument
     public let name: String
     public let replicates: Int
@@ -80,6 +88,8 @@ public struct SweepSpec: Sendable {
     public let measure: [Assignment]
     /// FNV-1a of the spec file's bytes (16 hex digits): outputs of different specs are never merged.
     public let hash: String
+    /// The number of runs the spec defines (at most `maximumRuns`).
+    public let runCount: Int
 
     public init(path: String) throws(FlatMinimaError) {
         let document = try SpecDocument.load(path: path)
@@ -96,17 +106,20 @@ public struct SweepSpec: Sendable {
         for (arrayName, tables) in document.arrays where arrayName != "solver" {
             throw document.error(tables.first?.line ?? 0, arrayName, "unknown array of tables (accepted: [[solver]])")
         }
-        func integer(_ key: String, default value: Int, minimum: Int) throws(FlatMinimaError) -> Int {
+        func integer(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(FlatMinimaError) -> Int {
             guard let entry = document.root.entry(key) else { return value }
             guard case let .integer(i) = entry.value else {
-                throw document.error(entry.line, key, "must be an integer (got \(entry.value.kind))")
+                throw document.error(entry.line, key, "must be an integer in [\(range.lowerBound), \(range.upperBound)] (got \(entry.value.kind))")
             }
-            guard i >= minimum else { throw document.error(entry.line, key, "must be >= \(minimum) (got \(i))") }
+            guard range.contains(i) else {
+                throw document.error(entry.line, key, "must be an integer in [\(range.lowerBound), \(range.upperBound)] (got \(i))")
+            }
             return i
         }
-        replicates = try integer("replicates", default: 1, minimum: 1)
-        instanceSeed = try integer("instance_seed", default: 1, minimum: 0)
-        seed = try integer("seed", default: 1, minimum: 0)
+        replicates = try integer("replicates", default: 1, in: 1...Self.maximumReplicates)
+        // Replicate r uses instance seed instance_seed + r, which must stay an Int.
+        instanceSeed = try integer("instance_seed", default: 1, in: 0...(Int.max - (replicates - 1)))
+        seed = try integer("seed", default: 1, in: 0...Int.max)
         if let entry = document.root.entry("name") {
             guard case let .string(s) = entry.value else { throw document.error(entry.line, "name", "must be a string (got \(entry.value.kind))") }
             name = s
@@ -136,6 +149,8 @@ public struct SweepSpec: Sendable {
             solvers.append(SolverBlock(name: solverName, line: nameEntry.line, options: options))
         }
         self.solvers = solvers
+        runCount = try Self.count(problem: problem, solvers: solvers, replicates: replicates, in: document)
+        try Self.checkDistinct(solvers, in: document)
 
         var measure: [Assignment] = []
         for entry in document.table("measure")?.entries ?? [] {
@@ -144,61 +159,159 @@ public struct SweepSpec: Sendable {
             case let .array(items): text = items.map(\.description).joined(separator: ",")
             default: text = entry.value.description
             }
+            try Self.checkCell(text, entry: entry, document: document)
             measure.append(Assignment(key: entry.key, value: text, line: entry.line))
         }
         self.measure = measure
     }
 
-    /// The values of an entry: a list, a range string "a:b:step", or one value.
+    /// Problem cells × solver option cells × replicates, refused above `maximumRuns` (computed with
+    /// overflow checks, before any cell is built).
+    static func count(problem: [Axis], solvers: [SolverBlock], replicates: Int,
+                      in document: SpecDocument) throws(FlatMinimaError) -> Int {
+        func tooMany(_ what: String) -> FlatMinimaError {
+            document.error(0, nil, "the sweep has \(what); at most \(maximumRuns) runs)")
+        }
+        func product(_ factors: [Int]) -> Int? {
+            var result = 1
+            for f in factors {
+                let (p, overflow) = result.multipliedReportingOverflow(by: f)
+                guard !overflow, p <= maximumRuns else { return nil }
+                result = p
+            }
+            return result
+        }
+        // For the message: the exact total when it fits in a Double's integers, else its magnitude.
+        let problemCells = problem.map { Double($0.values.count) }.reduce(1, *)
+        let solverCells = solvers.map { $0.options.map { Double($0.values.count) }.reduce(1, *) }.reduce(0, +)
+        func number(_ x: Double) -> String { x < 9e15 ? String(format: "%.0f", x) : String(format: "%.3g", x) }
+        let text = number(problemCells * solverCells * Double(replicates)) + " runs ("
+            + "\(number(problemCells)) problem cells × \(number(solverCells)) solver option cells × \(replicates) replicates"
+        guard let cells = product(problem.map(\.values.count)) else { throw tooMany(text) }
+        var options = 0
+        for block in solvers {
+            guard let n = product(block.options.map(\.values.count)) else { throw tooMany(text) }
+            options += n
+            guard options <= maximumRuns else { throw tooMany(text) }
+        }
+        guard let total = product([cells, options, replicates]) else { throw tooMany(text) }
+        return total
+    }
+
+    /// Refuses [[solver]] blocks of the same solver whose option cells overlap: their runs would share
+    /// run ids, and one of each pair would be taken for the other on --resume and merge.
+    static func checkDistinct(_ solvers: [SolverBlock], in document: SpecDocument) throws(FlatMinimaError) {
+        var seen: [String: Int] = [:]
+        for block in solvers where solvers.filter({ $0.name == block.name }).count > 1 {
+            for cell in product(block.options) {
+                let key = block.name + "|" + cell.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
+                if let first = seen[key], first != block.line {
+                    let options = cell.isEmpty ? "its default options" : cell.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    throw document.error(block.line, "name", "this [[solver]] block repeats the runs of the one at line \(first) (\(block.name) with \(options))")
+                }
+                seen[key] = block.line
+            }
+        }
+    }
+
+    /// Refuses a value that cannot be one cell of a TSV row (a tab or a line break).
+    static func checkCell(_ value: String, entry: SpecDocument.Entry, document: SpecDocument) throws(FlatMinimaError) {
+        if value.contains(where: { $0 == "\t" || $0.isNewline }) {
+            throw document.error(entry.line, entry.key, "values may not contain tabs or line breaks (they are cells of the results TSV)")
+        }
+    }
+
+    /// The values of an entry: a list, a range string "a:b:step", or one value. The values of an axis
+    /// must be distinct (as text and as numbers): equal values would give runs the same run id.
     static func axis(_ entry: SpecDocument.Entry, in document: SpecDocument) throws(FlatMinimaError) -> Axis {
         var values: [String] = []
         switch entry.value {
         case let .array(items):
             guard !items.isEmpty else { throw document.error(entry.line, entry.key, "empty list") }
+            guard items.count <= maximumAxisValues else {
+                throw document.error(entry.line, entry.key, "the list has \(items.count) values (at most \(maximumAxisValues))")
+            }
+            var seen = Set<String>(), numbers = Set<Double>()
             for item in items {
                 if case .array = item { throw document.error(entry.line, entry.key, "nested lists are not supported") }
-                values.append(item.description)
+                let text = item.description
+                let number = Double(text)
+                if seen.contains(text) || number.map({ numbers.contains($0) }) == true {
+                    throw document.error(entry.line, entry.key, "the value \(SpecDocument.excerpt(text)) appears twice in the list")
+                }
+                seen.insert(text)
+                if let number { numbers.insert(number) }
+                values.append(text)
             }
-        case let .string(text) where text.split(separator: ":", omittingEmptySubsequences: false).count == 3
-            && text.split(separator: ":").allSatisfy({ Double($0) != nil }):
+        case let .string(text) where isRange(text):
             values = try range(text, entry: entry, document: document)
         default:
             values = [entry.value.description]
         }
+        for value in values { try checkCell(value, entry: entry, document: document) }
         return Axis(key: entry.key, values: values, line: entry.line)
     }
 
+    /// Whether `text` is "a:b:step" with three numbers.
+    static func isRange(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        return parts.count == 3 && parts.allSatisfy { Double($0) != nil }
+    }
+
     /// "a:b:step": a, a + step, ... up to b inclusive (within 1e-9 of a step); printed with 10
-    /// significant digits so that 0.1 steps stay 0.1, 0.2, 0.3.
+    /// significant digits so that 0.1 steps stay 0.1, 0.2, 0.3 (and a value within 1e-9 of a step of
+    /// zero is 0). The number of values is computed in floating point and checked against
+    /// `maximumAxisValues` before any value is made.
     static func range(_ text: String, entry: SpecDocument.Entry, document: SpecDocument) throws(FlatMinimaError) -> [String] {
-        let parts = text.split(separator: ":").compactMap { Double($0) }
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false).compactMap { Double($0) }
+        guard parts.count == 3 else { throw document.error(entry.line, entry.key, "range '\(text)' must be a:b:step with three numbers") }
         let (start, stop, step) = (parts[0], parts[1], parts[2])
         guard step != 0, step.isFinite, start.isFinite, stop.isFinite else {
-            throw document.error(entry.line, entry.key, "range '\(text)' needs a finite, non-zero step")
+            throw document.error(entry.line, entry.key, "range '\(text)' needs finite ends and a finite, non-zero step")
         }
-        guard (stop - start) / step >= -1e-9 else {
+        let steps = (stop - start) / step
+        guard steps >= -1e-9 else {
             throw document.error(entry.line, entry.key, "empty range '\(text)' (the step goes away from the end)")
         }
-        let count = Int(((stop - start) / step + 1e-9).rounded(.down)) + 1
-        guard count <= 100_000 else { throw document.error(entry.line, entry.key, "range '\(text)' has \(count) values (at most 100000)") }
-        return (0..<count).map { k in
-            let v = start + Double(k) * step
-            let text = String(format: "%.10g", v)
-            return text
+        let count = (steps + 1e-9).rounded(.down) + 1
+        guard count.isFinite, count <= Double(maximumAxisValues) else {
+            let shown = count.isFinite ? String(format: "%.0f", count) : "infinitely many"
+            throw document.error(entry.line, entry.key, "range '\(text)' has \(shown) values (at most \(maximumAxisValues))")
         }
+        var values: [String] = []
+        for k in 0..<Int(count) {
+            var v = start + Double(k) * step
+            if abs(v) < 1e-9 * abs(step) { v = 0 }
+            let printed = String(format: "%.10g", v)
+            if printed == values.last {
+                throw document.error(entry.line, entry.key, "range '\(text)' repeats the value \(printed) at 10 significant digits (use a larger step)")
+            }
+            values.append(printed)
+        }
+        return values
     }
 
     /// Every run, in enumeration order.
-    public func runs() -> [Run] {
+    public func runs() -> [Run] { runs(shard: 0, of: 1) }
+
+    /// The runs of shard `index` of `count` (0-based; every run whose enumeration index is ≡ index mod
+    /// count), in enumeration order. Only the shard's runs are built.
+    public func runs(shard index: Int, of count: Int) -> [Run] {
+        precondition(count >= 1 && (0..<count).contains(index), "shard \(index) of \(count)")
         var runs: [Run] = []
+        runs.reserveCapacity(runCount / count + 1)
+        var position = 0
         for cell in Self.product(problem) {
+            let problemKey = cell.map { "\($0.key)=\($0.value)" }.joined(separator: ";") + "|"
             for block in solvers {
                 for options in Self.product(block.options) {
+                    let solverKey = block.name + "|" + options.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
                     for r in 0..<replicates {
+                        defer { position += 1 }
+                        guard position % count == index else { continue }
                         let instance = instanceSeed + r
-                        let key = cell.map { "\($0.key)=\($0.value)" }.joined(separator: ";") + "|" + block.name + "|"
-                            + options.map { "\($0.key)=\($0.value)" }.joined(separator: ";") + "|\(instance)|\(seed)"
-                        runs.append(Run(index: runs.count, problem: cell, solver: block.name, solverLine: block.line,
+                        let key = problemKey + solverKey + "|\(instance)|\(seed)"
+                        runs.append(Run(index: position, problem: cell, solver: block.name, solverLine: block.line,
                                         solverOptions: options, replicate: r, instanceSeed: instance, seed: seed,
                                         id: Self.hex(Self.fnv(Data(key.utf8)))))
                     }
@@ -206,6 +319,14 @@ public struct SweepSpec: Sendable {
             }
         }
         return runs
+    }
+
+    /// The problem cells (the cartesian product of the [problem] axes), in enumeration order.
+    public var problemCells: [[Assignment]] { Self.product(problem) }
+
+    /// Every solver option cell with its [[solver]] block, in enumeration order.
+    public var solverCells: [(block: SolverBlock, options: [Assignment])] {
+        solvers.flatMap { block in Self.product(block.options).map { (block, $0) } }
     }
 
     /// The cartesian product of axes, the first key varying slowest.
