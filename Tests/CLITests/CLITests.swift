@@ -216,6 +216,21 @@ enum CLI {
         (["-N", "101", "--alpha", "0.3", "--seed", "-1"], "--seed"),
         (["-N", "100001", "--alpha", "1"], "GiB"),
         (["-N", "101", "--alpha", "0.3", "--frobnicate"], "frobnicate"),
+        // From the bad-input audit (each once trapped, was silently ignored or lost the range):
+        (["-N", "101", "--alpha", "1e300"], "P <= 10^9"),
+        (["-N", "-1", "--alpha", "0.3"], "[1, 10^9]"),
+        (["-N", "101", "--alpha", "0.3", "--margin", "1e18", "--solver", "rsgd"], "[0, 100]"),
+        (["--model", "committee", "-K", "9223372036854775807", "-N", "101", "--alpha", "0.1", "--arch", "full"], "at most N"),
+        (["-N", "101", "--alpha", "0.2", "--instance-seed", "9223372036854775807", "--instances", "2"], "--instance-seed"),
+        (["--data", "data/digits.csv", "--weights", "spherical", "--test-fraction=-0.1"], "--test-fraction"),
+        (["--data", "data/digits.csv", "--weights", "spherical", "--test-fraction", "nan"], "--test-fraction"),
+        (["-N", "101", "--alpha", "0.2", "--teacher", "gaussian"], "--teacher"),
+        (["-N", "101", "--alpha", "0.2", "--arch", "full"], "--arch"),
+        (["-N", "101", "--alpha", "0.2", "--solver", "fbp", "-o", "pairs=1:2"], "protocol=list"),
+        (["-N", "101", "--alpha", "0.2", "--max-iters", "5", "-o", "max_iters=7"], "--max-iters"),
+        (["-N", "101", "--alpha", "0.2", "--local-energy", "0.01", "--samples", "100000000000"], "--samples"),
+        (["-N", "101", "--alpha", "0.2", "--save-weights", "/nonexistent-dir/w.jsonl"], "--save-weights"),
+        (["-N", "101", "--alpha", "0.2", "--save-weights", "same.x", "--trace", "same.x"], "also the file"),
     ])
     func usageErrors(arguments: [String], expected: String) throws {
         let r = try CLI.run(["solve"] + arguments)

@@ -219,4 +219,23 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
         let r = try run(solver, ProblemSpec(model: model, patterns: 500, instanceSeed: 2))
         #expect(r["solved"] == .int(1), "\(r.json)")
     }
+
+    /// The default batch (10) is capped at P on tiny problems; an explicit batch above P is an error
+    /// that names the solver.
+    @Test func defaultBatchFitsTinyProblems() throws {
+        let spec = binaryPerceptron(5, alpha: 0.6, instance: 1)
+        for solver in ["sgd", "esgd", "rsgd"] {
+            _ = try run(solver, spec, ["max_iters": "3"])
+            #expect(throws: FlatMinimaError.self) { try run(solver, spec, ["batch": "10"]) }
+        }
+    }
+
+    /// cpr honours the model's margin: it corrects every pattern below κ√N, so a converged run is a
+    /// solution at the margin (Run recomputes the errors at κ). κ = 0.5 at α = 0.3 is well inside the
+    /// binary perceptron's capacity at that margin.
+    @Test func cprSolvesWithAMargin() throws {
+        let model = Model(kind: .perceptron, weights: .binary, inputs: 1001, margin: 0.5)
+        let r = try run("cpr", ProblemSpec(model: model, patterns: 300, instanceSeed: 1))
+        #expect(r["solved"] == .int(1) && r["converged"] == .int(1), "\(r.json)")
+    }
 }
