@@ -52,8 +52,12 @@ public struct LocalEntropy: Sendable {
             let phi = engine.freeEntropy()
             let d = max(0, (1 - q) / 2)
             let ceiling = d <= 0 || d >= 1 ? 0 : -d * log(d) - (1 - d) * log(1 - d)
+            // φ = (1/N) log Σ_{solutions} e^{λ w·w̃} ≥ −λ as soon as one solution exists (each term is at least
+            // e^{−λN}); a fixed point below that (less log 2 of slack for the Bethe approximation), or NaN,
+            // describes an empty set, not a converged curve point.
+            let meaningful = phi.isFinite && q.isFinite && phi >= -lambda - log(2.0)
             return Point(lambda: lambda, freeEntropy: phi, overlap: q, distance: d, entropy: phi - lambda * q, ceiling: ceiling,
-                         converged: change < options.tolerance)
+                         converged: change < options.tolerance && meaningful)
         }
     }
 }
