@@ -10,10 +10,10 @@ struct MeasureOptions: ParsableArguments {
     @Option(help: "Width measures, comma-separated: local-energy, local-entropy, hessian, cone-volume.")
     var measure: String?
 
-    @Option(help: "Local energy at these flip probabilities / relative noises (same as --measure local-energy --perturbations GRID).")
+    @Option(help: "Local energy at these flip probabilities / relative noises (same as --measure local-energy --perturbations GRID).", transform: Grid.init(parsing:))
     var localEnergy: Grid?
 
-    @Option(help: "Local entropy at these λ (same as --measure local-entropy --lambdas GRID).")
+    @Option(help: "Local entropy at these λ (same as --measure local-entropy --lambdas GRID).", transform: Grid.init(parsing:))
     var localEntropy: Grid?
 
     @Flag(help: "Hessian top eigenvalues and trace (same as --measure hessian).")
@@ -22,7 +22,7 @@ struct MeasureOptions: ParsableArguments {
     /// Whether any measure is asked for.
     var any: Bool { measure != nil || localEnergy != nil || localEntropy != nil || hessian }
 
-    @Option(help: "Local energy: flip probabilities (binary) or relative noise σ (spherical), a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05).")
+    @Option(help: "Local energy: flip probabilities (binary) or relative noise σ (spherical), a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05).", transform: Grid.init(parsing:))
     var perturbations: Grid?
 
     @Option(help: "Local energy: perturbed samples per point (>= 2).")
@@ -31,10 +31,10 @@ struct MeasureOptions: ParsableArguments {
     @Option(help: "Local energy: β of the cross-entropy loss whose change is reported with the error's (> 0).")
     var lossBeta: Double = 1
 
-    @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).")
+    @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).", transform: Grid.init(parsing:))
     var lambdas: Grid?
 
-    @Option(help: "Cone volume (spherical weights): angles θ in radians, in (0, π/2), visited in order with continuation (default 1.2,1,0.8,0.6,0.4,0.3,0.2,0.1).")
+    @Option(help: "Cone volume (spherical weights): angles θ in radians, in (0, π/2), visited in order with continuation (default 1.2,1,0.8,0.6,0.4,0.3,0.2,0.1).", transform: Grid.init(parsing:))
     var angles: Grid?
 
     @Option(help: "Write the measures' curves as a long TSV table (a row per point) to this file.")

@@ -8,29 +8,78 @@ import Glibc
 extension ReplicaSymmetric.Prior: ExpressibleByArgument {}
 
 /// A grid of values: "start:stop:step" (inclusive, within rounding; a negative step runs downwards)
-/// or "a,b,c".
-struct Grid: ExpressibleByArgument {
+/// or "a,b,c". Options of this type are declared with `transform: Grid.init(parsing:)`, whose error
+/// names what is accepted; ArgumentParser prefixes it with the option, so a bad grid gives one line:
+///
+///     The value '0.1:0.2:0' is invalid for '--alpha <alpha>': the step is 0; accepted: a comma-separated …
+///
+/// A range holds n = ⌊(stop − start)/step + 10⁻⁹⌋ + 1 values, start + i·step for i = 0 … n − 1. n is
+/// computed and bounded (≤ `maximumCount`) in Double before any conversion to Int, so that a range such
+/// as 0:1e300:1e-300 is an error, not a trap.
+struct Grid: CustomStringConvertible, Sendable {
     let values: [Double]
     let text: String
 
-    init?(argument: String) {
+    /// The most values a grid may hold.
+    static let maximumCount = 100_000
+
+    /// What a grid accepts, for error messages.
+    static let accepted = "accepted: a comma-separated list of finite numbers, or start:stop:step with a finite step != 0 "
+        + "that runs from start towards stop, at most \(maximumCount) values"
+
+    /// Why a grid was rejected; `description` is the whole one-line message.
+    struct Invalid: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "\(reason); \(Grid.accepted)" }
+    }
+
+    /// The grid of `argument`, or `Invalid` saying why not and what is accepted.
+    init(parsing argument: String) throws {
         text = argument
         let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count == 3 {
-            guard let a = Double(parts[0]), let b = Double(parts[1]), let step = Double(parts[2]),
-                  a.isFinite, b.isFinite, step.isFinite, step != 0, (b - a) * step >= 0 else { return nil }
-            let count = Int(((b - a) / step + 1e-9).rounded(.down)) + 1
-            guard count <= 100_000 else { return nil }
-            // Rounded to 12 decimals so that 0.8:0.2:-0.3 gives 0.2, not 0.20000000000000007.
-            values = (0..<count).map { ((a + Double($0) * step) * 1e12).rounded() / 1e12 }
-        } else {
-            let list = argument.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !list.isEmpty, list.allSatisfy({ $0?.isFinite == true }) else { return nil }
-            values = list.map { $0! }
+        func number(_ part: Substring, _ name: String) throws -> Double {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            guard let value = Double(trimmed), value.isFinite else {
+                throw Invalid(reason: "\(name) '\(trimmed)' is not a finite number")
+            }
+            return value
+        }
+        switch parts.count {
+        case 3:
+            let a = try number(parts[0], "start"), b = try number(parts[1], "stop"), step = try number(parts[2], "step")
+            guard step != 0 else { throw Invalid(reason: "the step is 0") }
+            // Everything in Double first: (b − a)/step may be huge, infinite (b − a overflows) or negative.
+            let steps = (b - a) / step
+            guard steps.isFinite, steps >= 0 else {
+                throw Invalid(reason: steps.isFinite ? "the step runs away from stop" : "too many values")
+            }
+            let countEstimate = (steps + 1e-9).rounded(.down) + 1
+            guard countEstimate <= Double(Self.maximumCount) else {
+                throw Invalid(reason: "\(countEstimate < 1e15 ? String(Int(countEstimate)) : "too many") values")
+            }
+            let count = Int(countEstimate)
+            values = (0..<count).map { i in i == 0 ? a : Self.tidy(a + Double(i) * step, scale: abs(a) + abs(Double(i) * step)) }
+        case 1:
+            let list = try argument.split(separator: ",", omittingEmptySubsequences: false).map { try number($0, "value") }
+            guard list.count <= Self.maximumCount else { throw Invalid(reason: "\(list.count) values") }
+            values = list
+        default:
+            throw Invalid(reason: "'\(argument)' has \(parts.count - 1) colons")
         }
     }
 
-    static var defaultValueDescription: String { "start:stop:step or a,b,c" }
+    /// A range value start + i·step without the binary rounding of the sum: 0.8 − 2·0.3 =
+    /// 0.20000000000000007 becomes 0.2 (15 significant digits, within a few ulps of the sum), and a value
+    /// within rounding of 0 (|v| ≤ 4ε·scale, scale = |start| + |i·step|, e.g. −0.3 + 3·0.1) becomes 0.
+    private static func tidy(_ value: Double, scale: Double) -> Double {
+        let tolerance = 4 * Double.ulpOfOne * scale
+        if abs(value) <= tolerance { return 0 }
+        guard let short = Double(String(format: "%.15g", value)), abs(short - value) <= tolerance else { return value }
+        return short
+    }
+
+    /// The grid as given on the command line (shown as the default in --help, e.g. "0").
+    var description: String { text }
 }
 
 /// `flatminima theory`: replica-symmetric curves of the perceptron (SCIENCE.md §7) as tables.
@@ -58,6 +107,10 @@ struct Theory: ParsableCommand {
         }
     }
 
+    /// The largest margin accepted. The capacities fall as 1/κ² (α_c(10⁶) ≈ 10⁻¹²); far beyond, κ² and
+    /// the loads that go with it leave double precision (Gardner's α_c underflows near κ ≈ 10¹⁵⁴).
+    static let maximumMargin = 1e6
+
     static func record(_ fields: [Record.Field]) -> Record {
         Record(fields + [("version", .string(FlatMinima.version))])
     }
@@ -66,37 +119,59 @@ struct Theory: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Entropy of solutions s(α) and order parameters of the storage problem.")
         @Option(help: "binary | spherical.") var weights: Model.Weights = .binary
-        @Option(help: "Margin κ >= 0.") var margin: Double = 0
-        @Option(help: "Loads α > 0: start:stop:step or a,b,c.") var alpha: Grid
+        @Option(help: "Margin κ in [0, 1e6].") var margin: Double = 0
+        @Option(help: "Loads α > 0: start:stop:step or a,b,c.", transform: Grid.init(parsing:)) var alpha: Grid
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard margin.isFinite, margin >= 0 else { throw ValidationError("--margin: must be a finite number >= 0 (got \(margin))") }
+            guard margin.isFinite, margin >= 0, margin <= Theory.maximumMargin else {
+                throw ValidationError("--margin: must be a number in [0, 1e6] (got \(margin))")
+            }
             guard alpha.values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))") }
         }
 
+        /// One row per load, each computed on its own: a point that has no solution or fails says so in
+        /// `status` (with null numbers) and the others are still printed.
         func run() throws {
             var records: [Record] = []
+            // The binary capacity, computed once and only if a row needs it to say where it lies.
+            var binaryCapacity: Double?? = nil
+            func capacityText() -> String {
+                if binaryCapacity == nil { binaryCapacity = .some(try? ReplicaSymmetric.binaryCapacity(margin: margin)) }
+                return (binaryCapacity ?? nil).map { Record.Value.double($0).short } ?? "unknown"
+            }
             for a in alpha.values {
+                let head: [Record.Field] = [("weights", .string(weights.rawValue)), ("margin", .double(margin)), ("alpha", .double(a))]
                 switch weights {
                 case .binary:
                     let rs = ReplicaSymmetric.binaryStorage(alpha: a, margin: margin)
-                    records.append(Theory.record([("weights", .string("binary")), ("margin", .double(margin)), ("alpha", .double(a)),
-                                                  ("q", .double(rs.q)), ("q_hat", .double(rs.qHat)), ("entropy", .double(rs.entropy)),
-                                                  ("status", .string(rs.entropy.isNaN ? "far above capacity: no RS saddle point with q < 1"
-                                                                    : rs.entropy < 0 ? "above capacity: negative RS entropy, no solutions" : "ok"))]))
+                    let status: String
+                    if rs.entropy.isNaN {
+                        let alphaC = capacityText()
+                        status = (binaryCapacity ?? nil).map({ a > $0 }) == true
+                            ? "far above capacity (alpha_c = \(alphaC)): no RS saddle point with q < 1"
+                            : "no RS saddle point with q < 1 found (alpha_c = \(alphaC))"
+                    } else {
+                        status = rs.entropy < 0 ? "above capacity: negative RS entropy, no solutions" : "ok"
+                    }
+                    records.append(Theory.record(head + [("q", .double(rs.q)), ("q_hat", .double(rs.qHat)),
+                                                         ("entropy", .double(rs.entropy)), ("status", .string(status))]))
                 case .spherical:
                     let capacity = ReplicaSymmetric.sphericalCapacity(margin: margin)
-                    guard a < capacity else {
-                        records.append(Theory.record([("weights", .string("spherical")), ("margin", .double(margin)), ("alpha", .double(a)),
-                                                      ("q", .null), ("q_hat", .null), ("entropy", .null),
-                                                      ("status", .string("above capacity alpha_c = \(Record.Value.double(capacity).short): no solutions"))]))
-                        continue
+                    let fields: [Record.Field]
+                    if a >= capacity * (1 - 1e-9) {
+                        fields = [("q", .null), ("q_hat", .null), ("entropy", .null),
+                                  ("status", .string("at or above capacity (alpha_c = \(Record.Value.double(capacity).short)): no solutions"))]
+                    } else {
+                        do {
+                            let rs = try ReplicaSymmetric.sphericalStorage(alpha: a, margin: margin)
+                            fields = [("q", .double(rs.q)), ("q_hat", .null), ("entropy", .double(rs.entropy)), ("status", .string("ok"))]
+                        } catch {
+                            fields = [("q", .null), ("q_hat", .null), ("entropy", .null),
+                                      ("status", .string("no saddle point found (\(error))"))]
+                        }
                     }
-                    let rs = try ReplicaSymmetric.sphericalStorage(alpha: a, margin: margin)
-                    records.append(Theory.record([("weights", .string("spherical")), ("margin", .double(margin)), ("alpha", .double(a)),
-                                                  ("q", .double(rs.q)), ("q_hat", .null), ("entropy", .double(rs.entropy)),
-                                                  ("status", .string("ok"))]))
+                    records.append(Theory.record(head + fields))
                 }
             }
             output.print(records)
@@ -107,19 +182,35 @@ struct Theory: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Capacity α_c(κ): Gardner's formula (spherical) or the zero-entropy point (binary).")
         @Option(help: "binary | spherical.") var weights: Model.Weights = .binary
-        @Option(help: "Margins κ >= 0: start:stop:step or a,b,c.") var margin: Grid = Grid(argument: "0")!
+        @Option(help: "Margins κ in [0, 1e6]: start:stop:step or a,b,c (default: 0).", transform: Grid.init(parsing:))
+        var margin: Grid = try! Grid(parsing: "0")
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard margin.values.allSatisfy({ $0 >= 0 }) else { throw ValidationError("--margin: every margin must be >= 0 (got \(margin.text))") }
+            guard margin.values.allSatisfy({ $0 >= 0 && $0 <= Theory.maximumMargin }) else {
+                throw ValidationError("--margin: every margin must be in [0, 1e6] (got \(margin.text))")
+            }
         }
 
         func run() throws {
             let records = margin.values.map { k in
-                // A binary capacity not found (no zero of s below α = 2 with a q < 1 saddle point) is NA.
-                let alphaC = weights == .binary ? (try? ReplicaSymmetric.binaryCapacity(margin: k)) : ReplicaSymmetric.sphericalCapacity(margin: k)
+                let alphaC: Double?, status: String
+                switch weights {
+                case .spherical:
+                    alphaC = ReplicaSymmetric.sphericalCapacity(margin: k)
+                    status = "ok"
+                case .binary:
+                    do {
+                        alphaC = try ReplicaSymmetric.binaryCapacity(margin: k)
+                        status = "ok"
+                    } catch {
+                        alphaC = nil
+                        status = "no zero of the RS entropy found on the q < 1 saddle point below alpha = "
+                            + Record.Value.double(2 * min(1, ReplicaSymmetric.annealedBinaryCapacity(margin: k))).short + " (\(error))"
+                    }
+                }
                 return Theory.record([("weights", .string(weights.rawValue)), ("margin", .double(k)),
-                                      ("alpha_c", alphaC.map { .double($0) } ?? .null)])
+                                      ("alpha_c", alphaC.map { .double($0) } ?? .null), ("status", .string(status))])
             }
             output.print(records)
         }
@@ -129,22 +220,33 @@ struct Theory: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Bayes-optimal and Gibbs generalization errors and overlaps of the teacher–student perceptron.")
         @Option(help: "Teacher (and prior) weights: binary | gaussian.") var prior: ReplicaSymmetric.Prior = .binary
-        @Option(help: "Loads α > 0: start:stop:step or a,b,c.") var alpha: Grid
+        @Option(help: "Loads α > 0: start:stop:step or a,b,c.", transform: Grid.init(parsing:)) var alpha: Grid
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
             guard alpha.values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))") }
         }
 
+        /// One row per load, each computed on its own; a point that fails says why in `status`.
         func run() throws {
-            let records = try alpha.values.map { a in
-                let t = try ReplicaSymmetric.bayesOptimalTeacher(alpha: a, prior: prior)
-                return Theory.record([
-                    ("prior", .string(prior.rawValue)), ("alpha", .double(a)), ("q", .double(t.q)),
-                    ("bayes_error", .double(t.bayesError)), ("gibbs_error", .double(t.gibbsError)),
-                    ("branch_q", t.branchQ.map { .double($0) } ?? .null),
-                    ("branch_free_entropy", t.branchFreeEntropy.map { .double($0) } ?? .null),
-                ])
+            let records = alpha.values.map { a in
+                let head: [Record.Field] = [("prior", .string(prior.rawValue)), ("alpha", .double(a))]
+                do {
+                    let t = try ReplicaSymmetric.bayesOptimalTeacher(alpha: a, prior: prior)
+                    return Theory.record(head + [
+                        ("q", .double(t.q)), ("one_minus_q", .double(t.oneMinusQ)),
+                        ("bayes_error", .double(t.bayesError)), ("gibbs_error", .double(t.gibbsError)),
+                        ("branch_q", t.branchQ.map { .double($0) } ?? .null),
+                        ("branch_free_entropy", t.branchFreeEntropy.map { .double($0) } ?? .null),
+                        ("status", .string("ok")),
+                    ])
+                } catch {
+                    let reason = (error as? GSLError) == .underflow ? "1 - q below 1e-300, beyond double precision" : "numerical failure (\(error))"
+                    return Theory.record(head + [
+                        ("q", .null), ("one_minus_q", .null), ("bayes_error", .null), ("gibbs_error", .null),
+                        ("branch_q", .null), ("branch_free_entropy", .null), ("status", .string(reason)),
+                    ])
+                }
             }
             output.print(records)
         }

@@ -288,11 +288,97 @@ enum CLI {
         (["theory", "storage", "--alpha", "1:0:0.1"], "alpha"),
         (["theory", "teacher", "--alpha", "x"], "alpha"),
         (["theory", "capacity", "--margin", "-0.5"], "--margin"),
+        // Margins far beyond 1e6 overflowed κ² (Gardner's α_c printed as NA with status ok).
+        (["theory", "capacity", "--weights", "spherical", "--margin", "1e300"], "[0, 1e6]"),
+        (["theory", "storage", "--alpha", "1", "--margin", "1e7"], "[0, 1e6]"),
     ])
     func badInput(arguments: [String], expected: String) throws {
         let r = try CLI.run(arguments)
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected), "\(r.stderr)")
+    }
+
+    /// Regression: ranges whose count overflowed Int trapped (Swift runtime failure, signal 4) before the
+    /// 100000-value cap was checked, and a rejected grid did not say what is accepted. Now: one line on
+    /// stderr naming the option and the accepted form, exit 2, nothing on stdout.
+    @Test(arguments: [
+        (["theory", "storage", "--alpha", "0:1e19:1"], "--alpha"),
+        (["theory", "storage", "--alpha", "0:1e300:1e-300"], "--alpha"),
+        (["theory", "storage", "--alpha", "0.1:1e300:1e-10"], "--alpha"),
+        (["theory", "storage", "--alpha=-1e308:1e308:1"], "--alpha"),
+        (["theory", "storage", "--alpha", "0.1:0.2:0"], "--alpha"),
+        (["theory", "storage", "--alpha", "0:1000000:1"], "--alpha"),
+        (["theory", "storage", "--alpha", "0.1,,0.2"], "--alpha"),
+        (["theory", "teacher", "--alpha", "1:2"], "--alpha"),
+        (["theory", "capacity", "--margin", "nan"], "--margin"),
+        (["measure", "no-such-file.json", "--local-energy", "0:1e300:1e-300"], "--local-energy"),
+        (["solve", "--solver", "sa", "--lambdas", "1:0:1"], "--lambdas"),
+    ])
+    func badGrid(arguments: [String], option: String) throws {
+        let r = try CLI.run(arguments)
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains(option) && r.stderr.contains("at most 100000 values") && r.stderr.contains("start:stop:step"), "\(r.stderr)")
+    }
+
+    /// Ranges are inclusive and free of binary rounding (0.1 + 2·0.1 is printed as 0.3); --help shows a
+    /// grid's default as given ("default: 0", not "Grid(values: [0.0], text: \"0\")").
+    @Test func gridValuesAndDefault() throws {
+        let r = try CLI.run(["theory", "capacity", "--weights", "spherical", "--margin", "0:0.3:0.1", "--format", "json"])
+        let margins = try r.stdout.split(separator: "\n").map { try CLI.json($0)["margin"] as? Double }
+        #expect(margins == [0, 0.1, 0.2, 0.3], "\(r.stdout)")
+        let help = try CLI.run(["theory", "capacity", "--help"])
+        #expect(help.stdout.contains("(default: 0)") && !help.stdout.contains("Grid("), "\(help.stdout)")
+    }
+
+    /// Regression: α → 0 printed a null entropy labelled "far above capacity"; it is log 2 there.
+    @Test func storageAtTinyLoad() throws {
+        let r = try CLI.run(["theory", "storage", "--alpha", "1e-15,1e-300", "--format", "json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for line in r.stdout.split(separator: "\n") {
+            let record = try CLI.json(line)
+            #expect(abs((record["entropy"] as? Double ?? 0) - log(2)) < 1e-14 && record["status"] as? String == "ok", "\(line)")
+        }
+    }
+
+    /// Regression: the teacher at α ≤ 1e−6 printed q = 1 and zero errors; a Gaussian teacher at large α
+    /// printed exact zeros. Every row now has a status.
+    @Test func teacherRowsAtTheEnds() throws {
+        for prior in ["binary", "gaussian"] {
+            let r = try CLI.run(["theory", "teacher", "--prior", prior, "--alpha", "1e-7,1e6,1e200", "--format", "json"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }
+            #expect(rows.count == 3)
+            let tiny = try #require(rows.first)
+            #expect((tiny["q"] as? Double ?? 1) < 1e-7 && (tiny["gibbs_error"] as? Double ?? 0) > 0.4999 && tiny["status"] as? String == "ok")
+            if prior == "gaussian" {
+                #expect((rows[1]["bayes_error"] as? Double ?? 0) > 4e-7 && rows[1]["status"] as? String == "ok")
+                #expect(rows[2]["q"] is NSNull && (rows[2]["status"] as? String)?.contains("1e-300") == true)
+            } else {
+                #expect(rows[1]["q"] as? Double == 1 && rows[1]["status"] as? String == "ok")
+            }
+        }
+    }
+
+    /// Regression: the binary capacity was null (and nothing said) from κ = 2.5.
+    @Test func capacityAtLargeMargin() throws {
+        let r = try CLI.run(["theory", "capacity", "--margin", "2.5,5", "--format", "json"])
+        let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }
+        #expect(rows.count == 2)
+        for row in rows { #expect((row["alpha_c"] as? Double ?? 0) > 0 && row["status"] as? String == "ok", "\(row)") }
+    }
+
+    /// Regression: a spherical grid through α_c exited 1 with "GSL error 4" and printed nothing. Every
+    /// point is computed on its own; at or above capacity it says so.
+    @Test func sphericalGridThroughCapacity() throws {
+        for (margin, alphas) in [("0", "1.9,2,2.1"), ("1", "0.5,0.519572,0.5195723,0.6")] {
+            let r = try CLI.run(["theory", "storage", "--weights", "spherical", "--margin", margin, "--alpha", alphas, "--format", "json"])
+            #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+            let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }
+            #expect(rows.count == alphas.split(separator: ",").count)
+            #expect(rows.first?["status"] as? String == "ok" && rows.first?["entropy"] is Double)
+            #expect((rows.last?["status"] as? String)?.hasPrefix("at or above capacity") == true && rows.last?["entropy"] is NSNull)
+        }
     }
 }
 
