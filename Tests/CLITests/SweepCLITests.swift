@@ -144,10 +144,15 @@ import Testing
             ("[problem]\nN = 101\npatterns = 5\n[[solver]]\nname = \"sgd\"\nbatch = 10\n", ":6: key 'batch': must be an integer in [1, P = 5] (got 10)"),
             ("[problem]\nN = 21\nalpha = 0.3\ntask = \"teacher\"\ntest_patterns = 0\n[[solver]]\nname = \"sa\"\n", ":5: key 'test_patterns'"),
         ]
+        try expectRefused(cases, name: "spec.toml")
+    }
+
+    /// Each spec is refused before any run: non-zero exit, one line containing `expected`, no output file.
+    func expectRefused(_ cases: [(String, String)], name: String) throws {
         for (text, expected) in cases {
-            let dir = try scratch(text)
+            let dir = try scratch(text, name: name)
             let out = dir.appendingPathComponent("o.tsv")
-            let r = try CLI.run(["sweep", dir.appendingPathComponent("spec.toml").path, "--out", out.path])
+            let r = try CLI.run(["sweep", dir.appendingPathComponent(name).path, "--out", out.path])
             #expect(r.status != 0)
             #expect(r.stderr.contains(expected), "\(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1)
@@ -164,15 +169,7 @@ import Testing
             (#"{"problem": {"N": 101, "alpha": true}, "solver": [{"name": "sa"}]}"#, "key 'alpha': The value 'true' is invalid"),
             (#"{"replicates": 2, "instance_seed": 9223372036854775807, "solver": [{"name": "sa"}]}"#, "key 'instance_seed'"),
         ]
-        for (text, expected) in cases {
-            let dir = try scratch(text, name: "spec.json")
-            let out = dir.appendingPathComponent("o.tsv")
-            let r = try CLI.run(["sweep", dir.appendingPathComponent("spec.json").path, "--out", out.path])
-            #expect(r.status != 0)
-            #expect(r.stderr.contains(expected), "\(r.stderr)")
-            #expect(r.stderr.split(separator: "\n").count == 1)
-            #expect(!FileManager.default.fileExists(atPath: out.path))
-        }
+        try expectRefused(cases, name: "spec.json")
     }
 
     /// --out is checked before anything is written: no stray sidecar, one line naming the option.
