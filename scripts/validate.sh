@@ -1,7 +1,7 @@
 #!/bin/sh
 # `make validate`: the long validations behind the README's measured numbers, too slow for `make test`.
 # Runs the specs in sweeps/ and prints their tables. Usage: scripts/validate.sh PATH/TO/flatminima
-# (all of it: 20 min 33 s on this project's 2 cores, 2026-11-23, build included).
+# (all of it: 17 min 49 s on this project's 2 cores, 2026-12-01, build included; 20 min 33 s on 2026-11-23).
 set -e
 bin=${1:-.build/release/flatminima}
 out=${VALIDATE_OUT:-$(mktemp -d)}

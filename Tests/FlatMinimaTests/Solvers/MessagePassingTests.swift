@@ -67,6 +67,19 @@ func number(_ record: Record, _ key: String) -> Double? {
         if case .string(let reason)? = above["reason"] { #expect(reason.hasPrefix("collapsed")) } else { Issue.record("no reason: \(above.json)") }
     }
 
+    /// Far above the binary capacity (α = 5; α_c = 0.83) BP and AMP settle on fixed points whose free
+    /// entropy is far below −log 2 — impossible when a solution exists (φ = log #solutions / N ≥ 0) — so
+    /// the records say not converged, with the reason; at α = 0.4 both stay converged.
+    @Test func emptySolutionSpaceIsNotConvergence() throws {
+        for solver in ["bp", "amp"] {
+            let above = try run(solver, binaryPerceptron(101, alpha: 5, instance: 1))
+            #expect(above["converged"] == .int(0), "\(solver): \(above.json)")
+            #expect(above["reason"] == .string("free entropy below -log 2: no solutions (above capacity)"), "\(solver): \(above.json)")
+            let below = try run(solver, binaryPerceptron(1001, alpha: 0.4, instance: 1))
+            #expect(below["converged"] == .int(1), "\(solver): \(below.json)")
+        }
+    }
+
     /// The issue's acceptance: rbp and fbp solve α = 0.6 at N = 1001 in at least 9 of 10 instances.
     @Test(arguments: ["rbp", "fbp"])
     func solversReachPointSix(solver: String) throws {

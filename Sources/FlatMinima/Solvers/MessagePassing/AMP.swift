@@ -116,7 +116,10 @@ public struct AMP: Solver {
         // Above capacity the fixed point collapses: q → 1 on the sphere (solutions closer than
         // 2N(1 − q) < 2 in squared distance, i.e. 1 − q < 1/N, are one point), where AMP's φ may also
         // come out positive; q ≫ 1 under a Gaussian prior. No solution, whatever the iteration did.
-        let collapsed = !binary && (!(q < 1) || (state.spherical && (phi > 0 || 1 - q < 1 / Double(state.n))))
+        // Binary weights: φ = (1/N) log #solutions ≥ 0 when one exists (counting measure); below −log 2 the
+        // fixed point describes an empty set (α = 2: φ ≈ −4.6e14).
+        let collapsed = binary ? phi < -log(2.0)
+            : !(q < 1) || (state.spherical && (phi > 0 || 1 - q < 1 / Double(state.n)))
         let converged = reached && !collapsed
         let weights = binary ? state.m.map { $0 < 0 ? -1.0 : 1.0 } : state.m
         var extra: [Record.Field] = [
@@ -133,6 +136,7 @@ public struct AMP: Solver {
         }
         if !converged {
             let reason = !change.isFinite ? "messages became NaN"
+                : collapsed && binary ? "free entropy below -log 2: no solutions (above capacity)"
                 : collapsed ? "collapsed: 1 - q < 1/N or free entropy > 0 (no solution on the sphere, or AMP's approximation failed)"
                 : "max_iters reached"
             extra.append(("reason", .string(reason)))

@@ -27,15 +27,21 @@ public struct BeliefPropagation: Solver {
             observer.observe(SolverStep(iteration: iterations, energy: -1, values: [("max_change", change)]))
             if change < options.tolerance { break }
         }
-        let converged = change < options.tolerance
+        let reached = change < options.tolerance
         let h = engine.fields
-        let phi = converged ? engine.freeEntropy() : Double.nan
+        let phi = reached ? engine.freeEntropy() : Double.nan
+        // φ = (1/N) log #solutions ≥ 0 whenever one exists; a fixed point below −log 2 (generous slack for
+        // the Bethe approximation at finite N) describes an empty set: far above capacity BP settles
+        // on φ ≈ −10^78 at α = 5. Such a run has not found what it reports.
+        let empty = reached && !(phi >= -log(2.0))
+        let converged = reached && !empty
         let q = h.reduce(0) { $0 + tanh($1) * tanh($1) } / Double(h.count)
         var extra: [Record.Field] = [
             ("free_entropy", .double(phi)), ("q", .double(q)), ("max_change", .double(change)),
         ]
         if !converged {
-            extra.append(("reason", .string(change.isFinite ? "max_iters reached" : "messages became NaN")))
+            extra.append(("reason", .string(empty ? "free entropy below -log 2: no solutions (above capacity)"
+                                                : change.isFinite ? "max_iters reached" : "messages became NaN")))
         }
         return SolverOutcome(weights: MessagePassingOptions.signs(h), iterations: iterations,
                              converged: converged, extra: extra)
