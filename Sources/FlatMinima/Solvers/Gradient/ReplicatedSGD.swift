@@ -183,7 +183,7 @@ public struct ReplicatedSGD: Solver {
         refreshCenter()
         let centerWeights = center.weights
         let distance = nets.reduce(0.0) { $0 + Self.distance($1.weights, centerWeights) } / Double(y)
-        return progress.outcome(center: center.weights, distance: distance, gamma: g.value, beta: kernel.beta)
+        return options.noting(batchOf: problem, in: progress.outcome(center: center.weights, distance: distance, gamma: g.value, beta: kernel.beta))
     }
 
     /// `solve` on the binary perceptron with ±1 inputs and the centre of mass: the same update, run by
@@ -258,7 +258,8 @@ public struct ReplicatedSGD: Solver {
             kernel.beta = beta.value
             rate *= options.learningRateDecay
         }
-        return progress.outcome(center: engine.centerWeights(), distance: engine.meanDistance(), gamma: g.value, beta: kernel.beta)
+        return options.noting(batchOf: problem, in: progress.outcome(center: engine.centerWeights(), distance: engine.meanDistance(),
+                                                                     gamma: g.value, beta: kernel.beta))
     }
 
     /// The bookkeeping both engines share: end-of-epoch error counts, the best replica, the stopping

@@ -96,8 +96,8 @@ struct EpochLoop {
     func outcome(_ state: State, extra: [Record.Field]) -> SolverOutcome {
         var extra = extra
         if !state.solved { extra.append(("reason", .string(state.reason ?? "max_iters reached"))) }
-        return SolverOutcome(weights: state.solved ? state.last : state.best.weights, iterations: state.epochs,
-                             converged: state.solved, extra: extra)
+        return options.noting(batchOf: problem, in: SolverOutcome(weights: state.solved ? state.last : state.best.weights,
+                                                                  iterations: state.epochs, converged: state.solved, extra: extra))
     }
 }
 

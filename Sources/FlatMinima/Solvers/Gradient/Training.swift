@@ -111,6 +111,16 @@ struct TrainingOptions: Sendable {
 
     /// The mini-batch size on P patterns: the given one, or the default capped at P.
     func batchSize(patterns p: Int) -> Int { batchGiven ? batch : min(batch, p) }
+
+    /// The outcome with `batch_used` added when the default batch was capped at P (the record's
+    /// `opt_batch` holds the declared default).
+    func noting(batchOf problem: Problem, in outcome: SolverOutcome) -> SolverOutcome {
+        let used = batchSize(patterns: problem.train.count)
+        guard used != batch else { return outcome }
+        var outcome = outcome
+        outcome.extra.append(("batch_used", .int(used)))
+        return outcome
+    }
 }
 
 /// One network's parameters: latent fields and the effective weights they define (see `TrainingRule`).
