@@ -17,7 +17,7 @@ struct SweepCommand: ParsableCommand {
         their own options, replicates (instance seeds instance_seed, instance_seed+1, ...) and measures. \
         Finished runs are appended one whole row at a time; --resume skips the runs already in --out. \
         --shard i/n runs every run whose index is i mod n (0 <= i < n); under a Slurm job array the shard \
-        comes from SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN) and SLURM_ARRAY_TASK_COUNT. Merge shard \
+        is (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN)/SLURM_ARRAY_TASK_STEP of SLURM_ARRAY_TASK_COUNT. Merge shard \
         outputs with 'flatminima merge'. Progress goes to stderr.
 
         Exit status: 0 when every run of the shard has a result; 3 when the sweep went through but some \
@@ -155,11 +155,16 @@ struct SweepCommand: ParsableCommand {
         }
         let count = try integer("SLURM_ARRAY_TASK_COUNT")
         let minimum = environment["SLURM_ARRAY_TASK_MIN"] == nil ? 0 : try integer("SLURM_ARRAY_TASK_MIN")
-        let (i, overflow) = id.subtractingReportingOverflow(minimum)
-        guard !overflow, count >= 1, (0..<count).contains(i) else {
-            throw FlatMinimaError.invalidOption(option: "SLURM_ARRAY_TASK_ID", message: "\(id) (SLURM_ARRAY_TASK_MIN \(minimum), SLURM_ARRAY_TASK_COUNT \(count)) gives a shard out of range (accepted: 0 <= id - min < count)")
+        // An array with a step (--array=0-15:2) numbers its tasks min, min + step, ...
+        let step = environment["SLURM_ARRAY_TASK_STEP"] == nil ? 1 : try integer("SLURM_ARRAY_TASK_STEP")
+        guard step >= 1 else {
+            throw FlatMinimaError.invalidOption(option: "SLURM_ARRAY_TASK_STEP", message: "must be an integer >= 1 (got \(step)); or give --shard i/n")
         }
-        return (i, count)
+        let (offset, overflow) = id.subtractingReportingOverflow(minimum)
+        guard !overflow, count >= 1, offset % step == 0, (0..<count).contains(offset / step) else {
+            throw FlatMinimaError.invalidOption(option: "SLURM_ARRAY_TASK_ID", message: "\(id) (SLURM_ARRAY_TASK_MIN \(minimum), SLURM_ARRAY_TASK_STEP \(step), SLURM_ARRAY_TASK_COUNT \(count)) gives no shard (accepted: id = min + i·step with 0 <= i < count); or give --shard i/n")
+        }
+        return (offset / step, count)
     }
 
     static func writeSidecar(_ path: String, sweep: SweepSpec, shard: (Int, Int), runs: Int) throws {

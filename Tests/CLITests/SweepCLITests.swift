@@ -335,10 +335,17 @@ import Testing
         #expect(missing.status == 2 && missing.stderr.contains("SLURM_ARRAY_TASK_COUNT: must be an integer"), "\(missing.stderr)")
         let overflow = try CLI.run(["sweep", spec, "--out", out, "--dry-run"],
                                    environment: ["SLURM_ARRAY_TASK_ID": "9223372036854775807", "SLURM_ARRAY_TASK_MIN": "-1", "SLURM_ARRAY_TASK_COUNT": "2"])
-        #expect(overflow.status == 2 && overflow.stderr.contains("out of range"), "\(overflow.stderr)")
+        #expect(overflow.status == 2 && overflow.stderr.contains("gives no shard"), "\(overflow.stderr)")
         let ok = try CLI.run(["sweep", spec, "--out", out, "--dry-run"],
                              environment: ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "4"])
         #expect(ok.status == 0)
         #expect(ok.stdout.split(separator: "\n").map { $0.prefix { $0 != "\t" } } == ["1", "5", "9"])
+        // --array=4-10:2 (tasks 4, 6, 8, 10; four shards): task 6 is shard 1, task 7 none.
+        let stepped = try CLI.run(["sweep", spec, "--out", out, "--dry-run"], environment: [
+            "SLURM_ARRAY_TASK_ID": "6", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"])
+        #expect(stepped.status == 0 && stepped.stdout == ok.stdout, "\(stepped.stderr)")
+        let between = try CLI.run(["sweep", spec, "--out", out, "--dry-run"], environment: [
+            "SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"])
+        #expect(between.status == 2 && between.stderr.contains("gives no shard"), "\(between.stderr)")
     }
 }
