@@ -52,6 +52,16 @@ struct MeasureOptions: ParsableArguments {
     @Option(help: "Hessian: Rademacher samples of Hutchinson's trace estimator (>= 2).")
     var traceSamples: Int = 30
 
+    /// `make()`, its errors about `option` reported under the flag the user gave (`flag`, when not nil).
+    private func renamed<T>(_ flag: String?, from option: String, _ make: () throws -> T) throws -> T {
+        do { return try make() } catch let error as FlatMinimaError {
+            if let flag, case let .invalidOption(name, message) = error, name == option {
+                throw FlatMinimaError.invalidOption(option: flag, message: message)
+            }
+            throw error
+        }
+    }
+
     /// The measures asked for with --measure, checked against the model before any run.
     func measures(for model: Model) throws -> [Measure] {
         var names = measure.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) } ?? []
@@ -70,17 +80,27 @@ struct MeasureOptions: ParsableArguments {
         let strengths = (localEnergy ?? perturbations)?.values ?? [0.005, 0.01, 0.02, 0.05]
         let lambdaGrid = (localEntropy ?? lambdas)?.values ?? [8, 6, 4, 3, 2, 1.5, 1, 0.5]
         if model.weights == .binary, let bad = strengths.first(where: { $0 > 1 }) {
-            throw FlatMinimaError.invalidOption(option: "--perturbations", message: "flip probabilities must be in [0, 1] (got \(bad))")
+            throw FlatMinimaError.invalidOption(option: localEnergy != nil ? "--local-energy" : "--perturbations",
+                                                message: "flip probabilities must be in [0, 1] (got \(bad))")
+        }
+        // A grid for a measure that is not asked for would be ignored: say so.
+        for (flag, grid, measure) in [("--perturbations", perturbations, "local-energy"), ("--lambdas", lambdas, "local-entropy"),
+                                      ("--angles", angles, "cone-volume")] where grid != nil && !names.contains(measure) {
+            throw FlatMinimaError.invalidOption(option: flag, message: "applies to the \(measure) measure (add --measure \(measure))")
         }
         return try names.map { name throws -> Measure in
             switch name {
             case "local-energy":
-                return .localEnergy(try LocalEnergy(strengths: strengths, samples: samples, beta: lossBeta))
+                return .localEnergy(try renamed(localEnergy != nil ? "--local-energy" : nil, from: "--perturbations") {
+                    try LocalEnergy(strengths: strengths, samples: samples, beta: lossBeta)
+                })
             case "local-entropy":
                 guard model.weights == .binary else {
                     throw FlatMinimaError.invalidOption(option: "--measure", message: "local-entropy needs binary weights")
                 }
-                return .localEntropy(try LocalEntropy(lambdas: lambdaGrid, options: MessagePassingOptions()))
+                return .localEntropy(try renamed(localEntropy != nil ? "--local-entropy" : nil, from: "--lambdas") {
+                    try LocalEntropy(lambdas: lambdaGrid, options: MessagePassingOptions())
+                })
             case "hessian":
                 return .hessian(try HessianEstimator(beta: hessianBeta, lanczosSteps: lanczosSteps, top: hessianTop,
                                                      traceSamples: traceSamples))
