@@ -11,6 +11,14 @@ import Glibc
 enum Entry {
     static func main() {
         GSL.initialize()
+        // `help NAME` with an unknown NAME: an error, not the top-level help with status 0.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "help", arguments.count >= 2, !arguments[1].hasPrefix("-") {
+            let known = FlatMinimaCommand.configuration.subcommands.map { $0._commandName }
+            if !known.contains(arguments[1]) {
+                fail("help: unknown command '\(arguments[1])' (accepted: \(known.joined(separator: ", ")))", status: 2)
+            }
+        }
         do {
             var command = try FlatMinimaCommand.parseAsRoot()
             try command.run()

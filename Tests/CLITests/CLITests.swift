@@ -65,6 +65,10 @@ enum CLI {
         let r = try CLI.run(["solve", "--help"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("--instance-seed") && r.stdout.contains("beta_end"))
+        let named = try CLI.run(["help", "theory"])
+        #expect(named.status == 0 && named.stdout.contains("Replica-symmetric"))
+        let unknown = try CLI.run(["help", "frobnicate"])
+        #expect(unknown.status == 2 && unknown.stdout.isEmpty && unknown.stderr.contains("unknown command 'frobnicate'"), "\(unknown.stderr)")
     }
 
     /// The acceptance command.
@@ -231,6 +235,8 @@ enum CLI {
         (["-N", "101", "--alpha", "0.2", "--local-energy", "0.01", "--samples", "100000000000"], "--samples"),
         (["-N", "101", "--alpha", "0.2", "--save-weights", "/nonexistent-dir/w.jsonl"], "--save-weights"),
         (["-N", "101", "--alpha", "0.2", "--save-weights", "same.x", "--trace", "same.x"], "also the file"),
+        (["-N", "101", "--alpha", "0.2", "--lambdas", "1,2"], "--lambdas: applies to the local-entropy measure"),
+        (["-N", "101", "--alpha", "0.2", "--local-entropy=-1"], "--local-entropy: "),
     ])
     func usageErrors(arguments: [String], expected: String) throws {
         let r = try CLI.run(["solve"] + arguments)
