@@ -35,7 +35,13 @@ struct MergeCommand: ParsableCommand {
             _ = try Results.read(path: out)
         }
         var tables: [(path: String, table: Results.Table)] = []
-        for path in inputs { tables.append((path, try Results.read(path: path))) }
+        for path in inputs {
+            let table = try Results.read(path: path)
+            if table.droppedTornRow {
+                Output.error("flatminima: \(path): its last line was torn (no newline; an interrupted writer) and is left out\n")
+            }
+            tables.append((path, table))
+        }
         let (merged, duplicates) = try Results.merge(tables)
         try Results.write(merged, to: out)
         if let sidecar = FileManager.default.contents(atPath: inputs[0] + ".json"),

@@ -309,6 +309,11 @@ import Testing
         let mergedLines = try String(contentsOf: merged, encoding: .utf8).split(separator: "\n").map(String.init)
         #expect(mergedLines.first == lines.first)
         #expect(mergedLines.dropFirst().sorted() == lines.dropFirst().sorted())
+        // A torn last line is left out with one line on stderr saying so.
+        let tornURL = dir.appendingPathComponent("torn.tsv")
+        try (lines.joined(separator: "\n") + "\n").dropLast(4).write(to: tornURL, atomically: true, encoding: .utf8)
+        let d = try CLI.run(["merge", tornURL.path, "--out", dir.appendingPathComponent("t.tsv").path])
+        #expect(d.status == 0 && d.stderr.contains("torn.tsv: its last line was torn"), "\(d.stderr)")
     }
 
     /// A torn last line (the machine failed mid-write) is cut off on --resume, so that the next row does

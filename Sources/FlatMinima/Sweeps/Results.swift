@@ -22,6 +22,8 @@ public enum Results {
         public var rows: [[String]]
         /// The line of each row in the file it was read from (empty for a table made in memory).
         public var lines: [Int]
+        /// Whether the file ended in a torn row (bytes after its last newline), which was dropped.
+        public var droppedTornRow = false
 
         public init(columns: [String], rows: [[String]], lines: [Int] = []) {
             self.columns = columns
@@ -56,6 +58,7 @@ public enum Results {
         }
         var lines = text.components(separatedBy: "\n")
         // A complete file ends with a newline; anything after the last one is a torn row.
+        let torn = !(lines.last ?? "").isEmpty
         lines.removeLast()
         guard let header = lines.first else {
             throw .invalidData(path: path, message: "not a FlatMinima results file (empty; expected a header starting run_id, run, sweep)")
@@ -84,7 +87,9 @@ public enum Results {
             rows.append(cells)
             rowLines.append(offset + 1)
         }
-        return Table(columns: columns, rows: rows, lines: rowLines)
+        var table = Table(columns: columns, rows: rows, lines: rowLines)
+        table.droppedTornRow = torn && lines.count > 1
+        return table
     }
 
     /// Whether `row` is a failed run: its `error` cell is set (not empty, not NA).
