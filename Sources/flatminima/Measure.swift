@@ -141,10 +141,10 @@ struct MeasureCommand: ParsableCommand {
         guard options.any else {
             throw ValidationError("--measure: give at least one of local-energy, local-entropy, hessian (or --local-energy GRID, --local-entropy GRID, --hessian)")
         }
-        try OutputFiles.check([("--curves", options.curves)])
     }
 
     func run() throws {
+        try OutputFiles.check([("--curves", options.curves)])
         let saved = try SavedConfiguration.load(path: file)
         var records: [Record] = []
         for configuration in saved {

@@ -63,10 +63,10 @@ struct Solve: ParsableCommand {
         guard problem.instanceSeed <= Int.max - (instances - 1) else {
             throw ValidationError("--instance-seed: must be in [0, 2^63-1 - (instances - 1)] = [0, \(Int.max - (instances - 1))] with --instances \(instances) (got \(problem.instanceSeed))")
         }
-        try OutputFiles.check([("--save-weights", saveWeights), ("--trace", trace), ("--curves", measureOptions.curves)])
     }
 
     func run() throws {
+        try OutputFiles.check([("--save-weights", saveWeights), ("--trace", trace), ("--curves", measureOptions.curves)])
         let specs = try (0..<instances).map { try problem.spec(instanceSeed: problem.instanceSeed + $0) }
         let runs = try SolverSelection.resolve(solver, options: options, maxIters: maxIters, model: specs[0].model)
         let format = self.format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)

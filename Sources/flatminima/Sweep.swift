@@ -391,6 +391,7 @@ enum OutputFile {
             throw fail("the directory \(parent) of \(path) does not exist")
         }
         guard access(parent, W_OK) == 0 else { throw fail("cannot write in the directory \(parent) of \(path)") }
+        if FileManager.default.fileExists(atPath: path), access(path, W_OK) != 0 { throw fail("\(path) is not writable") }
     }
 }
 

@@ -1,4 +1,3 @@
-import ArgumentParser
 import FlatMinima
 import Foundation
 #if canImport(Glibc)
@@ -66,25 +65,16 @@ enum AtomicFile {
     }
 }
 
-/// The output files a command will write, checked before any work is done: a non-empty path, not a
-/// directory, in an existing writable directory, and no two options naming the same file.
+/// The output files a command will write, checked before any work is done: each as `OutputFile.check`
+/// (a non-empty path, not a directory, in an existing writable directory), and no two options naming
+/// the same file.
 enum OutputFiles {
     static func check(_ outputs: [(option: String, path: String?)]) throws {
         var seen: [String: String] = [:]
         for case let (option, path?) in outputs {
-            guard !path.isEmpty else { throw ValidationError("\(option): must name a file (got an empty path)") }
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-                if isDirectory.boolValue { throw ValidationError("\(option): \(path) is a directory, not a file") }
-                guard access(path, W_OK) == 0 else { throw ValidationError("\(option): \(path) is not writable") }
-            }
-            let parent = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
-            guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("\(option): directory \(parent) does not exist")
-            }
-            guard access(parent, W_OK) == 0 else { throw ValidationError("\(option): directory \(parent) is not writable") }
+            try OutputFile.check(path, option: option)
             let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-            if let other = seen[key] { throw ValidationError("\(option): \(path) is also the file of \(other)") }
+            if let other = seen[key] { throw FlatMinimaError.invalidOption(option: option, message: "\(path) is also the file of \(other)") }
             seen[key] = option
         }
     }

@@ -78,7 +78,7 @@ struct TrainingOptions: Sendable {
             ParameterSpec("beta_max", .real(1e-6...1e12), default: betaMax, help: "cap on β"),
             ParameterSpec("kappa", .real(0...1e3), default: "0", help: "hinge / least-action training margin κ"),
             ParameterSpec("normalize", .choice(["sphere", "free"]), default: "sphere",
-                          help: "spherical weights: renormalise every unit to |w|² = n, or leave the norm free"),
+                          help: "spherical weights: renormalise every unit to |w|² = n during training, or leave the norm free (records and saved weights are judged on the sphere either way)"),
             ParameterSpec("clip", .real(0...1e9), default: clip, help: "binary weights: clip latent fields to [−clip, clip] (0 = no clipping)"),
             ParameterSpec("init", .real(0...1e6), default: "1", help: "scale of the initial latent fields (Gaussian; binary: ±init)"),
         ]
