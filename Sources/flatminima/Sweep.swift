@@ -225,12 +225,13 @@ struct SweepPlan: Sendable {
     }
 
     /// Checks every distinct problem cell (with the first replicate's instance seed), the measures,
-    /// every solver option cell and, where the problem fixes them, the options bounded by the problem
-    /// (a data task's file is loaded once per cell; an explicit `batch` must not exceed P).
+    /// every solver option cell and, against each problem's P, the options it bounds (`Solver.check`,
+    /// e.g. an explicit `batch` at most P; a data task's file is loaded once per cell for its P).
     init(_ sweep: SweepSpec) throws {
         self.sweep = sweep
-        let solverCells = sweep.solverCells
-        for cell in solverCells { _ = try solver(cell.block.name, line: cell.block.line, options: cell.options) }
+        let solverCells = try sweep.solverCells.map { cell in
+            (cell: cell, solver: try solver(cell.block.name, line: cell.block.line, options: cell.options).1)
+        }
         for cell in sweep.problemCells {
             let spec = try problemSpec(cell, instanceSeed: sweep.instanceSeed)
             let model = spec.model
@@ -257,10 +258,12 @@ struct SweepPlan: Sendable {
                                                "\(error.description) (problem: \(Self.describe(cell)))")
                 }
             }
-            // Mini-batch solvers check batch <= P only when they run; an explicit batch is checked here.
-            for (block, options) in solverCells {
-                guard let batch = options.first(where: { $0.key == "batch" }), let size = Int(batch.value), size > patterns else { continue }
-                throw sweep.document.error(batch.line, "batch", "must be an integer in [1, P = \(patterns)] (got \(size)) for \(block.name) (problem: \(Self.describe(cell)))")
+            for (solverCell, solver) in solverCells {
+                do { try solver.check(patterns: patterns) } catch {
+                    let option = solverCell.options.first { error.option == $0.key }
+                    throw sweep.document.error(option?.line ?? solverCell.block.line, option?.key ?? solverCell.block.name,
+                                               "\(error.message) (problem: \(Self.describe(cell)))")
+                }
             }
         }
     }
@@ -288,11 +291,8 @@ struct SweepPlan: Sendable {
     }
 
     func problemSpec(_ problem: [SweepSpec.Assignment], instanceSeed: Int) throws -> ProblemSpec {
-        // --key=value, so that negative numbers are values, not flags (-N has no long form: a negative N
-        // would be read as a flag, so it is refused here with the library's message).
-        if let n = problem.first(where: { $0.key == "N" }), n.value.hasPrefix("-") {
-            throw problemError(FlatMinimaError.invalidOption(option: "-N", message: "must be a positive integer (got \(n.value))"), problem: problem)
-        }
+        // --key=value, so that negative numbers are values, not flags (-N has no long form; it takes the
+        // next argument unconditionally, a negative N included).
         let arguments = problem.flatMap { $0.key == "N" ? ["-N", $0.value] : ["\(Self.flag($0.key))=\($0.value)"] }
         do {
             let options = try ProblemParser.parse(arguments)

@@ -137,7 +137,7 @@ import Testing
             ("[problem]\nN = 101\nalpha = [0.3, 0.30]\n[[solver]]\nname = \"sa\"\n", ":3: key 'alpha': the value 0.3 appears twice"),
             ("[problem]\nN = 101\nalpha = 0.3\n[[solver]]\nname = \"sa\"\nmax_iters = [1, 2]\n[[solver]]\nname = \"sa\"\nmax_iters = [2, 3]\n", ":8: key 'name': this [[solver]] block repeats the runs of the one at line 5"),
             ("[problem]\nN = 101\nalpha = 0.3\ndata = \"a\\tb\"\n[[solver]]\nname = \"sa\"\n", ":4: key 'data': values may not contain tabs"),
-            ("[problem]\nN = -5\nalpha = 0.3\n[[solver]]\nname = \"sa\"\n", ":2: key 'N': -N: must be a positive integer (got -5)"),
+            ("[problem]\nN = -5\nalpha = 0.3\n[[solver]]\nname = \"sa\"\n", ":2: key 'N': -N: must be an integer in [1, 10^9] (got -5)"),
             // What the runs would only have found out one by one: a missing data file, a batch above P,
             // too few test patterns.
             ("[problem]\ndata = \"/nonexistent.csv\"\n[[solver]]\nname = \"cpr\"\n", ":2: key 'data': /nonexistent.csv: cannot be read (no such file)"),

@@ -14,6 +14,10 @@ public protocol Solver: Sendable {
     /// Builds the solver from validated parameters.
     init(_ parameters: SolverParameters) throws(FlatMinimaError)
 
+    /// Checks the options whose range depends on the number of training patterns P (a mini-batch at most
+    /// P), so that a sweep can refuse them before any run; `solve` checks the same. The default accepts all.
+    func check(patterns: Int) throws(FlatMinimaError)
+
     /// Runs on `problem`, drawing all its randomness from `generator`, reporting progress to `observer`.
     func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome
 }
@@ -76,6 +80,8 @@ public struct SolverEntry: Sendable {
 }
 
 extension Solver {
+    public func check(patterns: Int) throws(FlatMinimaError) {}
+
     /// The registry entry of this solver type.
     public static var entry: SolverEntry {
         SolverEntry(name: name, summary: summary, parameters: parameters,

@@ -88,7 +88,7 @@ public enum Results {
             rowLines.append(offset + 1)
         }
         var table = Table(columns: columns, rows: rows, lines: rowLines)
-        table.droppedTornRow = torn && lines.count > 1
+        table.droppedTornRow = torn
         return table
     }
 
@@ -129,8 +129,9 @@ public enum Results {
         public init(path: String, columns: [String]) throws(FlatMinimaError) {
             self.path = path
             if FileManager.default.fileExists(atPath: path) {
-                self.columns = try Results.read(path: path).columns
-                try Self.dropTornRow(path)
+                let existing = try Results.read(path: path)
+                self.columns = existing.columns
+                if existing.droppedTornRow { try Self.dropTornRow(path) }
             } else {
                 self.columns = columns
                 try Results.write(Table(columns: columns, rows: []), to: path)

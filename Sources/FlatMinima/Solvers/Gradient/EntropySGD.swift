@@ -48,8 +48,10 @@ public struct EntropySGD: Solver {
 
     public static func unsupported(_ model: Model) -> String? { nil }
 
+    public func check(patterns: Int) throws(FlatMinimaError) { try options.check(patterns: patterns, solver: Self.name) }
+
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
-        try options.check(problem, solver: Self.name)
+        try check(patterns: problem.train.count)
         let model = problem.model, count = model.weightCount
         var outer = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
         var walker = outer

@@ -64,8 +64,10 @@ public struct ReplicatedSGD: Solver {
 
     public static func unsupported(_ model: Model) -> String? { nil }
 
+    public func check(patterns: Int) throws(FlatMinimaError) { try options.check(patterns: patterns, solver: Self.name) }
+
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
-        try options.check(problem, solver: Self.name)
+        try check(patterns: problem.train.count)
         let model = problem.model
         // Binary perceptron on ±1 inputs with the centre of mass: the bit-packed engine (BENCHMARKS.md).
         if !generic, model.kind == .perceptron, model.weights == .binary, !explicitCenter,

@@ -103,9 +103,9 @@ struct TrainingOptions: Sendable {
     var betaSchedule: Schedule { Schedule(start: beta, factor: betaFactor, cap: betaMax) }
 
     /// Checks the options that depend on the problem: a batch given explicitly must be at most P.
-    func check(_ problem: Problem, solver: String) throws(FlatMinimaError) {
-        guard batch <= problem.train.count || !batchGiven else {
-            throw .invalidOption(option: "batch", message: "must be an integer in [1, P = \(problem.train.count)] for \(solver) (got \(batch))")
+    func check(patterns p: Int, solver: String) throws(FlatMinimaError) {
+        guard batch <= p || !batchGiven else {
+            throw .invalidOption(option: "batch", message: "must be an integer in [1, P = \(p)] (got \(batch)) for \(solver)")
         }
     }
 
