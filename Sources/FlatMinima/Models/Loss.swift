@@ -1,22 +1,62 @@
 import Foundation
 
-/// Losses for gradient methods on continuous weights (SCIENCE.md §2).
+/// The training objective of the gradient methods and its derivative, one type for the losses and the
+/// rule the solvers train with (SCIENCE.md §2).
 ///
+/// A loss acts on a pattern's stability Δ: Δ = σλ for the perceptron (λ = w·x/√N), and for the committee
+/// machine the soft-committee output Δ = σ (1/√K) Σ_k tanh(λ_k), a differentiable surrogate of the
+/// majority vote (the majority itself has zero gradient almost everywhere).
 /// - cross-entropy ℓ_β(Δ) = log(1 + e^{−βΔ})/β, ℓ′(Δ) = −1/(1 + e^{βΔ});
-/// - hinge ℓ(Δ) = max(0, κ − Δ), ℓ′(Δ) = −1 when Δ < κ.
-/// The pattern's stability Δ is σ λ for the perceptron (λ = w·x/√N). For the committee machine the
-/// losses act on the soft-committee output Δ = σ (1/√K) Σ_k tanh(λ_k), a differentiable surrogate of
-/// the majority vote (the majority itself has zero gradient almost everywhere).
+/// - hinge ℓ(Δ) = max(0, κ − Δ), ℓ′(Δ) = −1 when Δ < κ;
+/// - least action (Nilsson 1965, Mitchison & Durbin 1989, the rule of
+///   carlobaldassi/BinaryCommitteeMachineRSGD.jl): for the perceptron the perceptron rule, the hinge's
+///   subgradient taken at Δ ≤ κ; for committees not a loss on Δ but a rule on the units, which
+///   `DirectionKernel` applies (a pattern with too few units above κ moves the missing number of wrong
+///   units nearest their threshold). `value` and `derivative` give its perceptron form.
+/// A larger β (or a larger weight norm) sharpens the cross-entropy towards the error count: growing β
+/// slowly is the "slow norm reduction" that ends in wide flat minima (Baldassi, Pittorino & Zecchina,
+/// PNAS 117, 161, 2020).
 public enum Loss: Sendable, Hashable {
     case crossEntropy(beta: Double)
     case hinge(margin: Double)
+    case leastAction(margin: Double)
+
+    /// The names the solvers' `loss` parameter takes.
+    public enum Name: String, Sendable, Hashable, CaseIterable {
+        case crossEntropy = "ce"
+        case hinge
+        case leastAction = "la"
+    }
+
+    /// The loss called `name`, with the cross-entropy's scale β or the margin κ of the other two.
+    public init(_ name: Name, beta: Double, margin: Double) {
+        switch name {
+        case .crossEntropy: self = .crossEntropy(beta: beta)
+        case .hinge: self = .hinge(margin: margin)
+        case .leastAction: self = .leastAction(margin: margin)
+        }
+    }
+
+    public var name: Name {
+        switch self {
+        case .crossEntropy: .crossEntropy
+        case .hinge: .hinge
+        case .leastAction: .leastAction
+        }
+    }
+
+    /// The same loss at the cross-entropy scale β (the others have none).
+    public func with(beta: Double) -> Loss {
+        if case .crossEntropy = self { return .crossEntropy(beta: beta) }
+        return self
+    }
 
     /// ℓ(Δ).
     @inlinable
     public func value(_ delta: Double) -> Double {
         switch self {
         case let .crossEntropy(beta): return Special.log1pexp(-beta * delta) / beta
-        case let .hinge(margin): return max(0, margin - delta)
+        case let .hinge(margin), let .leastAction(margin): return max(0, margin - delta)
         }
     }
 
@@ -26,21 +66,38 @@ public enum Loss: Sendable, Hashable {
         switch self {
         case let .crossEntropy(beta): return -Special.logistic(-beta * delta)
         case let .hinge(margin): return delta < margin ? -1 : 0
+        case let .leastAction(margin): return delta <= margin ? -1 : 0
+        }
+    }
+
+    /// c = −ℓ′(Δ), the weight of a pattern in a descent step: the β-logistic of the cross-entropy, or
+    /// 1/0 for the hinge (Δ < κ) and least-action (Δ ≤ κ) rules.
+    @inlinable
+    public func coefficient(_ delta: Double) -> Double {
+        switch self {
+        case let .crossEntropy(beta): return Special.logistic(-beta * delta)
+        case let .hinge(margin): return delta < margin ? 1 : 0
+        case let .leastAction(margin): return delta <= margin ? 1 : 0
         }
     }
 }
 
 extension Model {
     /// Total loss Σ_μ ℓ(Δ^μ) over `set` and its gradient with respect to the flat weights.
-    public func lossAndGradient(weights: [Double], on set: PatternSet, loss: Loss) -> (loss: Double, gradient: [Double]) {
+    public func lossAndGradient(weights: [Double], on set: PatternSet,
+                                loss: Loss) -> (loss: Double, gradient: [Double]) {
         precondition(weights.count == weightCount && set.dimension == inputs)
-        return weights.withUnsafeBufferPointer { w in set.visit(LossGradient(model: self, weights: w, loss: loss, withGradient: true)) }
+        return weights.withUnsafeBufferPointer { w in
+            set.visit(LossGradient(model: self, weights: w, loss: loss, withGradient: true))
+        }
     }
 
     /// Total loss Σ_μ ℓ(Δ^μ) over `set`, without the gradient (one pass of forward products).
     public func totalLoss(weights: [Double], on set: PatternSet, loss: Loss) -> Double {
         precondition(weights.count == weightCount && set.dimension == inputs)
-        return weights.withUnsafeBufferPointer { w in set.visit(LossGradient(model: self, weights: w, loss: loss, withGradient: false)) }.loss
+        return weights.withUnsafeBufferPointer { w in
+            set.visit(LossGradient(model: self, weights: w, loss: loss, withGradient: false))
+        }.loss
     }
 }
 

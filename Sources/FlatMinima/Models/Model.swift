@@ -65,12 +65,35 @@ public struct Model: Sendable, Hashable, Codable {
         // A unit's stability is at most √n (binary weights, ±1 inputs) and rarely above a few units of it
         // otherwise; margins beyond 100 are unsatisfiable at any size this tool can hold.
         guard margin.isFinite, margin >= 0, margin <= Self.largestMargin else {
-            throw .invalidOption(option: "--margin", message: "must be a number in [0, \(Int(Self.largestMargin))] (got \(margin))")
+            throw .invalidOption(option: "--margin",
+                                 message: "must be a number in [0, \(Int(Self.largestMargin))] (got \(margin))")
         }
         if weights == .binary, pm1Inputs, fanIn % 2 == 0 {
             let what = kind == .perceptron || architecture == .full ? "N" : "N/K"
+            let reason = "(ties w·x = 0 are possible otherwise)"
             throw .invalidOption(option: "-N",
-                                 message: "\(what) = \(fanIn) must be odd with binary weights and ±1 inputs (ties w·x = 0 are possible otherwise)")
+                                 message: "\(what) = \(fanIn) must be odd with binary weights and ±1 inputs \(reason)")
+        }
+    }
+}
+
+extension Model {
+    /// The factor √(n/|v_k|²) that puts unit k of the flat vector `v` on the sphere |w_k|² = n of the
+    /// spherical weights (0 for a zero unit). |v_k|² is summed in index order.
+    @inlinable
+    public func sphereScale(_ v: UnsafeBufferPointer<Double>, unit k: Int) -> Double {
+        let n = fanIn
+        var s = 0.0
+        for i in k * n ..< (k + 1) * n { s += v[i] * v[i] }
+        return s > 0 ? (Double(n) / s).squareRoot() : 0
+    }
+
+    /// w ← v with every unit projected on its sphere, w_k = √n v_k/|v_k| (`sphereScale`); `w` may be `v`.
+    public func projectOntoSphere(_ v: [Double], into w: inout [Double]) {
+        let n = fanIn
+        for k in 0..<hidden {
+            let scale = v.withUnsafeBufferPointer { sphereScale($0, unit: k) }
+            for i in k * n ..< (k + 1) * n { w[i] = v[i] * scale }
         }
     }
 }

@@ -32,16 +32,12 @@ public struct PerceptronRule: Solver {
     }
 
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
-        let model = problem.model, n = model.fanIn
+        let model = problem.model
         let initial = (0..<model.weightCount).map { _ in generator.gaussian() }
         var (w, epochs, updates, errors) = problem.train.visit(
             PerceptronEpochs(model: model, maxEpochs: maxEpochs, learningRate: learningRate,
                              generator: generator, observer: observer, initial: initial))
-        for u in 0..<model.hidden {
-            let norm = (w[u * n ..< (u + 1) * n].reduce(0) { $0 + $1 * $1 }).squareRoot()
-            let scale = Double(n).squareRoot() / norm
-            for i in u * n ..< (u + 1) * n { w[i] *= scale }
-        }
+        model.projectOntoSphere(w, into: &w)
         return SolverOutcome(weights: w, iterations: epochs, converged: errors == 0,
                              extra: [("updates", .int(updates))] + (errors == 0 ? [] : [("reason", .string("max_iters reached"))]))
     }

@@ -148,9 +148,7 @@ public struct ReplicatedSGD: Solver {
                         }
                         let n = model.fanIn
                         for k in 0..<model.hidden {
-                            var s = 0.0
-                            for i in k * n ..< (k + 1) * n { s += h[i] * h[i] }
-                            let scale = options.normalize ? (s > 0 ? (Double(n) / s).squareRoot() : 0) : 1
+                            let scale = options.normalize ? model.sphereScale(UnsafeBufferPointer(h), unit: k) : 1
                             for i in k * n ..< (k + 1) * n {
                                 let nw = h[i] * scale
                                 sum[i] += nw - w[i]

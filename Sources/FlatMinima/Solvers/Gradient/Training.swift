@@ -150,18 +150,12 @@ struct LatentNetwork {
 
     /// Recomputes w from h.
     mutating func refresh() {
-        let n = model.fanIn
         if model.weights == .binary {
             for i in 0..<latent.count { weights[i] = latent[i] > 0 ? 1 : -1 }
             return
         }
         guard normalize else { weights = latent; return }
-        for k in 0..<model.hidden {
-            var s = 0.0
-            for i in k * n ..< (k + 1) * n { s += latent[i] * latent[i] }
-            let scale = s > 0 ? (Double(n) / s).squareRoot() : 0
-            for i in k * n ..< (k + 1) * n { weights[i] = latent[i] * scale }
-        }
+        model.projectOntoSphere(latent, into: &weights)
     }
 
     /// h ← h + η·d, clipped to [−clip, clip] for binary weights when clip > 0, then w ← w(h).
