@@ -10,7 +10,8 @@ private func leastActionDirection(_ model: Model, weights w: [Double], set: Patt
     for mu in 0..<set.count {
         let x = set.pattern(mu), sigma = set.labels[mu]
         let lambda = (0..<model.hidden).map { k in
-            sigma * (0..<n).reduce(0.0) { $0 + w[k * n + $1] * x[model.inputOffset(unit: k) + $1] } / Double(n).squareRoot()
+            sigma * (0..<n).reduce(0.0) { $0 + w[k * n + $1] * x[model.inputOffset(unit: k) + $1] }
+                / Double(n).squareRoot()
         }
         let satisfied = lambda.filter { $0 > margin }.count
         let missing = model.votesNeeded - satisfied
@@ -41,7 +42,7 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
         let problem = try Problem(ProblemSpec(model: model, inputs: inputs, patterns: 40, instanceSeed: 3))
         let generator = Generator(base: 5, stream: 0)
         let w = (0..<model.weightCount).map { _ in generator.gaussian() }
-        let kernel = DirectionKernel(model: model, rule: .crossEntropy, beta: 1.7, hingeMargin: 0)
+        let kernel = DirectionKernel(model: model, loss: .crossEntropy(beta: 1.7))
         let d = fullBatch(problem.train, kernel, w)
         let g = model.lossAndGradient(weights: w, on: problem.train, loss: .crossEntropy(beta: 1.7)).gradient
         let rootN = Double(model.fanIn).squareRoot()
@@ -57,8 +58,9 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
         let problem = try Problem(ProblemSpec(model: model, patterns: 60, instanceSeed: 9))
         let generator = Generator(base: 2, stream: 0)
         let w = (0..<model.weightCount).map { _ in generator.sign() }
-        let kernel = DirectionKernel(model: model, rule: .leastAction, beta: 1, hingeMargin: 0.3)
-        #expect(fullBatch(problem.train, kernel, w) == leastActionDirection(model, weights: w, set: problem.train, margin: 0.3))
+        let kernel = DirectionKernel(model: model, loss: .leastAction(margin: 0.3))
+        let expected = leastActionDirection(model, weights: w, set: problem.train, margin: 0.3)
+        #expect(fullBatch(problem.train, kernel, w) == expected)
     }
 
     /// The popcount overlap equals the plain dot product, N not a multiple of 64.
@@ -145,7 +147,9 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
             for p in 0..<2 {
                 var differences: [Double] = []
                 for instance in 1...10 {
-                    guard let reference = annealing[instance] ?? nil, let c = try curve(solver, instance) else { continue }
+                    guard let reference = annealing[instance] ?? nil, let c = try curve(solver, instance) else {
+                        continue
+                    }
                     differences.append(reference[p] - c[p])
                 }
                 let mean = differences.reduce(0, +) / Double(differences.count)
@@ -161,7 +165,9 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
     @Test func badOptionsAreRejected() throws {
         let spec = binaryPerceptron(101, alpha: 0.3, instance: 1)
         #expect(throws: FlatMinimaError.self) { try run("sgd", spec, ["batch": "31"]) }
-        #expect(throws: FlatMinimaError.self) { try run("cpr", binaryPerceptron(101, alpha: 0.3, instance: 1, inputs: .gaussian)) }
+        #expect(throws: FlatMinimaError.self) {
+            try run("cpr", binaryPerceptron(101, alpha: 0.3, instance: 1, inputs: .gaussian))
+        }
         #expect(throws: FlatMinimaError.self) { try run("rsgd", spec, ["gamma_factor": "0.9"]) }
         #expect(throws: FlatMinimaError.self) { try run("rsgd", spec, ["replicas": "0"]) }
         #expect(throws: FlatMinimaError.self) { try run("esgd", spec, ["lr": "0"]) }
@@ -183,31 +189,34 @@ private func fullBatch(_ set: PatternSet, _ kernel: DirectionKernel, _ w: [Doubl
     }
 
     /// rsgd's bit-packed engine (single precision, fused passes, site ranges on threads; AVX2 kernels or
-    /// the portable Swift passes) against its oracle, the general double-precision loop, on the same draws: the same trajectory, epoch by epoch,
-    /// for every thread count (N = 201 is cut into the ranges [0, 128) and [128, 201) on two threads).
+    /// the portable Swift passes) against its oracle, the general double-precision loop, on the same draws:
+    /// the same trajectory, epoch by epoch, for every thread count (N = 201 is cut into the ranges [0, 128)
+    /// and [128, 201) on two threads).
     /// y = 5, 11 and 20 reach the AVX2 pass's three ways to read t(c): one register permute (y + 1 ≤ 8),
     /// two (≤ 16), and a gather.
-    @Test(arguments: [("la", "0.7", "0", "5"), ("hinge", "0.7", "0", "5"), ("ce", "0.5", "0", "5"), ("la", "0.7", "1.5", "5"),
-                      ("la", "0.7", "0", "11"), ("hinge", "0.7", "0", "20")])
+    @Test(arguments: [("la", "0.7", "0", "5"), ("hinge", "0.7", "0", "5"), ("ce", "0.5", "0", "5"),
+                      ("la", "0.7", "1.5", "5"), ("la", "0.7", "0", "11"), ("hinge", "0.7", "0", "20")])
     func packedEngineFollowsTheGenericLoop(loss: String, alpha: String, clip: String, replicas: String) throws {
         let spec = binaryPerceptron(201, alpha: Double(alpha)!, instance: 3)
         func fingerprint(_ options: [String: String]) throws -> [String] {
             let base = ["max_iters": "12", "wait_center": "yes", "loss": loss, "clip": clip, "replicas": replicas]
             let r = try run("rsgd", spec, base.merging(options) { $1 })
-            return ["iterations", "center_errors", "best_center_errors", "best_replica_errors", "mean_distance", "final_gamma"]
-                .map { key in
-                    switch r[key] {
-                    // Distances are computed differently (popcount vs overlaps): equal to rounding.
-                    case .double(let x)?: return "\(key)=" + String(format: "%.9f", x)
-                    case let value?: return "\(key)=\(value)"
-                    case nil: return "\(key) missing"
-                    }
+            let keys = ["iterations", "center_errors", "best_center_errors", "best_replica_errors", "mean_distance",
+                        "final_gamma"]
+            return keys.map { key in
+                switch r[key] {
+                // Distances are computed differently (popcount vs overlaps): equal to rounding.
+                case .double(let x)?: return "\(key)=" + String(format: "%.9f", x)
+                case let value?: return "\(key)=\(value)"
+                case nil: return "\(key) missing"
                 }
+            }
         }
         let oracle = try fingerprint(["engine": "generic"])
         for threads in ["1", "2", "3"] {
             for engine in ["auto", "portable"] {
-                #expect(try fingerprint(["threads": threads, "engine": engine]) == oracle, "threads=\(threads), \(engine), loss \(loss), y = \(replicas)")
+                #expect(try fingerprint(["threads": threads, "engine": engine]) == oracle,
+                        "threads=\(threads), \(engine), loss \(loss), y = \(replicas)")
             }
         }
     }

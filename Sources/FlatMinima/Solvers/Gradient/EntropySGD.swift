@@ -7,7 +7,7 @@ import Foundation
 ///
 ///     h′ ← h′ + η′ [d_B(w(h′)) + γ (h − h′)] + √η′ ε z,     μ ← 0.75 μ + 0.25 h′,
 ///
-/// with d_B = −√n ∂L_B/∂w on a fresh mini-batch per inner step (`TrainingRule`), z ~ N(0, 1). The outer
+/// with d_B = −√n ∂L_B/∂w on a fresh mini-batch per inner step (`Loss`), z ~ N(0, 1). The outer
 /// step follows μ − h with momentum: v ← m v + (μ − h), h ← h + η v. Scoping: γ_t = γ₀(1 + γ₁)^t after
 /// every outer step t, capped at γ_max. Binary weights use latent fields (w = sign(h)) in both loops.
 /// β, η′ and the stopping rule follow `sgd`; an epoch is P patterns seen by the inner walker, and the
@@ -16,13 +16,14 @@ public struct EntropySGD: Solver {
     public static let name = "esgd"
     public static let summary = "Entropy-SGD: inner Langevin walker coupled with scoped γ to the weights"
     public static let parameters: [ParameterSpec] = TrainingOptions.specs(
-        epochs: "1000", batch: "10", lr: "0.05", rule: "ce", beta: "1", betaFactor: "1.02") + [
+        epochs: "1000", batch: "10", lr: "0.05", loss: "ce", beta: "1", betaFactor: "1.02") + [
         ParameterSpec("inner_steps", .integer(1...100_000), default: "5", help: "L, Langevin steps per outer step"),
         ParameterSpec("outer_lr", .real(1e-9...1e3), default: "1", help: "η of the outer step h ← h + η v"),
         ParameterSpec("momentum", .real(0...0.999), default: "0", help: "m in v ← m v + (μ − h)"),
         ParameterSpec("noise", .real(0...1e3), default: "0.001", help: "ε, Langevin noise scale"),
         ParameterSpec("gamma", .real(0...1e6), default: "0.03", help: "γ₀, coupling of the walker to the weights"),
-        ParameterSpec("gamma_growth", .real(0...10), default: "0.001", help: "γ₁ in γ_t = γ₀(1 + γ₁)^t (per outer step; ≥ 0)"),
+        ParameterSpec("gamma_growth", .real(0...10), default: "0.001",
+                      help: "γ₁ in γ_t = γ₀(1 + γ₁)^t (per outer step; ≥ 0)"),
         ParameterSpec("gamma_max", .real(0...1e12), default: "1e6", help: "cap on γ"),
     ]
 
@@ -48,61 +49,94 @@ public struct EntropySGD: Solver {
 
     public static func unsupported(_ model: Model) -> String? { nil }
 
-    public func check(patterns: Int) throws(FlatMinimaError) { try options.check(patterns: patterns, solver: Self.name) }
+    public func check(patterns: Int) throws(FlatMinimaError) {
+        try options.check(patterns: patterns, solver: Self.name)
+    }
 
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
         try check(patterns: problem.train.count)
-        let model = problem.model, count = model.weightCount
-        var outer = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize, generator: generator)
-        var walker = outer
-        let run = EpochLoop(problem: problem, options: options, observer: observer)
-        var kernel = DirectionKernel(model: model, rule: options.rule, beta: options.beta, hingeMargin: options.hingeMargin)
-        var sampler = BatchSampler(count: problem.train.count, size: options.batchSize(patterns: problem.train.count), generator: generator)
-        var beta = options.betaSchedule
-        var coupling = Schedule(start: gamma, factor: 1 + gammaGrowth, cap: gammaMax)
-        var rate = options.learningRate
-        var direction = [Double](repeating: 0, count: count)
-        var average = [Double](repeating: 0, count: count)
-        var velocity = [Double](repeating: 0, count: count)
-        var state = run.start(outer.weights)
+        var trainer = Trainer(self, problem: problem, generator: generator)
+        return EpochDriver(problem: problem, options: options, observer: observer).run(&trainer)
+    }
+
+    /// The outer weights and the inner Langevin walker.
+    struct Trainer: EpochTrainer {
+        let solver: EntropySGD
+        let problem: Problem
+        let generator: Generator
+        var outer: LatentNetwork, walker: LatentNetwork
+        var sampler: BatchSampler
+        var coupling: Schedule
+        var direction: [Double], average: [Double], velocity: [Double]
+        var record: BestWeights
         var onlineErrors = 0, outerSteps = 0
-        let binaryClip = model.weights == .binary && options.clip > 0
-        outerLoop: while state.epochs < options.maxEpochs, !state.solved {
-            walker.latent = outer.latent
-            walker.refresh()
-            average = outer.latent
-            var epochEnded = false
-            let g = coupling.value, noiseScale = rate.squareRoot() * noise
-            for _ in 0..<innerSteps {
-                let (batch, ended) = sampler.next()
-                epochEnded = epochEnded || ended
-                onlineErrors += problem.train.direction(kernel, batch: batch, weights: walker.weights, into: &direction)
-                for i in 0..<count {
-                    var v = walker.latent[i] + rate * (direction[i] + g * (outer.latent[i] - walker.latent[i]))
-                    if noiseScale > 0 { v += noiseScale * generator.gaussian() }
-                    if binaryClip { v = min(options.clip, max(-options.clip, v)) }
-                    walker.latent[i] = v
-                    average[i] = 0.75 * average[i] + 0.25 * v
-                }
-                walker.refresh()
-            }
-            for i in 0..<count {
-                velocity[i] = momentum * velocity[i] + (average[i] - outer.latent[i])
-                outer.latent[i] += outerRate * velocity[i]
-            }
-            outer.refresh()
-            outerSteps += 1
-            coupling.advance()
-            guard epochEnded else { continue }
-            guard outer.isFinite, walker.isFinite else { state.reason = "latent fields became NaN or infinite"; break outerLoop }
-            run.endEpoch(&state, weights: outer.weights, onlineErrors: onlineErrors,
-                         values: [("beta", beta.value), ("gamma", g), ("lr", rate)])
-            onlineErrors = 0
-            beta.advance()
-            kernel.beta = beta.value
-            rate *= options.learningRateDecay
+        /// γ of the epoch's last outer step.
+        var gamma = 0.0
+
+        init(_ solver: EntropySGD, problem: Problem, generator: Generator) {
+            let options = solver.options, model = problem.model, p = problem.train.count
+            self.solver = solver
+            self.problem = problem
+            self.generator = generator
+            outer = LatentNetwork(model: model, scale: options.initScale, normalize: options.normalize,
+                                  generator: generator)
+            walker = outer
+            sampler = BatchSampler(count: p, size: options.batchSize(patterns: p), generator: generator)
+            coupling = Schedule(start: solver.gamma, factor: 1 + solver.gammaGrowth, cap: solver.gammaMax)
+            direction = [Double](repeating: 0, count: model.weightCount)
+            average = direction
+            velocity = direction
+            record = BestWeights(outer.weights, on: problem)
         }
-        return run.outcome(state, extra: [("final_beta", .double(kernel.beta)), ("final_gamma", .double(coupling.value)),
-                                          ("outer_steps", .int(outerSteps))])
+
+        var solvedAtStart: Bool { record.solved }
+
+        /// Outer steps until the walker has seen P patterns.
+        mutating func trainEpoch(_ kernel: DirectionKernel, rate: Double) -> Bool {
+            let count = direction.count, clip = solver.options.clip
+            let binaryClip = problem.model.weights == .binary && clip > 0
+            onlineErrors = 0
+            var epochEnded = false
+            while !epochEnded {
+                walker.latent = outer.latent
+                walker.refresh()
+                average = outer.latent
+                let g = coupling.value, noiseScale = rate.squareRoot() * solver.noise
+                for _ in 0..<solver.innerSteps {
+                    let (batch, ended) = sampler.next()
+                    epochEnded = epochEnded || ended
+                    onlineErrors += problem.train.direction(kernel, batch: batch, weights: walker.weights,
+                                                            into: &direction)
+                    for i in 0..<count {
+                        var v = walker.latent[i] + rate * (direction[i] + g * (outer.latent[i] - walker.latent[i]))
+                        if noiseScale > 0 { v += noiseScale * generator.gaussian() }
+                        if binaryClip { v = min(clip, max(-clip, v)) }
+                        walker.latent[i] = v
+                        average[i] = 0.75 * average[i] + 0.25 * v
+                    }
+                    walker.refresh()
+                }
+                for i in 0..<count {
+                    velocity[i] = solver.momentum * velocity[i] + (average[i] - outer.latent[i])
+                    outer.latent[i] += solver.outerRate * velocity[i]
+                }
+                outer.refresh()
+                outerSteps += 1
+                gamma = g
+                coupling.advance()
+            }
+            return outer.isFinite && walker.isFinite
+        }
+
+        mutating func endEpoch(_ epoch: Int, beta: Double, rate: Double) -> (step: SolverStep, solved: Bool) {
+            let errors = record.endEpoch(outer.weights, onlineErrors: onlineErrors, on: problem)
+            let values = [("online_errors", Double(onlineErrors)), ("beta", beta), ("gamma", gamma), ("lr", rate)]
+            return (SolverStep(iteration: epoch, energy: errors, values: values), record.solved)
+        }
+
+        func outcome(solved: Bool, beta: Double, rate: Double) -> (weights: [Double], extra: [Record.Field]) {
+            (record.returned, [("final_beta", .double(beta)), ("final_gamma", .double(coupling.value)),
+                               ("outer_steps", .int(outerSteps))])
+        }
     }
 }

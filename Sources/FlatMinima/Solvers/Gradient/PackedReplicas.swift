@@ -7,7 +7,7 @@ import Foundation
 ///
 ///     h_a ← h_a + η Σ_{μ∈B_a} c^μ ξ^μ + λ (t − w_a),   w_a = sign(h_a),   t_i = tanh(γ (2 c_i − y)),
 ///
-/// where c^μ is the rule's coefficient at the stability Δ^μ = ξ^μ·w_a/√n (`DirectionKernel.coefficient`)
+/// where c^μ is the loss's coefficient at the stability Δ^μ = ξ^μ·w_a/√n (`Loss.coefficient`)
 /// and c_i the number of replicas at +1 on site i (γ y m_c = γ (2 c_i − y)).
 ///
 /// Layout: latent fields and signs of all replicas in two y × n arrays, the signs also bit-packed (the
@@ -22,13 +22,25 @@ import Foundation
 /// Phase 2 acts site by site, so `step(part:)` runs on disjoint site ranges (cut at 64-site word
 /// boundaries) on different threads, replaying the same order: the result is the same, to the last bit,
 /// for any number of threads.
+///
+/// It is the fast specialisation of `ReplicatedNetworks` (`ReplicaSystem`): the same trajectory, with
+/// single-precision latent fields.
 final class PackedReplicas: @unchecked Sendable {
     let n: Int, y: Int, words: Int
     let patterns: PackedSigns
     /// Pull step λ and clip of the latent fields (0: none).
     var pull = 0.0, clip = 0.0
+    /// The model's margin κ, and the overlap threshold ⌊κ√n⌋ of an error (overlaps lie in [−n, n]: a
+    /// larger threshold means the same as n).
+    let margin: Double, threshold: Int
     /// Site ranges of the threads.
     let parts: [Range<Int>]
+    /// The helper threads when there are several site ranges.
+    let team: LockstepTeam?
+    /// Whether the team is used only while measurably faster than one thread (`beginEpoch`).
+    let adaptive: Bool
+    /// The last epoch's time on one thread and on the team, and whether this epoch uses the team.
+    private var seconds = [Double.infinity, .infinity], useTeam = false, started: UInt64 = 0
 
     private let xi: UnsafeMutablePointer<Int8>          // P × n, labels absorbed
     private let h: UnsafeMutablePointer<Float>          // y × n
@@ -55,14 +67,18 @@ final class PackedReplicas: @unchecked Sendable {
     let wide: Bool
 
     /// - Parameters: `xi` the P × n patterns with labels absorbed, `latent` the common starting fields,
-    ///   `batch` the largest batch size, `threads` how many site ranges to cut, `portable` to keep the
-    ///   Swift passes even where AVX2 is available.
-    init(xi values: [Int8], count p: Int, dimension n: Int, latent: [Double], replicas y: Int, batch: Int, threads: Int,
-         portable: Bool = false) {
+    ///   `batch` the largest batch size, `margin` the model's κ, `threads` how many site ranges to cut,
+    ///   `adaptive` to use the threads only while faster, `portable` to keep the Swift passes even where
+    ///   AVX2 is available.
+    init(xi values: [Int8], count p: Int, dimension n: Int, latent: [Double], replicas y: Int, batch: Int,
+         margin: Double, threads: Int, adaptive: Bool, portable: Bool = false) {
         accelerated = !portable && Kernels.avx2
         wide = accelerated && Kernels.avx512vbmi
         self.n = n
         self.y = y
+        self.margin = margin
+        threshold = Int(min((margin * Double(n).squareRoot()).rounded(.down), Double(n)))
+        self.adaptive = adaptive
         words = (n + 63) / 64
         patterns = PackedSigns(values, count: p, dimension: n)
         // Rows padded to 64 bytes and every array 64-byte aligned: the threads' site ranges (cut at
@@ -105,9 +121,11 @@ final class PackedReplicas: @unchecked Sendable {
         // slower at N = 1001 (42.9 against 41.6 ms for 40 epochs with weights 0.7 and 1).
         let words = self.words, cuts = max(1, min(threads, words))
         parts = (0..<cuts).map { k in min(n, (k * words / cuts) * 64) ..< min(n, ((k + 1) * words / cuts) * 64) }
+        team = parts.count > 1 ? LockstepTeam(size: parts.count) : nil
     }
 
     deinit {
+        team?.stop()
         for block in blocks { block.deallocate() }
     }
 
@@ -119,14 +137,14 @@ final class PackedReplicas: @unchecked Sendable {
 
     /// Plans the k-th step of the round: replica a on `batch` with learning rate η. Returns the batch's
     /// patterns that a's current signs do not satisfy at the model's margin (the online errors).
-    func plan(_ k: Int, replica a: Int, batch: ArraySlice<Int>, kernel: DirectionKernel, rate: Double, margin: Double) -> Int {
+    func plan(_ k: Int, replica a: Int, batch: ArraySlice<Int>, kernel: DirectionKernel, rate: Double) -> Int {
         order[k] = a
         let scale = 1 / Double(n).squareRoot()
         var errors = 0, count = 0
         for mu in batch {
             let delta = Double(patterns.overlap(mu, bits + a * rowWords)) * scale
             if delta <= margin { errors += 1 }
-            let c = kernel.coefficient(delta)
+            let c = kernel.loss.coefficient(delta)
             if c != 0 {
                 planned[k * capacity + count] = mu
                 gains[k * capacity + count] = rate * c
@@ -152,11 +170,14 @@ final class PackedReplicas: @unchecked Sendable {
                 if accelerated {
                     fm_sum_rows_avx2(sums + lo, xi + lo, n, planned + base, count, hi - lo)
                 } else {
-                    Kernels.sumRows(into: sums + lo, xi + lo, stride: n, rows: planned + base, count: count, length: hi - lo)
+                    Kernels.sumRows(into: sums + lo, xi + lo, stride: n, rows: planned + base, count: count,
+                                    length: hi - lo)
                 }
                 pullAndSign(a, lo, hi, rate: Float(gains[base]))
             } else {
-                for j in 0..<count { Kernels.axpy(ha + lo, xi + planned[base + j] * n + lo, Float(gains[base + j]), count: hi - lo) }
+                for j in 0..<count {
+                    Kernels.axpy(ha + lo, xi + planned[base + j] * n + lo, Float(gains[base + j]), count: hi - lo)
+                }
                 pullAndSign(a, lo, hi, rate: 0)
             }
         }
@@ -171,11 +192,13 @@ final class PackedReplicas: @unchecked Sendable {
         typealias V = SIMD8<Float>
         let ha = h + a * stride, wa = w + a * stride, ba = bits + a * rowWords
         if wide {
-            fm_rsgd_pull_sign_avx512(ha, wa, plus, targets, table, y + 1, ba, sums, lo, hi, rate, Float(pull), Float(clip))
+            fm_rsgd_pull_sign_avx512(ha, wa, plus, targets, table, y + 1, ba, sums, lo, hi, rate, Float(pull),
+                                     Float(clip))
             return
         }
         if accelerated {
-            fm_rsgd_pull_sign_avx2(ha, wa, plus, targets, table, y + 1, ba, sums, lo, hi, rate, Float(pull), Float(clip))
+            fm_rsgd_pull_sign_avx2(ha, wa, plus, targets, table, y + 1, ba, sums, lo, hi, rate, Float(pull),
+                                   Float(clip))
             return
         }
         let pullV = V(repeating: Float(pull)), rateV = V(repeating: rate)
@@ -237,12 +260,12 @@ final class PackedReplicas: @unchecked Sendable {
     }
 
     /// Training errors (overlap ≤ `threshold`, i.e. Δ ≤ κ) of replica a.
-    func errors(_ a: Int, threshold: Int) -> Int {
+    func errors(_ a: Int) -> Int {
         patterns.count(atMost: threshold, bits + a * rowWords)
     }
 
     /// Training errors of the centre.
-    func centerErrors(threshold: Int) -> Int {
+    func centerErrors() -> Int {
         centerBits().withUnsafeBufferPointer { patterns.count(atMost: threshold, $0.baseAddress!) }
     }
 
@@ -255,4 +278,41 @@ final class PackedReplicas: @unchecked Sendable {
     }
 
     var isFinite: Bool { (0..<y).allSatisfy { a in (0..<n).allSatisfy { h[a * stride + $0].isFinite } } }
+}
+
+extension PackedReplicas: ReplicaSystem {
+    /// With automatic threads the team is used only while it is measurably faster: a lockstep round
+    /// lasts microseconds, and when the cores do not really run side by side (a busy machine, virtual
+    /// CPUs sharing a physical core) one thread is faster (BENCHMARKS.md). Results do not depend on it,
+    /// so the run measures: epoch 1 on one thread, epoch 2 on the team, then the faster of the two,
+    /// trying the other again every 32 epochs. Explicit threads always use the team.
+    func beginEpoch(_ completed: Int) {
+        useTeam = team != nil
+        if team != nil, adaptive {
+            let faster = seconds[1] < seconds[0]
+            switch completed {
+            case 0: useTeam = false
+            case 1: useTeam = true
+            default: useTeam = completed % 32 == 0 ? !faster : faster
+            }
+        }
+        started = DispatchTime.now().uptimeNanoseconds
+    }
+
+    func move(_ k: Int, replica a: Int, batch: ArraySlice<Int>, kernel: DirectionKernel, rate: Double) -> Int {
+        plan(k, replica: a, batch: batch, kernel: kernel, rate: rate)
+    }
+
+    /// Phase 2 of the round, on the team or on this thread.
+    func finishRound() {
+        if useTeam, let team {
+            team.run { self.step(part: $0) }
+        } else {
+            for part in parts.indices { step(part: part) }
+        }
+    }
+
+    func endEpoch() {
+        seconds[useTeam ? 1 : 0] = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+    }
 }

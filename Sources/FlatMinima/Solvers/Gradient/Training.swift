@@ -12,24 +12,11 @@ import Foundation
 /// is the descent direction of the loss summed over the mini-batch B, scaled by √n so that one pattern
 /// moves every latent field by O(η) whatever the size (the clipped perceptron's ±1 per pattern).
 ///
-/// **Rules** (the coefficient c^μ_k, with λ_k = w_k·x_k/√n and Δ = σλ for the perceptron):
-/// - cross-entropy ℓ_β(Δ) = log(1 + e^{−βΔ})/β: c = −ℓ′(Δ) = 1/(1 + e^{βΔ});
-/// - hinge ℓ(Δ) = max(0, κ − Δ): c = 1 when Δ < κ;
-/// - committee machines: the two losses act on the soft-committee output Δ = σ Σ_k tanh(λ_k)/√K (the
-///   majority vote has zero gradient almost everywhere), c_k = −ℓ′(Δ)(1 − tanh²λ_k)/√K;
-/// - least action (`la`; Nilsson 1965, Mitchison & Durbin 1989, the rule of
-///   carlobaldassi/BinaryCommitteeMachineRSGD.jl): a pattern that has fewer than ⌊K/2⌋+1 units with
-///   σλ_k > κ moves the missing number of wrong units, those nearest their threshold, c_k = 1; for the
-///   perceptron it is the perceptron rule (c = 1 when Δ ≤ κ).
-/// A larger β (or a larger weight norm with `normalize=free`) sharpens the cross-entropy towards the
-/// error count: growing β slowly is the "slow norm reduction" that ends in wide flat minima (Baldassi,
-/// Pittorino & Zecchina, PNAS 117, 161, 2020).
-public enum TrainingRule: String, Sendable, Hashable, CaseIterable {
-    case crossEntropy = "ce"
-    case hinge
-    case leastAction = "la"
-}
-
+/// **Coefficients** c^μ_k (`Loss`, with λ_k = w_k·x_k/√n and Δ = σλ for the perceptron): c = −ℓ′(Δ)
+/// (`Loss.coefficient`: 1/(1 + e^{βΔ}) for the cross-entropy, 1 when Δ < κ for the hinge, Δ ≤ κ for
+/// least action); committee machines: the cross-entropy and the hinge act on the soft-committee output
+/// Δ = σ Σ_k tanh(λ_k)/√K, c_k = −ℓ′(Δ)(1 − tanh²λ_k)/√K; least action moves, for a pattern with fewer
+/// than ⌊K/2⌋+1 units with σλ_k > κ, the missing number of wrong units nearest their threshold, c_k = 1.
 /// A geometric or additive schedule per epoch, capped: v_{t+1} = min(cap, v_t·factor + step).
 public struct Schedule: Sendable, Hashable {
     public var value: Double
@@ -55,7 +42,8 @@ struct TrainingOptions: Sendable {
     let batchGiven: Bool
     let learningRate: Double
     let learningRateDecay: Double
-    let rule: TrainingRule
+    /// The loss at the initial β.
+    let loss: Loss
     let beta: Double
     let betaFactor: Double
     let betaMax: Double
@@ -64,23 +52,31 @@ struct TrainingOptions: Sendable {
     let clip: Double
     let initScale: Double
 
-    static func specs(epochs: String, batch: String, lr: String, rule: String, beta: String,
+    static func specs(epochs: String, batch: String, lr: String, loss: String, beta: String,
                       betaFactor: String, betaMax: String = "1e4", clip: String = "0") -> [ParameterSpec] {
         [
-            ParameterSpec("max_iters", .integer(1...100_000_000), default: epochs, help: "epochs (each visits every pattern once)"),
+            ParameterSpec("max_iters", .integer(1...100_000_000), default: epochs,
+                          help: "epochs (each visits every pattern once)"),
             ParameterSpec("batch", .integer(1...100_000_000), default: batch, help: "mini-batch size (at most P)"),
-            ParameterSpec("lr", .real(1e-9...1e6), default: lr, help: "learning rate η: latent fields move by η per pattern"),
+            ParameterSpec("lr", .real(1e-9...1e6), default: lr,
+                          help: "learning rate η: latent fields move by η per pattern"),
             ParameterSpec("lr_decay", .real(1e-6...1), default: "1", help: "η ← η·lr_decay after every epoch"),
-            ParameterSpec("loss", .choice(TrainingRule.allCases.map(\.rawValue)), default: rule,
-                          help: "ce (cross-entropy, scale β), hinge (margin kappa) or la (least action / perceptron rule)"),
-            ParameterSpec("beta", .real(1e-6...1e6), default: beta, help: "initial cross-entropy scale β (the weight norm)"),
-            ParameterSpec("beta_factor", .real(1...1e3), default: betaFactor, help: "β ← β·beta_factor after every epoch (norm schedule; ≥ 1)"),
+            ParameterSpec("loss", .choice(Loss.Name.allCases.map(\.rawValue)), default: loss,
+                          help: "ce (cross-entropy, scale β), hinge (margin kappa) or la (least action / perceptron "
+                              + "rule)"),
+            ParameterSpec("beta", .real(1e-6...1e6), default: beta,
+                          help: "initial cross-entropy scale β (the weight norm)"),
+            ParameterSpec("beta_factor", .real(1...1e3), default: betaFactor,
+                          help: "β ← β·beta_factor after every epoch (norm schedule; ≥ 1)"),
             ParameterSpec("beta_max", .real(1e-6...1e12), default: betaMax, help: "cap on β"),
             ParameterSpec("kappa", .real(0...1e3), default: "0", help: "hinge / least-action training margin κ"),
             ParameterSpec("normalize", .choice(["sphere", "free"]), default: "sphere",
-                          help: "spherical weights: renormalise every unit to |w|² = n during training, or leave the norm free (records and saved weights are judged on the sphere either way)"),
-            ParameterSpec("clip", .real(0...1e9), default: clip, help: "binary weights: clip latent fields to [−clip, clip] (0 = no clipping)"),
-            ParameterSpec("init", .real(0...1e6), default: "1", help: "scale of the initial latent fields (Gaussian; binary: ±init)"),
+                          help: "spherical weights: renormalise every unit to |w|² = n during training, or leave the "
+                              + "norm free (records and saved weights are judged on the sphere either way)"),
+            ParameterSpec("clip", .real(0...1e9), default: clip,
+                          help: "binary weights: clip latent fields to [−clip, clip] (0 = no clipping)"),
+            ParameterSpec("init", .real(0...1e6), default: "1",
+                          help: "scale of the initial latent fields (Gaussian; binary: ±init)"),
         ]
     }
 
@@ -90,11 +86,11 @@ struct TrainingOptions: Sendable {
         batchGiven = p.given.contains("batch")
         learningRate = p.double("lr")
         learningRateDecay = p.double("lr_decay")
-        rule = TrainingRule(rawValue: p.string("loss"))!
         beta = p.double("beta")
         betaFactor = p.double("beta_factor")
         betaMax = p.double("beta_max")
         hingeMargin = p.double("kappa")
+        loss = Loss(Loss.Name(rawValue: p.string("loss"))!, beta: beta, margin: hingeMargin)
         normalize = p.string("normalize") == "sphere"
         clip = p.double("clip")
         initScale = p.double("init")
@@ -105,7 +101,8 @@ struct TrainingOptions: Sendable {
     /// Checks the options that depend on the problem: a batch given explicitly must be at most P.
     func check(patterns p: Int, solver: String) throws(FlatMinimaError) {
         guard batch <= p || !batchGiven else {
-            throw .invalidOption(option: "batch", message: "must be an integer in [1, P = \(p)] (got \(batch)) for \(solver)")
+            throw .invalidOption(option: "batch",
+                                 message: "must be an integer in [1, P = \(p)] (got \(batch)) for \(solver)")
         }
     }
 
@@ -123,7 +120,7 @@ struct TrainingOptions: Sendable {
     }
 }
 
-/// One network's parameters: latent fields and the effective weights they define (see `TrainingRule`).
+/// One network's parameters: latent fields and the effective weights they define (see `TrainingOptions`).
 struct LatentNetwork {
     let model: Model
     /// h, in the model's flat layout.
@@ -178,20 +175,15 @@ struct LatentNetwork {
     }
 }
 
-/// The mini-batch direction d = −√n ∂L_B/∂w of `TrainingRule`, generic over the stored input type.
+/// The mini-batch direction d = −√n ∂L_B/∂w of a `Loss`, generic over the stored input type.
 public struct DirectionKernel: Sendable {
     public let model: Model
-    public let rule: TrainingRule
-    /// β of the cross-entropy.
-    public var beta: Double
-    /// κ of the hinge and least-action rules.
-    public let hingeMargin: Double
+    /// The loss (its β changes with the schedule).
+    public var loss: Loss
 
-    public init(model: Model, rule: TrainingRule, beta: Double, hingeMargin: Double) {
+    public init(model: Model, loss: Loss) {
         self.model = model
-        self.rule = rule
-        self.beta = beta
-        self.hingeMargin = hingeMargin
+        self.loss = loss
     }
 
     /// d ← Σ_{μ∈batch} c^μ σ^μ x^μ (d is overwritten). Returns the batch's patterns that `w` does not
@@ -211,12 +203,7 @@ public struct DirectionKernel: Sendable {
                 let sigma = labels[mu]
                 let delta = sigma * Kernels.dot(row, wBase, count: n) * scale
                 if delta <= threshold { errors += 1 }
-                let c: Double
-                switch rule {
-                case .crossEntropy: c = Special.logistic(-beta * delta)
-                case .hinge: c = delta < hingeMargin ? 1 : 0
-                case .leastAction: c = delta <= hingeMargin ? 1 : 0
-                }
+                let c = loss.coefficient(delta)
                 if c != 0 { Kernels.axpy(dBase, row, c * sigma, count: n) }
             }
             return errors
@@ -233,17 +220,16 @@ public struct DirectionKernel: Sendable {
                     soft += tanh(lambda[k])
                 }
                 if votes < model.votesNeeded { errors += 1 }
-                switch rule {
+                switch loss {
                 case .crossEntropy, .hinge:
-                    let delta = soft / rootK
-                    let g = rule == .crossEntropy ? Special.logistic(-beta * delta) : (delta < hingeMargin ? 1.0 : 0)
+                    let g = loss.coefficient(soft / rootK)
                     guard g != 0 else { continue }
                     for k in 0..<hidden {
                         let t = tanh(lambda[k])
                         let c = g * (1 - t * t) / rootK
                         Kernels.axpy(dBase + k * n, row + model.inputOffset(unit: k), c * sigma, count: n)
                     }
-                case .leastAction:
+                case let .leastAction(hingeMargin):
                     var satisfied = 0
                     for k in 0..<hidden where lambda[k] > hingeMargin { satisfied += 1 }
                     var missing = model.votesNeeded - satisfied
@@ -269,12 +255,10 @@ public struct DirectionKernel: Sendable {
 /// Mini-batches drawn without replacement: a fresh random order of the P patterns every epoch, cut into
 /// consecutive batches (the last one of an epoch may be shorter).
 public struct BatchSampler {
-    public private(set) var order: [Int]
+    private var order: [Int]
     private var position: Int
     public let size: Int
     let generator: Generator
-    /// Epochs completed (the order has been exhausted this many times).
-    public private(set) var epochs = 0
 
     public init(count: Int, size: Int, generator: Generator) {
         order = generator.permutation(count)
@@ -292,7 +276,6 @@ public struct BatchSampler {
             let taken = batch
             generator.shuffle(&order)
             position = 0
-            epochs += 1
             return (taken, true)
         }
         return (batch, false)
@@ -326,7 +309,8 @@ extension Kernels {
 
     /// d_i += g·x_i for either pattern storage.
     @inline(__always)
-    static func axpy<X: PatternScalar>(_ d: UnsafeMutablePointer<Double>, _ x: UnsafePointer<X>, _ g: Double, count n: Int) {
+    static func axpy<X: PatternScalar>(_ d: UnsafeMutablePointer<Double>, _ x: UnsafePointer<X>, _ g: Double,
+                                       count n: Int) {
         if X.self == Int8.self {
             axpy(d, UnsafeRawPointer(x).assumingMemoryBound(to: Int8.self), g, count: n)
             return
@@ -336,17 +320,6 @@ extension Kernels {
 }
 
 extension DirectionKernel {
-    /// The perceptron's c^μ for a stability Δ = σ w·x/√n: −∂ℓ/∂Δ (cross-entropy β-logistic), or 1/0
-    /// for the hinge (Δ < κ) and least-action (Δ ≤ κ) rules.
-    @inline(__always)
-    public func coefficient(_ delta: Double) -> Double {
-        switch rule {
-        case .crossEntropy: return Special.logistic(-beta * delta)
-        case .hinge: return delta < hingeMargin ? 1 : 0
-        case .leastAction: return delta <= hingeMargin ? 1 : 0
-        }
-    }
-
     /// `direction` for the binary perceptron on ±1 inputs with bit-packed forward passes: with ξ = σx
     /// packed in `packed` and the weights' signs in `signs`, Δ√n = n − 2·popcount(ξ ⊕ w) (`PackedSigns`);
     /// the update adds c·ξ from the Int8 rows `xi` (labels absorbed). Same result as `direction`, exactly.
@@ -361,7 +334,7 @@ extension DirectionKernel {
         for mu in batch {
             let delta = Double(packed.overlap(mu, signs)) * scale
             if delta <= model.margin { errors += 1 }
-            let c = coefficient(delta)
+            let c = loss.coefficient(delta)
             if c != 0 { Kernels.axpy(dBase, xi + mu * n, c, count: n) }
         }
         return errors
