@@ -15,7 +15,8 @@ public struct PerceptronRule: Solver {
     public static let name = "perceptron"
     public static let summary = "perceptron rule (least action for committees), spherical weights"
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("max_iters", .integer(1...100_000_000), default: "1000", help: "epochs (each visits every pattern once)"),
+        ParameterSpec("max_iters", .integer(1...100_000_000), default: "1000",
+                      help: "epochs (each visits every pattern once)"),
         ParameterSpec("lr", .real(1e-9...1e9), default: "1", help: "learning rate η (irrelevant at κ = 0)"),
     ]
 
@@ -39,7 +40,8 @@ public struct PerceptronRule: Solver {
                              generator: generator, observer: observer, initial: initial))
         model.projectOntoSphere(w, into: &w)
         return SolverOutcome(weights: w, iterations: epochs, converged: errors == 0,
-                             extra: [("updates", .int(updates))] + (errors == 0 ? [] : [("reason", .string("max_iters reached"))]))
+                             extra: [("updates", .int(updates))]
+                                 + (errors == 0 ? [] : [("reason", .string("max_iters reached"))]))
     }
 }
 
@@ -54,7 +56,8 @@ struct PerceptronEpochs: PatternVisitor {
             for mu in 0..<labels.count {
                 let row = UnsafeBufferPointer(rebasing: x[mu * inputs ..< (mu + 1) * inputs])
                 var votes = 0
-                for u in 0..<k where labels[mu] * model.preactivation(weights: wb, unit: u, input: row) > model.margin * norms[u] {
+                for u in 0..<k
+                where labels[mu] * model.preactivation(weights: wb, unit: u, input: row) > model.margin * norms[u] {
                     votes += 1
                 }
                 if votes < model.votesNeeded { wrong += 1 }
@@ -95,7 +98,8 @@ struct PerceptronEpochs: PatternVisitor {
                     let sigma = labels[mu]
                     var votes = 0
                     for u in 0..<k {
-                        lambda[u] = sigma * model.preactivation(weights: UnsafeBufferPointer(wb), unit: u, input: x) / norms[u]
+                        let field = model.preactivation(weights: UnsafeBufferPointer(wb), unit: u, input: x)
+                        lambda[u] = sigma * field / norms[u]
                         if lambda[u] > model.margin { votes += 1 }
                     }
                     if votes >= model.votesNeeded { continue }
@@ -126,7 +130,9 @@ struct PerceptronEpochs: PatternVisitor {
                 }
             }
         }
-        if errors > 0, let pocket, pocket.errors < exactErrors(weights, xb, labels) { return (pocket.weights, epochs, updates, errors) }
+        if errors > 0, let pocket, pocket.errors < exactErrors(weights, xb, labels) {
+            return (pocket.weights, epochs, updates, errors)
+        }
         return (weights, epochs, updates, errors)
     }
 }

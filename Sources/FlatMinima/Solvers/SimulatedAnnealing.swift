@@ -12,10 +12,12 @@ public struct SimulatedAnnealing: Solver {
     public static let name = "sa"
     public static let summary = "simulated annealing: Metropolis on the error count, binary weights"
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("max_iters", .integer(1...100_000_000), default: "5000", help: "sweeps (each proposes every weight once)"),
+        ParameterSpec("max_iters", .integer(1...100_000_000), default: "5000",
+                      help: "sweeps (each proposes every weight once)"),
         ParameterSpec("beta_start", .real(0...1e6), default: "0.5", help: "initial inverse temperature β₀"),
         ParameterSpec("beta_end", .real(0...1e6), default: "10", help: "final inverse temperature β₁"),
-        ParameterSpec("schedule", .choice(["geometric", "linear"]), default: "geometric", help: "how β goes from β₀ to β₁"),
+        ParameterSpec("schedule", .choice(["geometric", "linear"]), default: "geometric",
+                      help: "how β goes from β₀ to β₁"),
     ]
 
     public let maxSweeps: Int

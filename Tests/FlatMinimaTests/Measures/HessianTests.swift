@@ -5,9 +5,12 @@ import FlatMinima
 @Suite struct HessianTests {
     static func problems() throws -> [Problem] {
         [
-            try Problem(ProblemSpec(model: Model(kind: .perceptron, weights: .spherical, inputs: 40), inputs: .gaussian, patterns: 60, instanceSeed: 2)),
-            try Problem(ProblemSpec(model: Model(kind: .committee, weights: .spherical, architecture: .tree, hidden: 3, inputs: 36), patterns: 50, instanceSeed: 3)),
-            try Problem(ProblemSpec(model: Model(kind: .committee, weights: .spherical, architecture: .full, hidden: 3, inputs: 15), inputs: .gaussian, patterns: 40, instanceSeed: 4)),
+            try Problem(ProblemSpec(model: Model(kind: .perceptron, weights: .spherical, inputs: 40), inputs: .gaussian,
+                                    patterns: 60, instanceSeed: 2)),
+            try Problem(ProblemSpec(model: Model(kind: .committee, weights: .spherical, architecture: .tree, hidden: 3,
+                                                 inputs: 36), patterns: 50, instanceSeed: 3)),
+            try Problem(ProblemSpec(model: Model(kind: .committee, weights: .spherical, architecture: .full, hidden: 3,
+                                                 inputs: 15), inputs: .gaussian, patterns: 40, instanceSeed: 4)),
         ]
     }
 
@@ -19,8 +22,10 @@ import FlatMinima
             let w = (0..<m.weightCount).map { _ in g.gaussian() }, v = (0..<m.weightCount).map { _ in g.gaussian() }
             let hv = HessianEstimator.product(v, weights: w, problem: problem, beta: 2)
             let eps = 1e-5
-            let plus = m.lossAndGradient(weights: zip(w, v).map { $0 + eps * $1 }, on: problem.train, loss: .crossEntropy(beta: 2)).gradient
-            let minus = m.lossAndGradient(weights: zip(w, v).map { $0 - eps * $1 }, on: problem.train, loss: .crossEntropy(beta: 2)).gradient
+            let loss = Loss.crossEntropy(beta: 2)
+            let forward = zip(w, v).map { $0 + eps * $1 }, backward = zip(w, v).map { $0 - eps * $1 }
+            let plus = m.lossAndGradient(weights: forward, on: problem.train, loss: loss).gradient
+            let minus = m.lossAndGradient(weights: backward, on: problem.train, loss: loss).gradient
             for i in 0..<m.weightCount {
                 let numeric = (plus[i] - minus[i]) / (2 * eps)
                 #expect(abs(numeric - hv[i]) <= 1e-6 * max(1, abs(numeric)), "\(m.kind) \(i): \(numeric) vs \(hv[i])")
@@ -49,7 +54,8 @@ import FlatMinima
             #expect(abs(lanczos[1] - exact[1]) <= 1e-4 * abs(exact[0]), "\(lanczos) vs \(exact.prefix(2))")
             // Hutchinson: unbiased, within 5 standard errors of the exact trace.
             let trace = exact.reduce(0, +)
-            let estimate = try HessianEstimator(traceSamples: 400).trace(weights: w, problem: problem, generator: Generator(seed: 11))
+            let estimate = try HessianEstimator(traceSamples: 400).trace(weights: w, problem: problem,
+                                                                         generator: Generator(seed: 11))
             #expect(abs(estimate.mean - trace) < 5 * estimate.standardError + 1e-9, "\(estimate) vs \(trace)")
         }
     }

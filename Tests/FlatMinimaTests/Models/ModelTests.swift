@@ -18,7 +18,8 @@ enum Oracle {
         for mu in 0..<set.count {
             let x = set.pattern(mu)
             var votes = 0
-            for k in 0..<m.hidden where set.labels[mu] * preactivation(m, w, unit: k, x) / Double(m.fanIn).squareRoot() > m.margin {
+            for k in 0..<m.hidden
+            where set.labels[mu] * preactivation(m, w, unit: k, x) / Double(m.fanIn).squareRoot() > m.margin {
                 votes += 1
             }
             if 2 * votes <= m.hidden { wrong += 1 }
@@ -64,7 +65,8 @@ func smallProblems() throws -> [Problem] {
             let g = Generator(seed: 7)
             for _ in 0..<5 {
                 let w = (0..<problem.model.weightCount).map { _ in g.sign() }
-                #expect(problem.model.energy(weights: w, on: problem.train) == Oracle.energy(problem.model, w, problem.train))
+                let energy = problem.model.energy(weights: w, on: problem.train)
+                #expect(energy == Oracle.energy(problem.model, w, problem.train))
             }
         }
     }
@@ -76,7 +78,9 @@ func smallProblems() throws -> [Problem] {
             let s = m.stabilities(weights: w, on: problem.train)
             for mu in 0..<problem.train.count {
                 for k in 0..<m.hidden {
-                    let expected = problem.train.labels[mu] * Oracle.preactivation(m, w, unit: k, problem.train.pattern(mu)) / Double(m.fanIn).squareRoot()
+                    let x = problem.train.pattern(mu)
+                    let expected = problem.train.labels[mu] * Oracle.preactivation(m, w, unit: k, x)
+                        / Double(m.fanIn).squareRoot()
                     #expect(abs(s[mu * m.hidden + k] - expected) <= 1e-12 * max(1, abs(expected)))
                 }
             }
@@ -115,11 +119,13 @@ func smallProblems() throws -> [Problem] {
                 var plus = w, minus = w
                 plus[j] += h
                 minus[j] -= h
-                let numeric = (Oracle.loss(m, plus, problem.train, loss) - Oracle.loss(m, minus, problem.train, loss)) / (2 * h)
+                let numeric = (Oracle.loss(m, plus, problem.train, loss) - Oracle.loss(m, minus, problem.train, loss))
+                    / (2 * h)
                 // The hinge has kinks: a pattern crossing Δ = κ within ±h breaks the difference quotient.
                 if case .hinge = loss, abs(numeric - gradient[j]) > 1e-5 { continue }
                 // Truncation O(h²·ℓ‴) plus rounding O(ε·ℓ/h) ≈ 1e-8 relative.
-                #expect(abs(numeric - gradient[j]) <= 1e-6 * max(1, abs(numeric)), "weight \(j): \(numeric) vs \(gradient[j])")
+                #expect(abs(numeric - gradient[j]) <= 1e-6 * max(1, abs(numeric)),
+                        "weight \(j): \(numeric) vs \(gradient[j])")
             }
         }
     }
@@ -132,10 +138,14 @@ func smallProblems() throws -> [Problem] {
         #expect(message(Model(kind: .perceptron, weights: .binary, inputs: 100))?.contains("odd") == true)
         #expect(message(Model(kind: .perceptron, weights: .binary, inputs: 100), pm1: false) == nil)
         #expect(message(Model(kind: .perceptron, weights: .spherical, inputs: 100)) == nil)
-        #expect(message(Model(kind: .committee, weights: .binary, hidden: 4, inputs: 101))?.hasPrefix("-K/--hidden") == true)
-        #expect(message(Model(kind: .committee, weights: .binary, architecture: .tree, hidden: 3, inputs: 100))?.contains("divide") == true)
+        #expect(message(Model(kind: .committee, weights: .binary, hidden: 4, inputs: 101))?
+            .hasPrefix("-K/--hidden") == true)
+        #expect(message(Model(kind: .committee, weights: .binary, architecture: .tree, hidden: 3, inputs: 100))?
+            .contains("divide") == true)
         #expect(message(Model(kind: .committee, weights: .binary, architecture: .tree, hidden: 3, inputs: 99)) == nil)
-        #expect(message(Model(kind: .perceptron, weights: .binary, inputs: 11, margin: -1))?.hasPrefix("--margin") == true)
-        #expect(message(Model(kind: .perceptron, weights: .binary, inputs: 11, margin: .nan))?.hasPrefix("--margin") == true)
+        #expect(message(Model(kind: .perceptron, weights: .binary, inputs: 11, margin: -1))?
+            .hasPrefix("--margin") == true)
+        #expect(message(Model(kind: .perceptron, weights: .binary, inputs: 11, margin: .nan))?
+            .hasPrefix("--margin") == true)
     }
 }

@@ -30,7 +30,8 @@ func run(_ name: String, _ spec: ProblemSpec, seed: UInt64 = 1, _ options: [Stri
     @Test func annealingSolvesCommittees() throws {
         for arch in Model.Architecture.allCases {
             let model = Model(kind: .committee, weights: .binary, architecture: arch, hidden: 3, inputs: 201)
-            let spec = ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: 0.1, model: model), instanceSeed: 2)
+            let spec = ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: 0.1, model: model),
+                                   instanceSeed: 2)
             let r = try run("sa", spec)
             #expect(r["solved"] == .int(1), "\(arch): \(r.json)")
         }
@@ -53,7 +54,8 @@ func run(_ name: String, _ spec: ProblemSpec, seed: UInt64 = 1, _ options: [Stri
     /// 500-epoch run are the 50-epoch run, and the pocket only ever improves, so the longer run's
     /// training errors are never more.
     @Test func pocketKeepsTheBestWeights() throws {
-        let spec = ProblemSpec(model: Model(kind: .perceptron, weights: .spherical, inputs: 200), patterns: 600, instanceSeed: 5)
+        let spec = ProblemSpec(model: Model(kind: .perceptron, weights: .spherical, inputs: 200), patterns: 600,
+                               instanceSeed: 5)
         guard case let .int(short)? = try run("perceptron", spec, ["max_iters": "50"])["train_errors"],
               case let .int(long)? = try run("perceptron", spec, ["max_iters": "500"])["train_errors"] else {
             Issue.record("no train_errors"); return
@@ -81,7 +83,8 @@ func run(_ name: String, _ spec: ProblemSpec, seed: UInt64 = 1, _ options: [Stri
     }
 
     @Test func sameSeedsSameRecord() throws {
-        let spec = ProblemSpec(model: Model(kind: .perceptron, weights: .binary, inputs: 201), patterns: 60, instanceSeed: 8)
+        let spec = ProblemSpec(model: Model(kind: .perceptron, weights: .binary, inputs: 201), patterns: 60,
+                               instanceSeed: 8)
         var a = try run("sa", spec, seed: 3), b = try run("sa", spec, seed: 3)
         a.fields.removeAll { $0.name == "seconds" }
         b.fields.removeAll { $0.name == "seconds" }
@@ -100,7 +103,8 @@ func run(_ name: String, _ spec: ProblemSpec, seed: UInt64 = 1, _ options: [Stri
     }
 
     @Test func observerSeesEverySweep() throws {
-        let spec = ProblemSpec(model: Model(kind: .perceptron, weights: .binary, inputs: 101), patterns: 60, instanceSeed: 1)
+        let spec = ProblemSpec(model: Model(kind: .perceptron, weights: .binary, inputs: 101), patterns: 60,
+                               instanceSeed: 1)
         let entry = try SolverRegistry.entry(named: "sa")
         let (solver, _) = try entry.build(["max_iters": "30"])
         let recorder = Recorder()
@@ -144,7 +148,8 @@ struct FixedOutcome: Solver {
         FixedOutcome.extra = []
         let r = try record(spec)
         #expect(r["solved"] == .int(0), "\(r.json)")
-        #expect(r["teacher_overlap"].flatMap { if case .double(let x) = $0 { x } else { nil } }.map { abs($0 - 1) < 1e-12 } == true)
+        let overlap = r["teacher_overlap"].flatMap { if case .double(let x) = $0 { x } else { nil } }
+        #expect(overlap.map { abs($0 - 1) < 1e-12 } == true)
     }
 
     /// A run that claims convergence with NaN in its weights or fields is reported as not converged.

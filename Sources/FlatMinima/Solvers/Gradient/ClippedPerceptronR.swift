@@ -24,10 +24,13 @@ public struct ClippedPerceptronR: Solver {
     public static let name = "cpr"
     public static let summary = "CP+R: clipped perceptron with stochastic reinforcement; binary perceptron, ±1 inputs"
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("max_iters", .integer(1...100_000_000), default: "2000", help: "epochs (each presents every pattern once)"),
+        ParameterSpec("max_iters", .integer(1...100_000_000), default: "2000",
+                      help: "epochs (each presents every pattern once)"),
         ParameterSpec("ps", .text("auto or a number in [0, 1]"), default: "auto",
-                      help: "p_s, probability of a reinforcement after each presentation; auto: 0.001·√(1001/N) (it must shrink like 1/√N)"),
-        ParameterSpec("theta", .real(0...100), default: "0", help: "θ: a pattern is corrected when w·ξ ≤ max(θ, κ)√N (κ: the model's --margin)"),
+                      help: "p_s, probability of a reinforcement after each presentation; auto: 0.001·√(1001/N) (it "
+                          + "must shrink like 1/√N)"),
+        ParameterSpec("theta", .real(0...100), default: "0",
+                      help: "θ: a pattern is corrected when w·ξ ≤ max(θ, κ)√N (κ: the model's --margin)"),
     ]
 
     public let maxEpochs: Int
@@ -54,12 +57,14 @@ public struct ClippedPerceptronR: Solver {
     public static func automaticRate(inputs n: Int) -> Double { 0.001 * (1001 / Double(n)).squareRoot() }
 
     public static func unsupported(_ model: Model) -> String? {
-        model.kind == .perceptron && model.weights == .binary ? nil : "needs a binary perceptron (--model perceptron --weights binary)"
+        model.kind == .perceptron && model.weights == .binary
+            ? nil : "needs a binary perceptron (--model perceptron --weights binary)"
     }
 
     public func solve(_ problem: Problem, generator: Generator, observer: any SolverObserver) throws -> SolverOutcome {
         guard case let .signs(raw) = problem.train.labelsAbsorbed else {
-            throw FlatMinimaError.invalidOption(option: "--inputs", message: "cpr needs ±1 inputs (pm1); got real-valued inputs")
+            throw FlatMinimaError.invalidOption(option: "--inputs",
+                                                message: "cpr needs ±1 inputs (pm1); got real-valued inputs")
         }
         let n = problem.model.inputs, count = problem.train.count
         let reinforcement = self.reinforcement ?? Self.automaticRate(inputs: n)
@@ -102,8 +107,10 @@ public struct ClippedPerceptronR: Solver {
             }
         }
         let weights = hidden.map { $0 > 0 ? 1.0 : -1.0 }
-        var extra: [Record.Field] = [("ps_used", .double(reinforcement)), ("updates", .int(updates)), ("reinforcements", .int(reinforcements)),
-                                     ("mean_abs_hidden", .double(Double(hidden.reduce(0) { $0 + abs(Int($1)) }) / Double(n)))]
+        let meanAbsHidden = Double(hidden.reduce(0) { $0 + abs(Int($1)) }) / Double(n)
+        var extra: [Record.Field] = [("ps_used", .double(reinforcement)), ("updates", .int(updates)),
+                                     ("reinforcements", .int(reinforcements)),
+                                     ("mean_abs_hidden", .double(meanAbsHidden))]
         if errors > 0 { extra.append(("reason", .string("max_iters reached"))) }
         return SolverOutcome(weights: weights, iterations: epochs, converged: errors == 0, extra: extra)
     }
