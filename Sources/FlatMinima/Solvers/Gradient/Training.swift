@@ -42,12 +42,11 @@ struct TrainingOptions: Sendable {
     let batchGiven: Bool
     let learningRate: Double
     let learningRateDecay: Double
-    /// The loss at the initial β.
+    /// The loss at the initial β (cross-entropy) or at the margin κ (`kappa`; hinge, least action).
     let loss: Loss
+    /// The initial β, and its schedule β ← min(β_max, β·beta_factor) after every epoch.
     let beta: Double
-    let betaFactor: Double
-    let betaMax: Double
-    let hingeMargin: Double
+    let betaSchedule: Schedule
     let normalize: Bool
     let clip: Double
     let initScale: Double
@@ -87,16 +86,12 @@ struct TrainingOptions: Sendable {
         learningRate = p.double("lr")
         learningRateDecay = p.double("lr_decay")
         beta = p.double("beta")
-        betaFactor = p.double("beta_factor")
-        betaMax = p.double("beta_max")
-        hingeMargin = p.double("kappa")
-        loss = Loss(Loss.Name(rawValue: p.string("loss"))!, beta: beta, margin: hingeMargin)
+        betaSchedule = Schedule(start: beta, factor: p.double("beta_factor"), cap: p.double("beta_max"))
+        loss = Loss(Loss.Name(rawValue: p.string("loss"))!, beta: beta, margin: p.double("kappa"))
         normalize = p.string("normalize") == "sphere"
         clip = p.double("clip")
         initScale = p.double("init")
     }
-
-    var betaSchedule: Schedule { Schedule(start: beta, factor: betaFactor, cap: betaMax) }
 
     /// Checks the options that depend on the problem: a batch given explicitly must be at most P.
     func check(patterns p: Int, solver: String) throws(FlatMinimaError) {
@@ -229,15 +224,15 @@ public struct DirectionKernel: Sendable {
                         let c = g * (1 - t * t) / rootK
                         Kernels.axpy(dBase + k * n, row + model.inputOffset(unit: k), c * sigma, count: n)
                     }
-                case let .leastAction(hingeMargin):
+                case let .leastAction(kappa):
                     var satisfied = 0
-                    for k in 0..<hidden where lambda[k] > hingeMargin { satisfied += 1 }
+                    for k in 0..<hidden where lambda[k] > kappa { satisfied += 1 }
                     var missing = model.votesNeeded - satisfied
                     // Move the `missing` wrong units nearest their threshold (smallest κ − σλ_k).
                     while missing > 0 {
                         var target = -1, gap = Double.infinity
-                        for k in 0..<hidden where lambda[k] <= hingeMargin && hingeMargin - lambda[k] < gap {
-                            gap = hingeMargin - lambda[k]
+                        for k in 0..<hidden where lambda[k] <= kappa && kappa - lambda[k] < gap {
+                            gap = kappa - lambda[k]
                             target = k
                         }
                         guard target >= 0 else { break }
