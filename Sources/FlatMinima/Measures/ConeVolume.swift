@@ -6,7 +6,7 @@ import Foundation
 ///
 ///     V(θ) = (1/N) log [ Area{w : |w|² = N, w·w̃ = N cos θ, E(w) = 0} / Area{|w|² = N} ],
 ///
-/// by AMP with a Gaussian prior of precision ρ tilted by λ w̃ (`AMPState`'s cone). At each AMP step ρ
+/// by AMP with a Gaussian prior of precision ρ tilted by λ w̃ (`AMPPrior`'s cone). At each AMP step ρ
 /// and λ are chosen so that |w|²/N = 1 and w·w̃/N = cos θ (in closed form, with A replaced by its mean,
 /// exact for ±1 inputs where A is uniform); at the fixed point the Legendre transform of the TAP free
 /// entropy φ(ρ, λ) gives V = φ + ρ/2 − λ cos θ − ½ log(2πe). With no patterns V = log sin θ, the
@@ -34,24 +34,28 @@ public struct ConeVolume: Sendable {
     }
 
     /// The curve around `reference` (spherical weights, perceptron).
-    public func curve(around reference: [Double], problem: Problem, generator: Generator) throws(FlatMinimaError) -> [Point] {
+    public func curve(around reference: [Double], problem: Problem,
+                      generator: Generator) throws(FlatMinimaError) -> [Point] {
         guard problem.model.weights == .spherical, problem.model.kind == .perceptron else {
             throw .invalidOption(option: "--measure", message: "cone-volume needs a perceptron with spherical weights")
         }
         let n = Double(reference.count)
         let norm = (reference.reduce(0) { $0 + $1 * $1 } / n).squareRoot()
-        guard norm > 0 else { throw .invalidOption(option: "--measure", message: "cone-volume needs a non-zero reference") }
+        guard norm > 0 else {
+            throw .invalidOption(option: "--measure", message: "cone-volume needs a non-zero reference")
+        }
         let unit = reference.map { $0 / norm }
-        var state = AMPState(problem: problem, binary: false, damping: 0.5, initialScale: 0.001, generator: generator)
+        let state = AMPState(problem: problem, prior: AMPPrior(.cone(reference: unit, overlap: cos(angles[0]))),
+                             damping: 0.5, initialScale: 0.001, generator: generator)
         return angles.map { angle in
-            let q = cos(angle)
-            state.cone = (unit, q)
+            // The next angle starts from the previous fixed point (and its ρ, λ).
+            state.prior.kind = .cone(reference: unit, overlap: cos(angle))
             var change = Double.infinity, iterations = 0
             repeat {
                 change = state.iterate()
                 iterations += 1
             } while iterations < maxIterations && change >= tolerance && change.isFinite
-            let volume = state.freeEntropy() + state.rho / 2 - state.tilt * q - 0.5 * log(2 * Double.pi * M_E)
+            let volume = state.prior.coneVolume(freeEntropy: state.freeEntropy())
             return Point(angle: angle, volume: volume, ceiling: log(sin(angle)), converged: change < tolerance)
         }
     }

@@ -64,7 +64,11 @@ func number(_ record: Record, _ key: String) -> Double? {
         #expect(abs(s - theory.entropy) < 0.05, "AMP s \(s) vs RS \(theory.entropy)")
         let above = try run("amp", ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: 0.6, model: model)))
         #expect(above["converged"] == .int(0) && number(above, "free_entropy")?.isNaN == true, "\(above.json)")
-        if case .string(let reason)? = above["reason"] { #expect(reason.hasPrefix("collapsed")) } else { Issue.record("no reason: \(above.json)") }
+        if case .string(let reason)? = above["reason"] {
+            #expect(reason.hasPrefix("collapsed"))
+        } else {
+            Issue.record("no reason: \(above.json)")
+        }
     }
 
     /// Far above the binary capacity (α = 5; α_c = 0.83) BP and AMP settle on fixed points whose free
@@ -74,7 +78,8 @@ func number(_ record: Record, _ key: String) -> Double? {
         for solver in ["bp", "amp"] {
             let above = try run(solver, binaryPerceptron(101, alpha: 5, instance: 1))
             #expect(above["converged"] == .int(0), "\(solver): \(above.json)")
-            #expect(above["reason"] == .string("free entropy below -log 2: no solutions (above capacity)"), "\(solver): \(above.json)")
+            #expect(above["reason"] == .string("free entropy below -log 2: no solutions (above capacity)"),
+                    "\(solver): \(above.json)")
             let below = try run(solver, binaryPerceptron(1001, alpha: 0.4, instance: 1))
             #expect(below["converged"] == .int(1), "\(solver): \(below.json)")
         }
@@ -96,10 +101,12 @@ func number(_ record: Record, _ key: String) -> Double? {
     /// (finite-N fluctuations of the overlap are O(1/√N) ≈ 0.02).
     @Test func ampTeacherStudent() throws {
         for instance in 1...2 {
-            let high = try run("amp", binaryPerceptron(2001, alpha: 1.6, instance: instance, task: .teacher, inputs: .gaussian))
+            let high = try run("amp", binaryPerceptron(2001, alpha: 1.6, instance: instance, task: .teacher,
+                                                       inputs: .gaussian))
             #expect(number(high, "teacher_overlap") == 1)
             #expect(number(high, "test_error") == 0)
-            let low = try run("amp", binaryPerceptron(2001, alpha: 1.0, instance: instance, task: .teacher, inputs: .gaussian))
+            let low = try run("amp", binaryPerceptron(2001, alpha: 1.0, instance: instance, task: .teacher,
+                                                      inputs: .gaussian))
             let q = try #require(number(low, "teacher_mean_overlap"))
             let theory = try ReplicaSymmetric.bayesOptimalTeacher(alpha: 1.0, prior: .binary).q
             #expect(abs(q - theory) < 0.03, "AMP \(q) vs Bayes-optimal \(theory)")
@@ -139,6 +146,26 @@ func number(_ record: Record, _ key: String) -> Double? {
         #expect(throws: FlatMinimaError.self) { try run("bp", spherical) }
     }
 
+    /// The four focusing protocols as values: their names and (γ, y) steps from their parameters.
+    @Test func focusingProtocolsYieldTheirSteps() throws {
+        let entry = try SolverRegistry.entry(named: "fbp")
+        func focusing(_ options: [String: String]) throws -> FocusingProtocol {
+            try #require(try entry.build(options).0 as? FocusingBP).focusing
+        }
+        let standard = try focusing(["protocol": "standard", "dx": "0.25"])
+        #expect(standard == .standard(dx: 0.25) && standard.name == "standard")
+        #expect(standard.steps == [1, 4.0 / 3, 2, 4].map { FocusingProtocol.Step(gamma: .infinity, y: $0) })
+        let scoping = try focusing(["protocol": "scoping", "y": "3", "gamma_start": "1", "gamma_end": "100",
+                                    "gamma_steps": "3"])
+        #expect(scoping.steps.map(\.y) == [3, 3, 3])
+        for (step, gamma) in zip(scoping.steps, [1.0, 10, 100]) { #expect(abs(step.gamma - gamma) < 1e-12 * gamma) }
+        let pseudo = try focusing(["protocol": "pseudo", "drho": "0.5", "x": "0.5"])
+        #expect(pseudo.steps == [FocusingProtocol.Step(gamma: atanh(pow(0.5, 0.5)), y: 3)])
+        let list = try focusing(["protocol": "list", "pairs": "0.5:3, inf:5"])
+        #expect(list.name == "list")
+        #expect(list.steps == [FocusingProtocol.Step(gamma: 0.5, y: 3), FocusingProtocol.Step(gamma: .infinity, y: 5)])
+    }
+
     /// A committee with one hidden unit is a perceptron: the committee engine's fixed point and Bethe
     /// free entropy must match the perceptron engine's (up to the output field's clamp at 30, ~1e−12).
     @Test func committeeOfOneIsAPerceptron() throws {
@@ -154,7 +181,8 @@ func number(_ record: Record, _ key: String) -> Double? {
     /// (1605 weights) and a tree K = 5 machine (N = 1005) at α = 0.3.
     @Test(arguments: [Model.Architecture.full, .tree])
     func focusingSolvesCommittees(arch: Model.Architecture) throws {
-        let model = Model(kind: .committee, weights: .binary, architecture: arch, hidden: 5, inputs: arch == .full ? 321 : 1005)
+        let model = Model(kind: .committee, weights: .binary, architecture: arch, hidden: 5,
+                          inputs: arch == .full ? 321 : 1005)
         for instance in 1...2 {
             let spec = ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: 0.3, model: model),
                                    instanceSeed: UInt64(instance))

@@ -26,31 +26,24 @@ import Foundation
 /// `fm_committee_unit_messages_avx2`: the same equations four edges per instruction in double precision,
 /// equal to this file's loops to rounding; about 3× faster), or with AVX-512 eight edges per instruction
 /// (`fm_committee_unit_*_avx512`; `FLATMINIMA_AVX512=0` keeps AVX2).
-final class CommitteeBP: BinaryBP {
+final class CommitteeBP: BinaryBP, @unchecked Sendable {
     let model: Model
-    /// Number of weight variables K·n.
-    let n: Int
-    let p: Int
+    /// Messages of the K·n weight variables.
+    let buffers: MessageBuffers
     private let xi: PatternSet.Storage
-    private var u: [Float]
-    private(set) var cavity: [Double]
-    var external: [Double]
-    var damping: Double
-    private let workers: Int
+    private let damping: Double
+    /// The implementation of the ±1 unit loops.
+    private let kernel: BPKernel
 
     init(train: PatternSet, model: Model, generator: Generator, initialScale: Double, damping: Double, workers: Int) {
         self.model = model
-        n = model.weightCount
-        p = train.count
         xi = train.labelsAbsorbed
-        u = MessageStore.random(count: n * p, scale: initialScale, generator: generator)
-        cavity = MessageStore.columnSums(u, columns: n)
-        external = [Double](repeating: 0, count: n)
+        buffers = MessageBuffers(variables: model.weightCount, patterns: train.count, units: model.hidden,
+                                 workers: max(1, min(workers, train.count)), initialScale: initialScale,
+                                 generator: generator)
         self.damping = damping
-        self.workers = max(1, min(workers, p))
+        kernel = BPKernel.chosen
     }
-
-    var bytes: Int { xi.bytes + 4 * u.count + 16 * n }
 
     func iterate(sequential: Bool, generator: Generator) -> Double {
         switch xi {
@@ -66,36 +59,24 @@ final class CommitteeBP: BinaryBP {
         }
     }
 
-    /// Scratch space of one worker.
-    private struct Scratch {
-        var m: [Double], v: [Double], bigM: [Double], bigV: [Double], up: [Double], down: [Double]
-        init(n: Int, k: Int) {
-            m = [Double](repeating: 0, count: n); v = m
-            bigM = [Double](repeating: 0, count: k); bigV = bigM; up = bigM; down = bigM
-        }
-    }
-
-    /// Cavity magnetisations of pattern μ's edges and each unit's sums M_k, V_k and vote field Û_k.
+    /// Cavity magnetisations of pattern μ's edges and each unit's sums M_k, V_k and vote field Û_k, then
+    /// the output's fields U_k.
     private func unitSums<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, mu: Int, h: UnsafePointer<Double>,
-                                            u: UnsafePointer<Float>, scratch: inout Scratch) {
-        let fan = model.fanIn, inputs = model.inputs, theta = model.threshold
+                                            u: UnsafePointer<Float>, scratch: MessageBuffers.Scratch) {
+        let fan = model.fanIn, inputs = model.inputs, theta = model.threshold, n = buffers.variables
         for k in 0..<model.hidden {
             let offset = model.inputOffset(unit: k)
             var bigM = 0.0, bigV = 0.0
-            if X.self == Int8.self, Kernels.avx2fma {
-                // The same sums four edges per instruction (CKernels).
+            if X.self == Int8.self, kernel != .portable {
+                // The same sums four (AVX2) or eight (AVX-512) edges per instruction (CKernels).
                 let row = UnsafeRawPointer(x.baseAddress! + mu * inputs + offset).assumingMemoryBound(to: Int8.self)
                 let base = k * fan
-                scratch.m.withUnsafeMutableBufferPointer { mb in
-                    scratch.v.withUnsafeMutableBufferPointer { vb in
-                        if Kernels.avx512bp {
-                            fm_committee_unit_sums_avx512(row, h + base, u + mu * n + base, mb.baseAddress! + base, vb.baseAddress! + base,
-                                                          fan, &bigM, &bigV)
-                        } else {
-                            fm_committee_unit_sums_avx2(row, h + base, u + mu * n + base, mb.baseAddress! + base, vb.baseAddress! + base,
-                                                        fan, &bigM, &bigV)
-                        }
-                    }
+                if kernel == .avx512 {
+                    fm_committee_unit_sums_avx512(row, h + base, u + mu * n + base, scratch.m + base, scratch.v + base,
+                                                  fan, &bigM, &bigV)
+                } else {
+                    fm_committee_unit_sums_avx2(row, h + base, u + mu * n + base, scratch.m + base, scratch.v + base,
+                                                fan, &bigM, &bigV)
                 }
             } else {
                 for i in 0..<fan {
@@ -115,23 +96,26 @@ final class CommitteeBP: BinaryBP {
             let a0 = (theta - bigM) / scratch.bigV[k].squareRoot()
             scratch.up[k] = Field.clamp(Special.halfLogHRatio(a0, -a0))
         }
-        CommitteeBP.outputFields(up: scratch.up, into: &scratch.down)
+        CommitteeBP.outputFields(up: scratch.up, into: scratch.down, count: model.hidden, plus: scratch.plus,
+                                 counts: scratch.counts)
     }
 
     /// U_k = ½ log[P(S_{−k} ≥ 0)/P(S_{−k} ≥ 2)] for every k, by leave-one-out convolution of the
     /// other votes' distributions (counts of positive votes).
-    static func outputFields(up: [Double], into down: inout [Double]) {
-        let k = up.count
+    static func outputFields(up: UnsafePointer<Double>, into down: UnsafeMutablePointer<Double>, count k: Int,
+                             plus: UnsafeMutablePointer<Double>, counts dist: UnsafeMutablePointer<Double>) {
         if k == 1 { down[0] = Field.limit; return }
-        let plus = up.map { 1 / (1 + exp(-2 * $0)) }
+        for j in 0..<k { plus[j] = 1 / (1 + exp(-2 * up[j])) }
         for skip in 0..<k {
             // dist[c] = P(c positive votes among the others).
-            var dist = [Double](repeating: 0, count: k)
+            dist.update(repeating: 0, count: k)
             dist[0] = 1
             var used = 0
             for j in 0..<k where j != skip {
                 used += 1
-                for c in stride(from: used, through: 1, by: -1) { dist[c] = dist[c] * (1 - plus[j]) + dist[c - 1] * plus[j] }
+                for c in stride(from: used, through: 1, by: -1) {
+                    dist[c] = dist[c] * (1 - plus[j]) + dist[c - 1] * plus[j]
+                }
                 dist[0] *= 1 - plus[j]
             }
             // S_{−k} = 2c − (K − 1): S ≥ 0 ⇔ c ≥ (K−1)/2; S ≥ 2 ⇔ c ≥ (K+1)/2.
@@ -152,113 +136,94 @@ final class CommitteeBP: BinaryBP {
     }
 
     private func run<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, sequential: Bool, generator: Generator) -> Double {
-        let n = self.n, p = self.p, fan = model.fanIn, inputs = model.inputs, theta = model.threshold
-        let damping = self.damping, k = model.hidden
-        var h = fields
+        let buffers = self.buffers, n = buffers.variables, p = buffers.patterns
+        let fan = model.fanIn, inputs = model.inputs, theta = model.threshold
+        let damping = self.damping, k = model.hidden, kernel = self.kernel
+        buffers.loadFields()
         let order = sequential ? generator.permutation(p) : Array(0..<p)
-        let workers = sequential ? 1 : self.workers
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: n), count: workers)
-        var changes = [Double](repeating: 0, count: workers)
+        let workers = sequential ? 1 : buffers.workers
         nonisolated(unsafe) let x = x
-        nonisolated(unsafe) let engine = self
         let model = self.model
-        u.withUnsafeMutableBufferPointer { uBuffer in
-            h.withUnsafeMutableBufferPointer { hBuffer in
-                cavity.withUnsafeMutableBufferPointer { cBuffer in
-                    sums.withUnsafeMutableBufferPointer { sumsBuffer in
-                        changes.withUnsafeMutableBufferPointer { changesBuffer in
-                            nonisolated(unsafe) let uBase = uBuffer.baseAddress!, hBase = hBuffer.baseAddress!
-                            nonisolated(unsafe) let cBase = cBuffer.baseAddress!
-                            nonisolated(unsafe) let sumsOut = sumsBuffer, changesOut = changesBuffer
-                            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                var scratch = Scratch(n: n, k: k)
-                                var change = 0.0
-                                for index in (w * p / workers) ..< ((w + 1) * p / workers) {
-                                    let mu = order[index]
-                                    engine.unitSums(x, mu: mu, h: hBase, u: uBase, scratch: &scratch)
-                                    for unit in 0..<k {
-                                        let offset = model.inputOffset(unit: unit), bigU = scratch.down[unit]
-                                        let t = tanh(bigU)
-                                        // 1 − tanh U = 2/(1 + e^{2U}), without cancellation for large U.
-                                        let oneMinusT = bigU >= 0 ? 2 * exp(-2 * bigU) / (1 + exp(-2 * bigU)) : 2 / (1 + exp(2 * bigU))
-                                        if X.self == Int8.self, Kernels.avx2fma {
-                                            // The same loop four edges per instruction (CKernels).
-                                            let row = UnsafeRawPointer(x.baseAddress! + mu * inputs + offset).assumingMemoryBound(to: Int8.self)
-                                            let base = unit * fan
-                                            let unitChange = scratch.m.withUnsafeBufferPointer { mb in
-                                                scratch.v.withUnsafeBufferPointer { vb in
-                                                    sumsOut[w].withUnsafeMutableBufferPointer { sb in
-                                                        (Kernels.avx512bp ? fm_committee_unit_messages_avx512 : fm_committee_unit_messages_avx2)(
-                                                            row, uBase + mu * n + base, mb.baseAddress! + base, vb.baseAddress! + base, fan,
-                                                            scratch.bigM[unit], scratch.bigV[unit], theta, t, oneMinusT, damping,
-                                                            sequential ? nil : sb.baseAddress! + base, cBase + base, hBase + base,
-                                                            Kernels.avx512bp ? Special.erfcxTableTransposed : Special.erfcxTablePadded)
-                                                    }
-                                                }
-                                            }
-                                            change = Field.largest(change, unitChange)
-                                            continue
-                                        }
-                                        for i in 0..<fan {
-                                            let j = unit * fan + i
-                                            let xv = x[mu * inputs + offset + i].asDouble
-                                            let cavityM = scratch.bigM[unit] - xv * scratch.m[j]
-                                            let cavityV = max(scratch.bigV[unit] - scratch.v[j], 1e-12)
-                                            let s = 1 / cavityV.squareRoot(), a = theta - cavityM
-                                            let plus = oneMinusT + 2 * t * Special.HFast((a - xv) * s)
-                                            let minus = oneMinusT + 2 * t * Special.HFast((a + xv) * s)
-                                            let fresh = Field.clamp(0.5 * log(plus / minus))
-                                            let old = Double(uBase[mu * n + j])
-                                            let next = Double(Float(damping * old + (1 - damping) * fresh))
-                                            change = Field.largest(change, abs(next - old))
-                                            uBase[mu * n + j] = Float(next)
-                                            if sequential {
-                                                cBase[j] += next - old
-                                                hBase[j] += next - old
-                                            } else {
-                                                sumsOut[w][j] += next
-                                            }
-                                        }
-                                    }
-                                }
-                                changesOut[w] = change
-                            }
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let scratch = buffers.scratch(w), sum = buffers.clearedSums(w)
+            let u = buffers.messages, h = buffers.fields, cavity = buffers.cavity
+            var change = 0.0
+            for index in (w * p / workers) ..< ((w + 1) * p / workers) {
+                let mu = order[index]
+                self.unitSums(x, mu: mu, h: h, u: u, scratch: scratch)
+                for unit in 0..<k {
+                    let offset = model.inputOffset(unit: unit), bigU = scratch.down[unit]
+                    let t = tanh(bigU)
+                    // 1 − tanh U = 2/(1 + e^{2U}), without cancellation for large U.
+                    let oneMinusT = bigU >= 0 ? 2 * exp(-2 * bigU) / (1 + exp(-2 * bigU)) : 2 / (1 + exp(2 * bigU))
+                    if X.self == Int8.self, kernel != .portable {
+                        // The same loop four (AVX2) or eight (AVX-512) edges per instruction (CKernels).
+                        let row = UnsafeRawPointer(x.baseAddress! + mu * inputs + offset)
+                            .assumingMemoryBound(to: Int8.self)
+                        let base = unit * fan
+                        let unitChange = (kernel == .avx512 ? fm_committee_unit_messages_avx512
+                                                            : fm_committee_unit_messages_avx2)(
+                            row, u + mu * n + base, scratch.m + base, scratch.v + base, fan,
+                            scratch.bigM[unit], scratch.bigV[unit], theta, t, oneMinusT, damping,
+                            sequential ? nil : sum + base, cavity + base, h + base,
+                            kernel == .avx512 ? Special.erfcxTableTransposed : Special.erfcxTablePadded)
+                        change = Field.largest(change, unitChange)
+                        continue
+                    }
+                    for i in 0..<fan {
+                        let j = unit * fan + i
+                        let xv = x[mu * inputs + offset + i].asDouble
+                        let cavityM = scratch.bigM[unit] - xv * scratch.m[j]
+                        let cavityV = max(scratch.bigV[unit] - scratch.v[j], 1e-12)
+                        let s = 1 / cavityV.squareRoot(), a = theta - cavityM
+                        let plus = oneMinusT + 2 * t * Special.HFast((a - xv) * s)
+                        let minus = oneMinusT + 2 * t * Special.HFast((a + xv) * s)
+                        let fresh = Field.clamp(0.5 * log(plus / minus))
+                        let old = Double(u[mu * n + j])
+                        let next = Double(Float(damping * old + (1 - damping) * fresh))
+                        change = Field.largest(change, abs(next - old))
+                        u[mu * n + j] = Float(next)
+                        if sequential {
+                            cavity[j] += next - old
+                            h[j] += next - old
+                        } else {
+                            sum[j] += next
                         }
                     }
                 }
             }
+            buffers.changes[w] = change
         }
-        if !sequential { for j in 0..<n { cavity[j] = sums.reduce(0) { $0 + $1[j] } } }
-        return changes.reduce(0, Field.largest)
+        if !sequential { buffers.gatherSums() }
+        return buffers.largestChange(of: workers)
     }
 
     private func freeEntropy<X: PatternScalar>(_ x: UnsafeBufferPointer<X>) -> Double {
-        let h = fields, k = model.hidden, theta = model.threshold
+        let k = model.hidden, theta = model.threshold, n = buffers.variables, p = buffers.patterns
+        let u = buffers.messages, h = buffers.fields, scratch = buffers.scratch(0)
+        buffers.loadFields()
         var total = 0.0
         for j in 0..<n { total += Double(1 - p) * Special.log2cosh(h[j]) }
-        var scratch = Scratch(n: n, k: k)
-        u.withUnsafeBufferPointer { uBuffer in
-            h.withUnsafeBufferPointer { hBuffer in
-                for mu in 0..<p {
-                    unitSums(x, mu: mu, h: hBuffer.baseAddress!, u: uBuffer.baseAddress!, scratch: &scratch)
-                    for j in 0..<n { total += Special.log2cosh(hBuffer[j] - Double(uBuffer[mu * n + j])) }
-                    // Output node: P(S ≥ 1) over all K votes.
-                    var dist = [Double](repeating: 0, count: k + 1)
-                    dist[0] = 1
-                    for unit in 0..<k {
-                        let plus = 1 / (1 + exp(-2 * scratch.up[unit]))
-                        for c in stride(from: unit + 1, through: 1, by: -1) { dist[c] = dist[c] * (1 - plus) + dist[c - 1] * plus }
-                        dist[0] *= 1 - plus
-                    }
-                    total += log(max(dist[(k + 1) / 2 ... k].reduce(0, +), 1e-300))
-                    for unit in 0..<k {
-                        let a0 = (theta - scratch.bigM[unit]) / scratch.bigV[unit].squareRoot()
-                        let bigU = scratch.down[unit], up = scratch.up[unit]
-                        // log Z_{μk} = log(e^{U} H(a₀) + e^{−U} H(−a₀)) − log 2cosh U.
-                        total += CommitteeBP.voteWeight(bigU, a0) - Special.log2cosh(bigU)
-                        total += -Special.log2cosh(bigU + up) + Special.log2cosh(bigU) + Special.log2cosh(up)
-                    }
+        for mu in 0..<p {
+            unitSums(x, mu: mu, h: h, u: u, scratch: scratch)
+            for j in 0..<n { total += Special.log2cosh(h[j] - Double(u[mu * n + j])) }
+            // Output node: P(S ≥ 1) over all K votes.
+            var dist = [Double](repeating: 0, count: k + 1)
+            dist[0] = 1
+            for unit in 0..<k {
+                let plus = 1 / (1 + exp(-2 * scratch.up[unit]))
+                for c in stride(from: unit + 1, through: 1, by: -1) {
+                    dist[c] = dist[c] * (1 - plus) + dist[c - 1] * plus
                 }
+                dist[0] *= 1 - plus
+            }
+            total += log(max(dist[(k + 1) / 2 ... k].reduce(0, +), 1e-300))
+            for unit in 0..<k {
+                let a0 = (theta - scratch.bigM[unit]) / scratch.bigV[unit].squareRoot()
+                let bigU = scratch.down[unit], up = scratch.up[unit]
+                // log Z_{μk} = log(e^{U} H(a₀) + e^{−U} H(−a₀)) − log 2cosh U.
+                total += CommitteeBP.voteWeight(bigU, a0) - Special.log2cosh(bigU)
+                total += -Special.log2cosh(bigU + up) + Special.log2cosh(bigU) + Special.log2cosh(up)
             }
         }
         return total / Double(n)

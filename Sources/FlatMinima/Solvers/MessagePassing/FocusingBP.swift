@@ -25,85 +25,25 @@ public struct FocusingBP: Solver {
     public static let name = "fbp"
     public static let summary = "focusing BP on the robust ensemble, protocols of (γ, y); binary weights"
     public static let parameters: [ParameterSpec] = MessagePassingOptions.specs(maxIters: "10000", tol: "1e-4") + [
-        ParameterSpec("step_iters", .integer(1...1_000_000), default: "20", help: "BP iterations at most per protocol step"),
-        ParameterSpec("protocol", .choice(["standard", "scoping", "pseudo", "list"]), default: "pseudo",
-                      help: "standard: γ=∞, y=1/(1−x); scoping: fixed y, γ grid; pseudo: γ=atanh(ρ^x), y=1+ρ^(1−2x)/(1−ρ); list"),
-        ParameterSpec("dx", .real(1e-6...0.5), default: "0.01", help: "standard: step of x (y = 1/(1−x))"),
-        ParameterSpec("drho", .real(1e-6...0.5), default: "0.05", help: "pseudo: step of ρ from 0 towards 1"),
-        ParameterSpec("x", .real(0...1), default: "0.5", help: "pseudo: exponent x"),
-        ParameterSpec("y", .real(1...1e6), default: "7", help: "scoping: number of replicas y"),
-        ParameterSpec("gamma_start", .real(0...1e6), default: "0.1", help: "scoping: first γ"),
-        ParameterSpec("gamma_end", .real(0...1e6), default: "10", help: "scoping: last γ"),
-        ParameterSpec("gamma_steps", .integer(1...1_000_000), default: "100", help: "scoping: γ values, geometric from start to end"),
-        ParameterSpec("pairs", .text("g1:y1,g2:y2,... (g may be inf)"), default: "",
-                      help: "list: explicit (γ, y) steps, both non-decreasing"),
-    ]
+        ParameterSpec("step_iters", .integer(1...1_000_000), default: "20",
+                      help: "BP iterations at most per protocol step"),
+    ] + FocusingProtocol.specs
 
     public let options: MessagePassingOptions
     public let stepIterations: Int
-    public let protocolSteps: [(gamma: Double, y: Double)]
-    public let protocolName: String
+    /// The protocol and its (γ, y) steps.
+    public let focusing: FocusingProtocol
+    public let protocolSteps: [FocusingProtocol.Step]
 
     public init(_ p: SolverParameters) throws(FlatMinimaError) {
         options = try MessagePassingOptions(p)
         stepIterations = p.int("step_iters")
-        protocolName = p.string("protocol")
-        // A parameter of another protocol would be ignored: say so instead.
-        let owners = ["dx": "standard", "drho": "pseudo", "x": "pseudo", "y": "scoping", "gamma_start": "scoping",
-                      "gamma_end": "scoping", "gamma_steps": "scoping", "pairs": "list"]
-        for name in p.given.sorted() {
-            if let owner = owners[name], owner != protocolName {
-                throw .invalidOption(option: name, message: "applies to protocol=\(owner) only (got protocol=\(protocolName))")
-            }
-        }
-        switch protocolName {
-        case "standard":
-            let dx = p.double("dx")
-            protocolSteps = stride(from: 0.0, to: 1.0, by: dx).map { (Double.infinity, 1 / (1 - $0)) }
-        case "scoping":
-            let y = p.double("y"), start = p.double("gamma_start"), end = p.double("gamma_end"), steps = p.int("gamma_steps")
-            guard end >= start else {
-                throw .invalidOption(option: "gamma_end", message: "must be >= gamma_start = \(start) (got \(end)): the protocol must not decrease γ")
-            }
-            guard start > 0 || steps == 1 else {
-                throw .invalidOption(option: "gamma_start", message: "must be > 0 for a geometric γ grid (got 0)")
-            }
-            protocolSteps = (0..<steps).map { k in
-                let f = steps > 1 ? Double(k) / Double(steps - 1) : 0
-                return (start * pow(end / max(start, .leastNormalMagnitude), f), y)
-            }
-        case "pseudo":
-            let drho = p.double("drho"), x = p.double("x")
-            protocolSteps = stride(from: drho, to: 1.0, by: drho).map { rho in
-                (atanh(pow(rho, x)), 1 + pow(rho, 1 - 2 * x) / (1 - rho))
-            }
-        default:
-            protocolSteps = try FocusingBP.parsePairs(p.string("pairs"))
-        }
-        guard !protocolSteps.isEmpty else {
-            throw .invalidOption(option: "protocol", message: "gives no (γ, y) step")
-        }
+        focusing = try FocusingProtocol(p)
+        protocolSteps = focusing.steps
     }
 
-    /// Parses "g:y,g:y" with both sequences non-decreasing, γ ≥ 0 (or inf), y ≥ 1.
-    static func parsePairs(_ text: String) throws(FlatMinimaError) -> [(gamma: Double, y: Double)] {
-        var steps: [(gamma: Double, y: Double)] = []
-        for item in text.split(separator: ",", omittingEmptySubsequences: false) where !(text.isEmpty && item.isEmpty) {
-            let parts = item.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, let g = parts[0] == "inf" ? Double.infinity : Double(parts[0]), let y = Double(parts[1]),
-                  g >= 0, !g.isNaN, y >= 1, y.isFinite else {
-                throw .invalidOption(option: "pairs", message: "'\(item)' is not γ:y with γ >= 0 (or inf) and finite y >= 1")
-            }
-            if let last = steps.last, g < last.gamma || y < last.y {
-                throw .invalidOption(option: "pairs", message: "must be non-decreasing in γ and in y ('\(item)' follows \(last.gamma):\(last.y))")
-            }
-            steps.append((g, y))
-        }
-        guard !steps.isEmpty else {
-            throw .invalidOption(option: "pairs", message: "is empty: give protocol=list pairs=g1:y1,g2:y2,...")
-        }
-        return steps
-    }
+    /// The protocol's name.
+    public var protocolName: String { focusing.name }
 
     public static func unsupported(_ model: Model) -> String? { MessagePassingOptions.unsupported(model) }
 
@@ -115,7 +55,8 @@ public struct FocusingBP: Solver {
         var best = (Int.max, weights)
         var last: FocusingMeasures? = nil
         var reason: String? = nil
-        protocolLoop: for (gamma, y) in protocolSteps {
+        protocolLoop: for step in protocolSteps {
+            let gamma = step.gamma, y = step.y
             stepIndex += 1
             var change = Double.infinity, iterations = 0
             while iterations < stepIterations, total < options.maxIterations {

@@ -22,61 +22,60 @@ import Foundation
 ///
 /// which on a storage instance estimates the entropy of solutions s(α) (§7) when e = 0, and
 /// φ(λ) = (1/N) log Σ_{E=0} e^{λ Σ_i w_i w̃_i} with e_i = λ w̃_i.
-final class PerceptronBP: BinaryBP {
-    let n: Int
-    let p: Int
+final class PerceptronBP: BinaryBP, @unchecked Sendable {
+    let buffers: MessageBuffers
     /// ξ^μ_i, row-major, in the patterns' own compact type.
     private let xi: PatternSet.Storage
     private let threshold: Double
-    /// u_{μ→i}, row-major like ξ.
-    private var u: [Float]
-    private(set) var cavity: [Double]
-    var external: [Double]
-    var damping: Double
-    private let workers: Int
+    private let damping: Double
+    /// The implementation of the ±1 pattern update.
+    private let kernel: BPKernel
 
     init(train: PatternSet, model: Model, generator: Generator, initialScale: Double, damping: Double, workers: Int) {
-        n = model.inputs
-        p = train.count
         threshold = model.threshold
         xi = train.labelsAbsorbed
-        u = MessageStore.random(count: n * p, scale: initialScale, generator: generator)
-        cavity = MessageStore.columnSums(u, columns: n)
-        external = [Double](repeating: 0, count: n)
+        buffers = MessageBuffers(variables: model.inputs, patterns: train.count, units: 1,
+                                 workers: max(1, min(workers, train.count)), initialScale: initialScale,
+                                 generator: generator)
         self.damping = damping
-        self.workers = max(1, min(workers, p))
+        kernel = BPKernel.chosen
     }
-
-    var bytes: Int { xi.bytes + 4 * u.count + 16 * n }
 
     /// One iteration; returns the largest change of a message.
     func iterate(sequential: Bool, generator: Generator) -> Double {
         switch xi {
         case let .signs(x):
-            return x.withUnsafeBufferPointer { sequential ? iterateSequential($0, generator: generator) : iterateParallel($0) }
+            return x.withUnsafeBufferPointer {
+                sequential ? iterateSequential($0.baseAddress!, generator: generator) : iterateParallel($0.baseAddress!)
+            }
         case let .reals(x):
-            return x.withUnsafeBufferPointer { sequential ? iterateSequential($0, generator: generator) : iterateParallel($0) }
+            return x.withUnsafeBufferPointer {
+                sequential ? iterateSequential($0.baseAddress!, generator: generator) : iterateParallel($0.baseAddress!)
+            }
         }
     }
 
     /// Updates pattern μ's messages from fields h; accumulates the new messages into `sum` (parallel)
     /// or applies the changes to h and the cavity fields at once (sequential). Returns the largest change.
     @inline(__always)
-    private static func update<X: PatternScalar>(pattern mu: Int, n: Int, xi: UnsafePointer<X>, u: UnsafeMutablePointer<Float>,
-                               h: UnsafeMutablePointer<Double>, cavity: UnsafeMutablePointer<Double>?,
-                               sum: UnsafeMutablePointer<Double>?, m: UnsafeMutablePointer<Double>,
-                               v: UnsafeMutablePointer<Double>, threshold: Double, damping: Double) -> Double {
+    private static func update<X: PatternScalar>(pattern mu: Int, n: Int, xi: UnsafePointer<X>,
+                                                 u: UnsafeMutablePointer<Float>, h: UnsafeMutablePointer<Double>,
+                                                 cavity: UnsafeMutablePointer<Double>?,
+                                                 sum: UnsafeMutablePointer<Double>?, m: UnsafeMutablePointer<Double>,
+                                                 v: UnsafeMutablePointer<Double>, threshold: Double, damping: Double,
+                                                 kernel: BPKernel) -> Double {
         let row = xi + mu * n, messages = u + mu * n
-        if X.self == Int8.self, Kernels.avx512bp {
-            // The same with AVX-512: eight doubles, sixteen floats per instruction (the same accuracy).
-            return fm_bp_pattern_f32_avx512(UnsafeRawPointer(row).assumingMemoryBound(to: Int8.self), messages, h, cavity, sum,
-                                            m, v, n, threshold, damping, Special.erfcxTableSingle)
-        }
-        if X.self == Int8.self, Kernels.avx2fma {
+        if X.self == Int8.self, kernel != .portable {
+            let signs = UnsafeRawPointer(row).assumingMemoryBound(to: Int8.self)
+            if kernel == .avx512 {
+                // The same with AVX-512: eight doubles, sixteen floats per instruction (the same accuracy).
+                return fm_bp_pattern_f32_avx512(signs, messages, h, cavity, sum, m, v, n, threshold, damping,
+                                                Special.erfcxTableSingle)
+            }
             // The same update in AVX2 (CKernels): sums in double, four sites per instruction; the message
             // in single precision, eight per instruction (within a few 1e−7 of this loop's).
-            return fm_bp_pattern_f32_avx2(UnsafeRawPointer(row).assumingMemoryBound(to: Int8.self), messages, h, cavity, sum,
-                                          m, v, n, threshold, damping, Special.erfcxTableSingle)
+            return fm_bp_pattern_f32_avx2(signs, messages, h, cavity, sum, m, v, n, threshold, damping,
+                                          Special.erfcxTableSingle)
         }
         var bigM = 0.0, bigV = 0.0
         for i in 0..<n {
@@ -111,61 +110,34 @@ final class PerceptronBP: BinaryBP {
         return change
     }
 
-    private func iterateParallel<X: PatternScalar>(_ xiBuffer: UnsafeBufferPointer<X>) -> Double {
-        let n = self.n, p = self.p, threshold = self.threshold, damping = self.damping, workers = self.workers
-        var h = fields
-        var sums = [[Double]](repeating: [Double](repeating: 0, count: n), count: workers)
-        var changes = [Double](repeating: 0, count: workers)
-        do {
-            u.withUnsafeMutableBufferPointer { uBuffer in
-                h.withUnsafeMutableBufferPointer { hBuffer in
-                    sums.withUnsafeMutableBufferPointer { sumsBuffer in
-                        changes.withUnsafeMutableBufferPointer { changesBuffer in
-                            nonisolated(unsafe) let xiBase = xiBuffer.baseAddress!, uBase = uBuffer.baseAddress!
-                            nonisolated(unsafe) let hBase = hBuffer.baseAddress!
-                            nonisolated(unsafe) let sumsBase = sumsBuffer, changesBase = changesBuffer
-                            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                                let m = UnsafeMutablePointer<Double>.allocate(capacity: n)
-                                let v = UnsafeMutablePointer<Double>.allocate(capacity: n)
-                                defer { m.deallocate(); v.deallocate() }
-                                var change = 0.0
-                                sumsBase[w].withUnsafeMutableBufferPointer { sum in
-                                    for mu in (w * p / workers) ..< ((w + 1) * p / workers) {
-                                        change = Field.largest(change, Self.update(
-                                            pattern: mu, n: n, xi: xiBase, u: uBase, h: hBase, cavity: nil,
-                                            sum: sum.baseAddress!, m: m, v: v, threshold: threshold, damping: damping))
-                                    }
-                                }
-                                changesBase[w] = change
-                            }
-                        }
-                    }
-                }
+    private func iterateParallel<X: PatternScalar>(_ xi: UnsafePointer<X>) -> Double {
+        let buffers = self.buffers, n = buffers.variables, p = buffers.patterns, workers = buffers.workers
+        let threshold = self.threshold, damping = self.damping, kernel = self.kernel
+        nonisolated(unsafe) let xi = xi
+        buffers.loadFields()
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let scratch = buffers.scratch(w), sum = buffers.clearedSums(w)
+            var change = 0.0
+            for mu in (w * p / workers) ..< ((w + 1) * p / workers) {
+                change = Field.largest(change, Self.update(
+                    pattern: mu, n: n, xi: xi, u: buffers.messages, h: buffers.fields, cavity: nil, sum: sum,
+                    m: scratch.m, v: scratch.v, threshold: threshold, damping: damping, kernel: kernel))
             }
+            buffers.changes[w] = change
         }
-        for i in 0..<n { cavity[i] = sums.reduce(0) { $0 + $1[i] } }
-        return changes.reduce(0, Field.largest)
+        buffers.gatherSums()
+        return buffers.largestChange(of: workers)
     }
 
-    private func iterateSequential<X: PatternScalar>(_ xiBuffer: UnsafeBufferPointer<X>, generator: Generator) -> Double {
-        var h = fields
+    private func iterateSequential<X: PatternScalar>(_ xi: UnsafePointer<X>, generator: Generator) -> Double {
+        let buffers = self.buffers, scratch = buffers.scratch(0)
         var change = 0.0
-        let order = generator.permutation(p)
-        let m = UnsafeMutablePointer<Double>.allocate(capacity: n), v = UnsafeMutablePointer<Double>.allocate(capacity: n)
-        defer { m.deallocate(); v.deallocate() }
-        do {
-            u.withUnsafeMutableBufferPointer { uBuffer in
-                h.withUnsafeMutableBufferPointer { hBuffer in
-                    cavity.withUnsafeMutableBufferPointer { cBuffer in
-                        for mu in order {
-                            change = Field.largest(change, Self.update(
-                                pattern: mu, n: n, xi: xiBuffer.baseAddress!, u: uBuffer.baseAddress!,
-                                h: hBuffer.baseAddress!, cavity: cBuffer.baseAddress!, sum: nil, m: m, v: v,
-                                threshold: threshold, damping: damping))
-                        }
-                    }
-                }
-            }
+        buffers.loadFields()
+        for mu in generator.permutation(buffers.patterns) {
+            change = Field.largest(change, Self.update(
+                pattern: mu, n: buffers.variables, xi: xi, u: buffers.messages, h: buffers.fields,
+                cavity: buffers.cavity, sum: nil, m: scratch.m, v: scratch.v, threshold: threshold,
+                damping: damping, kernel: kernel))
         }
         return change
     }
@@ -179,60 +151,19 @@ final class PerceptronBP: BinaryBP {
     }
 
     private func freeEntropy<X: PatternScalar>(_ xi: UnsafeBufferPointer<X>) -> Double {
-        let h = fields
+        let h = fields, u = buffers.messages, n = buffers.variables, p = buffers.patterns
         var total = 0.0
         for i in 0..<n { total += Double(1 - p) * Special.log2cosh(h[i]) }
-        do {
-            u.withUnsafeBufferPointer { u in
-                for mu in 0..<p {
-                    var bigM = 0.0, bigV = 0.0, edges = 0.0
-                    for i in 0..<n {
-                        let x = xi[mu * n + i].asDouble, hc = h[i] - Double(u[mu * n + i])
-                        bigM += x * tanh(hc)
-                        bigV += x * x * Field.oneMinusM2(hc)
-                        edges += Special.log2cosh(hc)
-                    }
-                    total += Special.logH((threshold - bigM) / max(bigV, 1e-300).squareRoot()) + edges
-                }
+        for mu in 0..<p {
+            var bigM = 0.0, bigV = 0.0, edges = 0.0
+            for i in 0..<n {
+                let x = xi[mu * n + i].asDouble, hc = h[i] - Double(u[mu * n + i])
+                bigM += x * tanh(hc)
+                bigV += x * x * Field.oneMinusM2(hc)
+                edges += Special.log2cosh(hc)
             }
+            total += Special.logH((threshold - bigM) / max(bigV, 1e-300).squareRoot()) + edges
         }
         return total / Double(n)
-    }
-}
-
-/// What the binary-weight message-passing solvers need of a BP engine, whatever its pattern type.
-protocol BinaryBP: AnyObject {
-    /// Number of variables.
-    var n: Int { get }
-    /// Pattern fields c_i (without the external field).
-    var cavity: [Double] { get }
-    /// External fields e_i.
-    var external: [Double] { get set }
-    var damping: Double { get set }
-    /// Total fields h_i = c_i + e_i (given by the extension below).
-    var fields: [Double] { get }
-    /// Bytes of messages and patterns held.
-    var bytes: Int { get }
-    func iterate(sequential: Bool, generator: Generator) -> Double
-    func freeEntropy() -> Double
-}
-
-extension BinaryBP {
-    /// h_i = c_i + e_i.
-    var fields: [Double] { (0..<n).map { cavity[$0] + external[$0] } }
-}
-
-/// Set-up shared by the BP engines' message arrays (row-major P × variables, Float fields).
-enum MessageStore {
-    /// Messages uniform in ±scale.
-    static func random(count: Int, scale: Double, generator: Generator) -> [Float] {
-        (0..<count).map { _ in Float(scale * (2 * generator.uniform() - 1)) }
-    }
-
-    /// Σ_μ u_{μ→j} for every variable j: the pattern fields.
-    static func columnSums(_ u: [Float], columns n: Int) -> [Double] {
-        var sums = [Double](repeating: 0, count: n)
-        for row in 0..<(n > 0 ? u.count / n : 0) { for j in 0..<n { sums[j] += Double(u[row * n + j]) } }
-        return sums
     }
 }

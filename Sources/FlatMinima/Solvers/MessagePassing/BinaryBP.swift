@@ -1,0 +1,48 @@
+/// What the binary-weight message-passing solvers need of a BP engine, whatever its pattern type: the
+/// engine's `MessageBuffers` (messages, pattern fields c_i, external fields e_i), one iteration and the
+/// Bethe free entropy.
+protocol BinaryBP: AnyObject {
+    var buffers: MessageBuffers { get }
+    /// One iteration; returns the largest change of a message.
+    func iterate(sequential: Bool, generator: Generator) -> Double
+    /// The Bethe free entropy per variable at the current messages.
+    func freeEntropy() -> Double
+}
+
+extension BinaryBP {
+    /// Number of variables.
+    var n: Int { buffers.variables }
+
+    /// Pattern fields c_i (without the external field).
+    var cavity: [Double] {
+        let buffers = self.buffers
+        return Array(UnsafeBufferPointer(start: buffers.cavity, count: buffers.variables))
+    }
+
+    /// External fields e_i.
+    var external: [Double] {
+        get {
+            let buffers = self.buffers
+            return Array(UnsafeBufferPointer(start: buffers.external, count: buffers.variables))
+        }
+        set {
+            let buffers = self.buffers
+            precondition(newValue.count == buffers.variables)
+            newValue.withUnsafeBufferPointer { buffers.external.update(from: $0.baseAddress!, count: $0.count) }
+        }
+    }
+
+    /// Total fields h_i = c_i + e_i.
+    var fields: [Double] {
+        let buffers = self.buffers
+        return (0..<buffers.variables).map { buffers.cavity[$0] + buffers.external[$0] }
+    }
+}
+
+/// Which implementation runs BP's edge loops on ±1 patterns, chosen once when an engine is made: the
+/// portable Swift loops (the reference), or the CKernels versions with AVX2 + FMA or with AVX-512.
+enum BPKernel {
+    case portable, avx2, avx512
+
+    static var chosen: BPKernel { Kernels.avx512bp ? .avx512 : Kernels.avx2fma ? .avx2 : .portable }
+}
