@@ -324,8 +324,11 @@ public struct SweepSpec: Sendable {
     /// The problem cells (the cartesian product of the [problem] axes), in enumeration order.
     public var problemCells: [[Assignment]] { Self.product(problem) }
 
+    /// A [[solver]] block with one value of each of its options.
+    public typealias SolverCell = (block: SolverBlock, options: [Assignment])
+
     /// Every solver option cell with its [[solver]] block, in enumeration order.
-    public var solverCells: [(block: SolverBlock, options: [Assignment])] {
+    public var solverCells: [SolverCell] {
         solvers.flatMap { block in Self.product(block.options).map { (block, $0) } }
     }
 
