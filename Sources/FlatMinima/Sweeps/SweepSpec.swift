@@ -70,7 +70,7 @@ public struct SweepSpec: Sendable {
     public static let rootKeys = ["name", "replicates", "instance_seed", "seed"]
 
     /// The most values one axis may have (a list or an "a:b:step" range).
-    public static let maximumAxisValues = 100_000
+    public static let maximumAxisValues = Grid.maximumCount
     /// The most replicates (instances per cell) a spec may ask for.
     public static let maximumReplicates = 1_000_000
     /// The most runs a spec may define: problem cells × solver option cells × replicates. Checked before
@@ -269,17 +269,16 @@ public struct SweepSpec: Sendable {
         guard step != 0, step.isFinite, start.isFinite, stop.isFinite else {
             throw document.error(entry.line, entry.key, "range '\(text)' needs finite ends and a finite, non-zero step")
         }
-        let steps = (stop - start) / step
-        guard steps >= -1e-9 else {
-            throw document.error(entry.line, entry.key, "empty range '\(text)' (the step goes away from the end)")
-        }
-        let count = (steps + 1e-9).rounded(.down) + 1
-        guard count.isFinite, count <= Double(maximumAxisValues) else {
-            let shown = count.isFinite ? String(format: "%.0f", count) : "infinitely many"
+        let count: Int
+        do { count = try Grid.extent(start: start, stop: stop, step: step) } catch {
+            guard case let .tooMany(n) = error else {
+                throw document.error(entry.line, entry.key, "empty range '\(text)' (the step goes away from the end)")
+            }
+            let shown = n.isFinite ? String(format: "%.0f", n) : "infinitely many"
             throw document.error(entry.line, entry.key, "range '\(text)' has \(shown) values (at most \(maximumAxisValues))")
         }
         var values: [String] = []
-        for k in 0..<Int(count) {
+        for k in 0..<count {
             var v = start + Double(k) * step
             if abs(v) < 1e-9 * abs(step) { v = 0 }
             let printed = String(format: "%.10g", v)
