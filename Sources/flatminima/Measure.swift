@@ -10,10 +10,13 @@ struct MeasureOptions: ParsableArguments {
     @Option(help: "Width measures, comma-separated: local-energy, local-entropy, hessian, cone-volume.")
     var measure: String?
 
-    @Option(help: "Local energy at these flip probabilities / relative noises (same as --measure local-energy --perturbations GRID).", transform: Grid.init(parsing:))
+    @Option(help: ArgumentHelp("Local energy at these flip probabilities / relative noises "
+                               + "(same as --measure local-energy --perturbations GRID)."),
+            transform: Grid.init(parsing:))
     var localEnergy: Grid?
 
-    @Option(help: "Local entropy at these λ (same as --measure local-entropy --lambdas GRID).", transform: Grid.init(parsing:))
+    @Option(help: "Local entropy at these λ (same as --measure local-entropy --lambdas GRID).",
+            transform: Grid.init(parsing:))
     var localEntropy: Grid?
 
     @Flag(help: "Hessian top eigenvalues and trace (same as --measure hessian).")
@@ -22,7 +25,9 @@ struct MeasureOptions: ParsableArguments {
     /// Whether any measure is asked for.
     var any: Bool { request.any }
 
-    @Option(help: "Local energy: flip probabilities (binary) or relative noise σ (spherical), a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05).", transform: Grid.init(parsing:))
+    @Option(help: ArgumentHelp("Local energy: flip probabilities (binary) or relative noise σ (spherical), "
+                               + "a,b,c or start:stop:step (default 0.005,0.01,0.02,0.05)."),
+            transform: Grid.init(parsing:))
     var perturbations: Grid?
 
     @Option(help: "Local energy: perturbed samples per point (>= 2).")
@@ -31,10 +36,14 @@ struct MeasureOptions: ParsableArguments {
     @Option(help: "Local energy: β of the cross-entropy loss whose change is reported with the error's (> 0).")
     var lossBeta: Double = 1
 
-    @Option(help: "Local entropy: the λ grid, visited in the order given with continuation (default 8,6,4,3,2,1.5,1,0.5).", transform: Grid.init(parsing:))
+    @Option(help: ArgumentHelp("Local entropy: the λ grid, visited in the order given with continuation "
+                               + "(default 8,6,4,3,2,1.5,1,0.5)."),
+            transform: Grid.init(parsing:))
     var lambdas: Grid?
 
-    @Option(help: "Cone volume (spherical weights): angles θ in radians, in (0, π/2), visited in order with continuation (default 1.2,1,0.8,0.6,0.4,0.3,0.2,0.1).", transform: Grid.init(parsing:))
+    @Option(help: ArgumentHelp("Cone volume (spherical weights): angles θ in radians, in (0, π/2), visited in "
+                               + "order with continuation (default 1.2,1,0.8,0.6,0.4,0.3,0.2,0.1)."),
+            transform: Grid.init(parsing:))
     var angles: Grid?
 
     @Option(help: "Write the measures' curves as a long TSV table (a row per point) to this file.")
@@ -101,7 +110,8 @@ struct MeasureCommand: ParsableCommand {
 
     func validate() throws {
         guard options.any else {
-            throw ValidationError("--measure: give at least one of local-energy, local-entropy, hessian (or --local-energy GRID, --local-entropy GRID, --hessian)")
+            throw ValidationError("--measure: give at least one of local-energy, local-entropy, hessian "
+                                  + "(or --local-energy GRID, --local-entropy GRID, --hessian)")
         }
     }
 
@@ -112,23 +122,7 @@ struct MeasureCommand: ParsableCommand {
         for configuration in saved {
             let problem = try configuration.instance(path: file)
             let measures = try options.measures(for: problem.model)
-            let generator = Generator(base: configuration.seed, stream: Seeds.SolverStream.measure.rawValue)
-            let spec = problem.spec, model = spec.model
-            var record = Record([
-                ("model", .string(model.kind.rawValue)), ("weights", .string(model.weights.rawValue)),
-                ("arch", .string(model.kind == .perceptron ? "none" : model.architecture.rawValue)),
-                ("K", .int(model.hidden)), ("N", .int(model.inputs)), ("P", .int(problem.train.count)),
-                ("alpha", .double(spec.alpha)), ("task", .string(spec.task.rawValue)), ("margin", .double(model.margin)),
-                ("solver", .string(configuration.solver)), ("instance_seed", .int(Int(truncatingIfNeeded: spec.instanceSeed))),
-                ("seed", .int(Int(truncatingIfNeeded: configuration.seed))),
-                ("train_errors", .int(model.energy(weights: configuration.weights, on: problem.train))),
-                ("test_error", problem.testError(configuration.weights).map { .double($0) } ?? .null),
-            ])
-            for measure in measures {
-                record.fields += try measure.fields(configuration.weights, problem: problem, generator: generator)
-            }
-            record.append("version", .string(FlatMinima.version))
-            records.append(record)
+            records.append(try configuration.record(problem: problem, measures: measures))
         }
         if let curves = options.curves { try AtomicFile.write(Curves.table(records), to: curves, option: "--curves") }
         let format = self.format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)

@@ -22,10 +22,12 @@ struct ProblemOptions: ParsableArguments {
 
     // (Numeric options take the next argument unconditionally, so that "-N -1" reports the range
     // instead of a missing value.)
-    @Option(name: [.customShort("K"), .customLong("hidden")], parsing: .unconditional, help: "Hidden units of a committee machine (odd; default 3).")
+    @Option(name: [.customShort("K"), .customLong("hidden")], parsing: .unconditional,
+            help: "Hidden units of a committee machine (odd; default 3).")
     var hidden: Int?
 
-    @Option(name: .customShort("N"), parsing: .unconditional, help: "Number of inputs, 1 ... 10^9 (default 1001; taken from the file with --data).")
+    @Option(name: .customShort("N"), parsing: .unconditional,
+            help: "Number of inputs, 1 ... 10^9 (default 1001; taken from the file with --data).")
     var inputs: Int?
 
     @Option(parsing: .unconditional, help: "Load α = P / number of weights (> 0; P at most 10^9).")
@@ -43,7 +45,8 @@ struct ProblemOptions: ParsableArguments {
     @Option(help: "Teacher weights: binary | gaussian (default: binary for binary students, gaussian otherwise).")
     var teacher: ProblemSpec.TeacherPrior?
 
-    @Option(parsing: .unconditional, help: "Fresh patterns for the test error of a teacher task, 1 ... 10^7 (default 10000).")
+    @Option(parsing: .unconditional,
+            help: "Fresh patterns for the test error of a teacher task, 1 ... 10^7 (default 10000).")
     var testPatterns: Int?
 
     @Option(help: "CSV file: feature columns then a ±1 label (e.g. data/digits.csv).")

@@ -76,7 +76,8 @@ struct SweepCommand: ParsableCommand {
         let runner = SweepRunner(plan: plan, out: out, shard: shard, jobs: workers, resume: resume)
         let outcome = try runner.run(observer: Progress(quiet: quiet))
         if outcome.failures > 0 {
-            Output.error("flatminima: \(outcome.failures) of \(outcome.runs) runs failed (see the error column of \(out))\n")
+            Output.error("flatminima: \(outcome.failures) of \(outcome.runs) runs failed "
+                         + "(see the error column of \(out))\n")
             throw ExitCode(Self.failedRunsStatus)
         }
     }
@@ -102,7 +103,9 @@ enum OutputFile {
             throw fail("the directory \(parent) of \(path) does not exist")
         }
         guard access(parent, W_OK) == 0 else { throw fail("cannot write in the directory \(parent) of \(path)") }
-        if FileManager.default.fileExists(atPath: path), access(path, W_OK) != 0 { throw fail("\(path) is not writable") }
+        if FileManager.default.fileExists(atPath: path), access(path, W_OK) != 0 {
+            throw fail("\(path) is not writable")
+        }
     }
 }
 

@@ -9,7 +9,8 @@ public enum Measure: Sendable {
     case coneVolume(ConeVolume)
 
     /// The record fields of this measure on `weights`.
-    public func fields(_ weights: [Double], problem: Problem, generator: Generator) throws(FlatMinimaError) -> [Record.Field] {
+    public func fields(_ weights: [Double], problem: Problem,
+                       generator: Generator) throws(FlatMinimaError) -> [Record.Field] {
         switch self {
         case let .localEnergy(measure):
             let curve = try measure.curve(weights, problem: problem, generator: generator)
@@ -160,15 +161,17 @@ public struct MeasureRequest: Sendable {
         for name in names {
             switch name {
             case "local-energy":
-                measures.append(.localEnergy(try renamed(localEnergy != nil ? "local_energy" : nil, from: "perturbations") {
-                    () throws(FlatMinimaError) in try LocalEnergy(strengths: strengths, samples: samples, beta: lossBeta)
+                let given = localEnergy != nil ? "local_energy" : nil
+                measures.append(.localEnergy(try renamed(given, from: "perturbations") { () throws(FlatMinimaError) in
+                    try LocalEnergy(strengths: strengths, samples: samples, beta: lossBeta)
                 }))
             case "local-entropy":
                 guard model.weights == .binary else {
                     throw RequestError(["measure"], "local-entropy needs binary weights")
                 }
-                measures.append(.localEntropy(try renamed(localEntropy != nil ? "local_entropy" : nil, from: "lambdas") {
-                    () throws(FlatMinimaError) in try LocalEntropy(lambdas: lambdaGrid, options: MessagePassingOptions())
+                let given = localEntropy != nil ? "local_entropy" : nil
+                measures.append(.localEntropy(try renamed(given, from: "lambdas") { () throws(FlatMinimaError) in
+                    try LocalEntropy(lambdas: lambdaGrid, options: MessagePassingOptions())
                 }))
             case "hessian":
                 measures.append(.hessian(try renamed(nil, from: "") { () throws(FlatMinimaError) in
@@ -183,7 +186,8 @@ public struct MeasureRequest: Sendable {
                     try ConeVolume(angles: angles?.values ?? Self.defaultAngles)
                 }))
             default:
-                throw RequestError(["measure"], "unknown measure '\(name)' (accepted: \(Self.names.joined(separator: ", ")))")
+                throw RequestError(["measure"],
+                                   "unknown measure '\(name)' (accepted: \(Self.names.joined(separator: ", ")))")
             }
         }
         return measures

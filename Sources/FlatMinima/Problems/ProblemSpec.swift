@@ -72,7 +72,8 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
         case .storage, .teacher:
             guard patterns >= 1, patterns <= Self.largestPatterns else {
                 throw .invalidOption(option: RequestKeys.option(["alpha", "patterns"]),
-                                     message: "must give P in [1, 10^9] patterns (got P = \(patterns), alpha = \(alpha))")
+                                     message: "must give P in [1, 10^9] patterns "
+                                         + "(got P = \(patterns), alpha = \(alpha))")
             }
             if task == .teacher { try Self.checkTestPatterns(testPatterns) }
         case .data:

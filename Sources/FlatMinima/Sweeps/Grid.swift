@@ -3,8 +3,8 @@ import Foundation
 /// A grid of values: "start:stop:step" (inclusive, within rounding; a negative step runs downwards)
 /// or "a,b,c" — the grids of `theory --alpha`, the measure flags and the ranges of sweep specs.
 ///
-/// A range holds n = ⌊(stop − start)/step + 10⁻⁹⌋ + 1 values, start + i·step for i = 0 … n − 1 (`extent`,
-/// shared by every range). n is computed and bounded (≤ `maximumCount`) in Double before any conversion
+/// A range holds n = ⌊(stop − start)/step + 10⁻⁹⌋ + 1 values, start + i·step for i = 0 … n − 1
+/// (`extent`, shared by every range). n is computed and bounded (≤ `maximumCount`) in Double before any conversion
 /// to Int, so that a range such as 0:1e300:1e-300 is an error, not a trap. An error names what is
 /// accepted; the command line prefixes it with the option, so a bad grid gives one line:
 ///

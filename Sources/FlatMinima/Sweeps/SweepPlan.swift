@@ -93,8 +93,8 @@ public struct SweepPlan: Sendable {
         }
     }
 
-    func solver(_ name: String, line: Int,
-                options: [SweepSpec.Assignment]) throws(FlatMinimaError) -> (SolverEntry, any Solver, SolverParameters) {
+    func solver(_ name: String, line: Int, options: [SweepSpec.Assignment])
+    throws(FlatMinimaError) -> (SolverEntry, any Solver, SolverParameters) {
         let entry: SolverEntry
         do { entry = try SolverRegistry.entry(named: name) } catch {
             throw sweep.document.error(line, "name", error.message)

@@ -61,14 +61,16 @@ public struct SweepShard: Sendable, Equatable {
             return value
         }
         guard let id = Int(idText) else {
-            throw .invalidOption(option: "SLURM_ARRAY_TASK_ID", message: "must be an integer (got '\(idText)')" + orFlag)
+            throw .invalidOption(option: "SLURM_ARRAY_TASK_ID",
+                                 message: "must be an integer (got '\(idText)')" + orFlag)
         }
         let count = try integer("SLURM_ARRAY_TASK_COUNT")
         let minimum = environment["SLURM_ARRAY_TASK_MIN"] == nil ? 0 : try integer("SLURM_ARRAY_TASK_MIN")
         // An array with a step (--array=0-15:2) numbers its tasks min, min + step, ...
         let step = environment["SLURM_ARRAY_TASK_STEP"] == nil ? 1 : try integer("SLURM_ARRAY_TASK_STEP")
         guard step >= 1 else {
-            throw .invalidOption(option: "SLURM_ARRAY_TASK_STEP", message: "must be an integer >= 1 (got \(step))" + orFlag)
+            throw .invalidOption(option: "SLURM_ARRAY_TASK_STEP",
+                                 message: "must be an integer >= 1 (got \(step))" + orFlag)
         }
         let (offset, overflow) = id.subtractingReportingOverflow(minimum)
         guard !overflow, count >= 1, offset % step == 0, (0..<count).contains(offset / step) else {
@@ -161,7 +163,9 @@ public struct SweepRunner: Sendable {
             }
         }
         observer.ended()
-        if unwritten.value > 0 { throw FlatMinimaError.runtime("\(unwritten.value) rows could not be written to \(out)") }
+        if unwritten.value > 0 {
+            throw FlatMinimaError.runtime("\(unwritten.value) rows could not be written to \(out)")
+        }
         return Outcome(failures: failedBefore + failed.value, runs: finished + todo.count)
     }
 
