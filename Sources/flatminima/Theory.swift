@@ -52,7 +52,9 @@ struct Theory: ParsableCommand {
             guard margin.isFinite, margin >= 0, margin <= Theory.maximumMargin else {
                 throw ValidationError("--margin: must be a number in [0, 1e6] (got \(margin))")
             }
-            guard alpha.values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))") }
+            guard alpha.values.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))")
+            }
         }
 
         /// One row per load, each computed on its own: a point that has no solution or fails says so in
@@ -62,11 +64,14 @@ struct Theory: ParsableCommand {
             // The binary capacity, computed once and only if a row needs it to say where it lies.
             var binaryCapacity: Double?? = nil
             func capacityText() -> String {
-                if binaryCapacity == nil { binaryCapacity = .some(try? ReplicaSymmetric.binaryCapacity(margin: margin)) }
+                if binaryCapacity == nil {
+                    binaryCapacity = .some(try? ReplicaSymmetric.binaryCapacity(margin: margin))
+                }
                 return (binaryCapacity ?? nil).map { Record.Value.double($0).short } ?? "unknown"
             }
             for a in alpha.values {
-                let head: [Record.Field] = [("weights", .string(weights.rawValue)), ("margin", .double(margin)), ("alpha", .double(a))]
+                let head: [Record.Field] = [("weights", .string(weights.rawValue)), ("margin", .double(margin)),
+                                            ("alpha", .double(a))]
                 switch weights {
                 case .binary:
                     let rs = ReplicaSymmetric.binaryStorage(alpha: a, margin: margin)
@@ -80,17 +85,20 @@ struct Theory: ParsableCommand {
                         status = rs.entropy < 0 ? "above capacity: negative RS entropy, no solutions" : "ok"
                     }
                     records.append(Theory.record(head + [("q", .double(rs.q)), ("q_hat", .double(rs.qHat)),
-                                                         ("entropy", .double(rs.entropy)), ("status", .string(status))]))
+                                                         ("entropy", .double(rs.entropy)),
+                                                         ("status", .string(status))]))
                 case .spherical:
                     let capacity = ReplicaSymmetric.sphericalCapacity(margin: margin)
                     let fields: [Record.Field]
                     if a >= capacity * (1 - 1e-9) {
                         fields = [("q", .null), ("q_hat", .null), ("entropy", .null),
-                                  ("status", .string("at or above capacity (alpha_c = \(Record.Value.double(capacity).short)): no solutions"))]
+                                  ("status", .string("at or above capacity (alpha_c = "
+                                                     + "\(Record.Value.double(capacity).short)): no solutions"))]
                     } else {
                         do {
                             let rs = try ReplicaSymmetric.sphericalStorage(alpha: a, margin: margin)
-                            fields = [("q", .double(rs.q)), ("q_hat", .null), ("entropy", .double(rs.entropy)), ("status", .string("ok"))]
+                            fields = [("q", .double(rs.q)), ("q_hat", .null), ("entropy", .double(rs.entropy)),
+                                      ("status", .string("ok"))]
                         } catch {
                             fields = [("q", .null), ("q_hat", .null), ("entropy", .null),
                                       ("status", .string("no saddle point found (\(error))"))]
@@ -130,8 +138,9 @@ struct Theory: ParsableCommand {
                         status = "ok"
                     } catch {
                         alphaC = nil
+                        let annealed = 2 * min(1, ReplicaSymmetric.annealedBinaryCapacity(margin: k))
                         status = "no zero of the RS entropy found on the q < 1 saddle point below alpha = "
-                            + Record.Value.double(2 * min(1, ReplicaSymmetric.annealedBinaryCapacity(margin: k))).short + " (\(error))"
+                            + Record.Value.double(annealed).short + " (\(error))"
                     }
                 }
                 return Theory.record([("weights", .string(weights.rawValue)), ("margin", .double(k)),
@@ -149,7 +158,9 @@ struct Theory: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard alpha.values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))") }
+            guard alpha.values.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))")
+            }
         }
 
         /// One row per load, each computed on its own; a point that fails says why in `status`.
@@ -166,7 +177,8 @@ struct Theory: ParsableCommand {
                         ("status", .string("ok")),
                     ])
                 } catch {
-                    let reason = (error as? GSLError) == .underflow ? "1 - q below 1e-300, beyond double precision" : "numerical failure (\(error))"
+                    let reason = (error as? GSLError) == .underflow
+                        ? "1 - q below 1e-300, beyond double precision" : "numerical failure (\(error))"
                     return Theory.record(head + [
                         ("q", .null), ("one_minus_q", .null), ("bayes_error", .null), ("gibbs_error", .null),
                         ("branch_q", .null), ("branch_free_entropy", .null), ("status", .string(reason)),
