@@ -26,10 +26,13 @@ struct Solve: ParsableCommand {
 
     @OptionGroup(title: "Problem") var problem: ProblemOptions
 
-    @Option(help: "Solvers to run, comma-separated, or 'all' (every solver that supports the problem). Default: sa for binary weights, perceptron for spherical.")
+    @Option(help: ArgumentHelp("Solvers to run, comma-separated, or 'all' (every solver that supports the problem). "
+                               + "Default: sa for binary weights, perceptron for spherical."))
     var solver: String?
 
-    @Option(name: [.customShort("o"), .customLong("option")], help: ArgumentHelp("Solver parameter NAME=VALUE or SOLVER.NAME=VALUE (repeatable).", valueName: "name=value"))
+    @Option(name: [.customShort("o"), .customLong("option")],
+            help: ArgumentHelp("Solver parameter NAME=VALUE or SOLVER.NAME=VALUE (repeatable).",
+                               valueName: "name=value"))
     var options: [String] = []
 
     @Option(help: "Iteration limit of the solvers (sweeps, epochs, ...); each solver has its own default.")
@@ -49,7 +52,8 @@ struct Solve: ParsableCommand {
 
     @OptionGroup(title: "Measures") var measureOptions: MeasureOptions
 
-    @Option(help: "Save every configuration found, with its instance description, to this file (JSON Lines; read by 'flatminima measure').")
+    @Option(help: ArgumentHelp("Save every configuration found, with its instance description, to this file "
+                               + "(JSON Lines; read by 'flatminima measure')."))
     var saveWeights: String?
 
     @Option(help: "Write every solver's per-step trace (protocol steps, reinforcement, sweeps) to this TSV file.")
@@ -57,58 +61,47 @@ struct Solve: ParsableCommand {
 
     func validate() throws {
         guard seed >= 0 else { throw ValidationError("--seed: must be in [0, 2^63-1] (got \(seed))") }
-        guard instances >= 1, instances <= 1_000_000 else { throw ValidationError("--instances: must be in [1, 1000000] (got \(instances))") }
+        guard instances >= 1, instances <= 1_000_000 else {
+            throw ValidationError("--instances: must be in [1, 1000000] (got \(instances))")
+        }
         if let maxIters, maxIters < 1 { throw ValidationError("--max-iters: must be >= 1 (got \(maxIters))") }
         if let jobs, jobs < 1 || jobs > 4096 { throw ValidationError("--jobs: must be in [1, 4096] (got \(jobs))") }
         guard problem.instanceSeed <= Int.max - (instances - 1) else {
-            throw ValidationError("--instance-seed: must be in [0, 2^63-1 - (instances - 1)] = [0, \(Int.max - (instances - 1))] with --instances \(instances) (got \(problem.instanceSeed))")
+            throw ValidationError("--instance-seed: must be in [0, 2^63-1 - (instances - 1)] = "
+                                  + "[0, \(Int.max - (instances - 1))] with --instances \(instances) "
+                                  + "(got \(problem.instanceSeed))")
         }
     }
 
     func run() throws {
-        try OutputFiles.check([("--save-weights", saveWeights), ("--trace", trace), ("--curves", measureOptions.curves)])
+        try OutputFiles.check([("--save-weights", saveWeights), ("--trace", trace),
+                               ("--curves", measureOptions.curves)])
         let specs = try (0..<instances).map { try problem.spec(instanceSeed: problem.instanceSeed + $0) }
         let runs = try SolverSelection.resolve(solver, options: options, maxIters: maxIters, model: specs[0].model)
         let format = self.format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)
-        let tasks = specs.flatMap { spec in runs.map { (spec, $0) } }
-        let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, tasks.count))
-        let seed = UInt64(self.seed)
-        // Each worker takes the next task, builds its instance and runs the solver with its own generator.
-        let results = ResultSlots(count: tasks.count)
-        let saved = WeightSlots(count: tasks.count)
-        let traces = (0..<tasks.count).map { _ in TraceRecorder() }
-        let tracing = trace != nil, saving = saveWeights != nil
-        let measures = try measureOptions.measures(for: specs[0].model)
-        Parallelism.share(among: workers)
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let t = results.next() {
-                let (spec, run) = tasks[t]
-                results.set(t, Result { () throws -> Record in
-                    let problem = try Problem(spec)
-                    let (record, weights) = try Run.solve(problem, entry: run.entry, solver: run.solver,
-                                                          parameters: run.parameters, seed: seed,
-                                                          observer: tracing ? traces[t] : NullObserver(), measures: measures)
-                    if saving {
-                        saved.set(t, try SavedConfiguration(problem: problem, solver: run.entry.name, seed: seed,
-                                                            options: run.parameters.values, weights: weights).line())
-                    }
-                    return record
-                })
-            }
+        let tasks = specs.flatMap { spec in
+            runs.map { Run.Task(spec: spec, entry: $0.entry, solver: $0.solver, parameters: $0.parameters) }
         }
-        var records: [Record] = []
-        for result in results.all {
-            let record = try result.get()
-            if format == .json { Output.write(record.json + "\n") }
-            records.append(record)
+        let traces = (0..<tasks.count).map { _ in TraceRecorder() }
+        let measures = try measureOptions.measures(for: specs[0].model)
+        let observer: (@Sendable (Int) -> any SolverObserver)? = trace == nil ? nil : { @Sendable t in traces[t] }
+        let results = Run.batch(tasks, seed: UInt64(seed), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount,
+                                measures: measures, observer: observer, saving: saveWeights != nil)
+        var records: [Record] = [], saved: [String] = []
+        for result in results {
+            let finished = try result.get()
+            if format == .json { Output.write(finished.record.json + "\n") }
+            records.append(finished.record)
+            if let line = finished.saved { saved.append(line) }
         }
         var files: [(text: String, path: String, option: String)] = []
         if let saveWeights {
-            files.append((saved.lines(count: records.count).joined(separator: "\n") + "\n", saveWeights, "--save-weights"))
+            files.append((saved.joined(separator: "\n") + "\n", saveWeights, "--save-weights"))
         }
         if let curves = measureOptions.curves { files.append((Curves.table(records), curves, "--curves")) }
         if let trace {
-            files.append((TraceRecorder.table(traces.prefix(records.count).enumerated().map { (records[$0.offset], $0.element) }), trace, "--trace"))
+            let traced = traces.prefix(records.count).enumerated().map { (records[$0.offset], $0.element) }
+            files.append((TraceRecorder.table(traced), trace, "--trace"))
         }
         try AtomicFile.writeAll(files)
         switch format {
@@ -135,9 +128,12 @@ enum SolverSelection {
         case "all"?:
             entries = SolverRegistry.all.filter { $0.unsupported(model) == nil }
         case let names?:
-            entries = try names.split(separator: ",").map { name throws(FlatMinimaError) in try SolverRegistry.entry(named: String(name)) }
+            entries = try names.split(separator: ",").map { name throws(FlatMinimaError) in
+                try SolverRegistry.entry(named: String(name))
+            }
             guard !entries.isEmpty else {
-                throw FlatMinimaError.invalidOption(option: "--solver", message: "names no solver (accepted: \(SolverRegistry.all.map(\.name).joined(separator: ", ")), all)")
+                let accepted = SolverRegistry.all.map(\.name).joined(separator: ", ")
+                throw FlatMinimaError.invalidOption(option: "--solver", message: "names no solver (accepted: \(accepted), all)")
             }
         }
         for entry in entries {
@@ -150,19 +146,23 @@ enum SolverSelection {
         for option in options {
             let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else {
-                throw FlatMinimaError.invalidOption(option: "-o/--option", message: "must be NAME=VALUE or SOLVER.NAME=VALUE (got '\(option)')")
+                throw FlatMinimaError.invalidOption(option: "-o/--option",
+                                                    message: "must be NAME=VALUE or SOLVER.NAME=VALUE (got '\(option)')")
             }
             let key = parts[0].split(separator: ".", maxSplits: 1).map(String.init)
             if key.count == 2 {
                 guard entries.contains(where: { $0.name == key[0] }) else {
-                    throw FlatMinimaError.invalidOption(option: "-o/--option", message: "'\(option)' names solver \(key[0]), which is not among --solver")
+                    throw FlatMinimaError.invalidOption(
+                        option: "-o/--option", message: "'\(option)' names solver \(key[0]), which is not among --solver")
                 }
                 given[key[0], default: [:]][key[1]] = parts[1]
             } else {
                 let takers = entries.filter { e in e.parameters.contains { $0.name == key[0] } }
                 guard !takers.isEmpty else {
                     let accepted = Set(entries.flatMap { $0.parameters.map(\.name) }).sorted().joined(separator: ", ")
-                    throw FlatMinimaError.invalidOption(option: key[0], message: "is not a parameter of \(entries.map(\.name).joined(separator: ", ")) (accepted: \(accepted))")
+                    let names = entries.map(\.name).joined(separator: ", ")
+                    throw FlatMinimaError.invalidOption(option: key[0],
+                                                        message: "is not a parameter of \(names) (accepted: \(accepted))")
                 }
                 for e in takers { given[e.name, default: [:]][key[0]] = parts[1] }
             }
@@ -171,7 +171,9 @@ enum SolverSelection {
             var values = given[entry.name] ?? [:]
             if let maxIters {
                 if let other = values["max_iters"], other != String(maxIters) {
-                    throw FlatMinimaError.invalidOption(option: "--max-iters", message: "\(maxIters) conflicts with -o max_iters=\(other) for \(entry.name); give the limit once")
+                    throw FlatMinimaError.invalidOption(
+                        option: "--max-iters",
+                        message: "\(maxIters) conflicts with -o max_iters=\(other) for \(entry.name); give the limit once")
                 }
                 values["max_iters"] = String(maxIters)
             }
@@ -212,50 +214,4 @@ enum SummaryTable {
         text += "\n" + RecordFormat.align(rows)
         return text
     }
-}
-
-/// Results of parallel runs, in run order, behind a lock; `next()` hands out task indices.
-final class ResultSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [Result<Record, any Error>?]
-    private var cursor = 0
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    /// The next task index, or nil when every task is taken (or one has failed).
-    func next() -> Int? {
-        lock.withLock {
-            guard cursor < slots.count, !slots.contains(where: { if case .failure = $0 { return true } else { return false } }) else { return nil }
-            defer { cursor += 1 }
-            return cursor
-        }
-    }
-
-    func set(_ index: Int, _ result: Result<Record, any Error>) { lock.withLock { slots[index] = result } }
-
-    /// Every finished result in order, up to and including the first failure.
-    var all: [Result<Record, any Error>] {
-        lock.withLock {
-            var out: [Result<Record, any Error>] = []
-            for slot in slots {
-                guard let slot else { break }
-                out.append(slot)
-                if case .failure = slot { break }
-            }
-            return out
-        }
-    }
-}
-
-/// Saved configurations of parallel runs, in run order.
-final class WeightSlots: @unchecked Sendable {
-    private let lock = NSLock()
-    private var slots: [String?]
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ line: String) { lock.withLock { slots[index] = line } }
-
-    /// The first `count` lines (the runs that finished, in order).
-    func lines(count: Int) -> [String] { lock.withLock { slots.prefix(count).compactMap { $0 } } }
 }

@@ -7,81 +7,6 @@ import Glibc
 
 extension ReplicaSymmetric.Prior: ExpressibleByArgument {}
 
-/// A grid of values: "start:stop:step" (inclusive, within rounding; a negative step runs downwards)
-/// or "a,b,c". Options of this type are declared with `transform: Grid.init(parsing:)`, whose error
-/// names what is accepted; ArgumentParser prefixes it with the option, so a bad grid gives one line:
-///
-///     The value '0.1:0.2:0' is invalid for '--alpha <alpha>': the step is 0; accepted: a comma-separated …
-///
-/// A range holds n = ⌊(stop − start)/step + 10⁻⁹⌋ + 1 values, start + i·step for i = 0 … n − 1. n is
-/// computed and bounded (≤ `maximumCount`) in Double before any conversion to Int, so that a range such
-/// as 0:1e300:1e-300 is an error, not a trap.
-struct Grid: CustomStringConvertible, Sendable {
-    let values: [Double]
-    let text: String
-
-    /// The most values a grid may hold.
-    static let maximumCount = 100_000
-
-    /// What a grid accepts, for error messages.
-    static let accepted = "accepted: a comma-separated list of finite numbers, or start:stop:step with a finite step != 0 "
-        + "that runs from start towards stop, at most \(maximumCount) values"
-
-    /// Why a grid was rejected; `description` is the whole one-line message.
-    struct Invalid: Error, CustomStringConvertible {
-        let reason: String
-        var description: String { "\(reason); \(Grid.accepted)" }
-    }
-
-    /// The grid of `argument`, or `Invalid` saying why not and what is accepted.
-    init(parsing argument: String) throws {
-        text = argument
-        let parts = argument.split(separator: ":", omittingEmptySubsequences: false)
-        func number(_ part: Substring, _ name: String) throws -> Double {
-            let trimmed = part.trimmingCharacters(in: .whitespaces)
-            guard let value = Double(trimmed), value.isFinite else {
-                throw Invalid(reason: "\(name) '\(trimmed)' is not a finite number")
-            }
-            return value
-        }
-        switch parts.count {
-        case 3:
-            let a = try number(parts[0], "start"), b = try number(parts[1], "stop"), step = try number(parts[2], "step")
-            guard step != 0 else { throw Invalid(reason: "the step is 0") }
-            // Everything in Double first: (b − a)/step may be huge, infinite (b − a overflows) or negative.
-            let steps = (b - a) / step
-            guard steps.isFinite, steps >= 0 else {
-                throw Invalid(reason: steps.isFinite ? "the step runs away from stop" : "too many values")
-            }
-            let countEstimate = (steps + 1e-9).rounded(.down) + 1
-            guard countEstimate <= Double(Self.maximumCount) else {
-                throw Invalid(reason: "\(countEstimate < 1e15 ? String(Int(countEstimate)) : "too many") values")
-            }
-            let count = Int(countEstimate)
-            values = (0..<count).map { i in i == 0 ? a : Self.tidy(a + Double(i) * step, scale: abs(a) + abs(Double(i) * step)) }
-        case 1:
-            let list = try argument.split(separator: ",", omittingEmptySubsequences: false).map { try number($0, "value") }
-            guard list.count <= Self.maximumCount else { throw Invalid(reason: "\(list.count) values") }
-            values = list
-        default:
-            throw Invalid(reason: "'\(argument)' has \(parts.count - 1) colons")
-        }
-    }
-
-    /// A range value start + i·step without the binary rounding of the sum: 0.8 − 2·0.3 =
-    /// 0.20000000000000007 becomes 0.2 (15 significant digits, within a few ulps of the sum), and a value
-    /// within rounding of 0 (|v| ≤ 4ε·scale, scale = |start| + |i·step|, e.g. −0.3 + 3·0.1) becomes 0.
-    private static func tidy(_ value: Double, scale: Double) -> Double {
-        let tolerance = 4 * Double.ulpOfOne * scale
-        if abs(value) <= tolerance { return 0 }
-        guard let short = Double(String(format: "%.15g", value)), abs(short - value) <= tolerance else { return value }
-        return short
-    }
-
-    /// The grid as given on the command line (shown as the default in --help, e.g. "0").
-    var description: String { text }
-}
-
 /// `flatminima theory`: replica-symmetric curves of the perceptron (SCIENCE.md §7) as tables.
 struct Theory: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -127,7 +52,9 @@ struct Theory: ParsableCommand {
             guard margin.isFinite, margin >= 0, margin <= Theory.maximumMargin else {
                 throw ValidationError("--margin: must be a number in [0, 1e6] (got \(margin))")
             }
-            guard alpha.values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))") }
+            guard alpha.values.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))")
+            }
         }
 
         /// One row per load, each computed on its own: a point that has no solution or fails says so in
@@ -137,11 +64,14 @@ struct Theory: ParsableCommand {
             // The binary capacity, computed once and only if a row needs it to say where it lies.
             var binaryCapacity: Double?? = nil
             func capacityText() -> String {
-                if binaryCapacity == nil { binaryCapacity = .some(try? ReplicaSymmetric.binaryCapacity(margin: margin)) }
+                if binaryCapacity == nil {
+                    binaryCapacity = .some(try? ReplicaSymmetric.binaryCapacity(margin: margin))
+                }
                 return (binaryCapacity ?? nil).map { Record.Value.double($0).short } ?? "unknown"
             }
             for a in alpha.values {
-                let head: [Record.Field] = [("weights", .string(weights.rawValue)), ("margin", .double(margin)), ("alpha", .double(a))]
+                let head: [Record.Field] = [("weights", .string(weights.rawValue)), ("margin", .double(margin)),
+                                            ("alpha", .double(a))]
                 switch weights {
                 case .binary:
                     let rs = ReplicaSymmetric.binaryStorage(alpha: a, margin: margin)
@@ -155,17 +85,20 @@ struct Theory: ParsableCommand {
                         status = rs.entropy < 0 ? "above capacity: negative RS entropy, no solutions" : "ok"
                     }
                     records.append(Theory.record(head + [("q", .double(rs.q)), ("q_hat", .double(rs.qHat)),
-                                                         ("entropy", .double(rs.entropy)), ("status", .string(status))]))
+                                                         ("entropy", .double(rs.entropy)),
+                                                         ("status", .string(status))]))
                 case .spherical:
                     let capacity = ReplicaSymmetric.sphericalCapacity(margin: margin)
                     let fields: [Record.Field]
                     if a >= capacity * (1 - 1e-9) {
                         fields = [("q", .null), ("q_hat", .null), ("entropy", .null),
-                                  ("status", .string("at or above capacity (alpha_c = \(Record.Value.double(capacity).short)): no solutions"))]
+                                  ("status", .string("at or above capacity (alpha_c = "
+                                                     + "\(Record.Value.double(capacity).short)): no solutions"))]
                     } else {
                         do {
                             let rs = try ReplicaSymmetric.sphericalStorage(alpha: a, margin: margin)
-                            fields = [("q", .double(rs.q)), ("q_hat", .null), ("entropy", .double(rs.entropy)), ("status", .string("ok"))]
+                            fields = [("q", .double(rs.q)), ("q_hat", .null), ("entropy", .double(rs.entropy)),
+                                      ("status", .string("ok"))]
                         } catch {
                             fields = [("q", .null), ("q_hat", .null), ("entropy", .null),
                                       ("status", .string("no saddle point found (\(error))"))]
@@ -205,8 +138,9 @@ struct Theory: ParsableCommand {
                         status = "ok"
                     } catch {
                         alphaC = nil
+                        let annealed = 2 * min(1, ReplicaSymmetric.annealedBinaryCapacity(margin: k))
                         status = "no zero of the RS entropy found on the q < 1 saddle point below alpha = "
-                            + Record.Value.double(2 * min(1, ReplicaSymmetric.annealedBinaryCapacity(margin: k))).short + " (\(error))"
+                            + Record.Value.double(annealed).short + " (\(error))"
                     }
                 }
                 return Theory.record([("weights", .string(weights.rawValue)), ("margin", .double(k)),
@@ -224,7 +158,9 @@ struct Theory: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func validate() throws {
-            guard alpha.values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))") }
+            guard alpha.values.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--alpha: every load must be > 0 (got \(alpha.text))")
+            }
         }
 
         /// One row per load, each computed on its own; a point that fails says why in `status`.
@@ -241,7 +177,8 @@ struct Theory: ParsableCommand {
                         ("status", .string("ok")),
                     ])
                 } catch {
-                    let reason = (error as? GSLError) == .underflow ? "1 - q below 1e-300, beyond double precision" : "numerical failure (\(error))"
+                    let reason = (error as? GSLError) == .underflow
+                        ? "1 - q below 1e-300, beyond double precision" : "numerical failure (\(error))"
                     return Theory.record(head + [
                         ("q", .null), ("one_minus_q", .null), ("bayes_error", .null), ("gibbs_error", .null),
                         ("branch_q", .null), ("branch_free_entropy", .null), ("status", .string(reason)),

@@ -23,9 +23,8 @@ public struct Problem: Sendable {
             guard let path = spec.dataFile else {
                 throw .invalidOption(option: "--data", message: "a data task needs a CSV file")
             }
-            guard spec.testFraction >= 0, spec.testFraction < 1 else {
-                throw .invalidOption(option: "--test-fraction", message: "must be in [0, 1) (got \(spec.testFraction))")
-            }
+            // Before the file is read: the split needs a fraction in [0, 1).
+            try ProblemSpec.checkTestFraction(spec.testFraction)
             let table = try DataTable.load(path: path)
             if spec.model.inputs != table.features {
                 spec.model.inputs = table.features

@@ -71,28 +71,40 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
         switch task {
         case .storage, .teacher:
             guard patterns >= 1, patterns <= Self.largestPatterns else {
-                throw .invalidOption(option: "--alpha/--patterns",
-                                     message: "must give P in [1, 10^9] patterns (got P = \(patterns), alpha = \(alpha))")
+                throw .invalidOption(option: RequestKeys.option(["alpha", "patterns"]),
+                                     message: "must give P in [1, 10^9] patterns "
+                                         + "(got P = \(patterns), alpha = \(alpha))")
             }
-            if task == .teacher {
-                guard testPatterns >= 1, testPatterns <= 10_000_000 else {
-                    throw .invalidOption(option: "--test-patterns", message: "must be in [1, 10^7] (got \(testPatterns))")
-                }
-            }
+            if task == .teacher { try Self.checkTestPatterns(testPatterns) }
         case .data:
             guard let file = dataFile, !file.isEmpty else {
                 throw .invalidOption(option: "--data", message: "a data task needs a CSV file")
             }
-            guard testFraction >= 0, testFraction < 1 else {
-                throw .invalidOption(option: "--test-fraction", message: "must be in [0, 1) (got \(testFraction))")
-            }
+            try Self.checkTestFraction(testFraction)
         }
         let limit = 0.8 * Double(physicalMemory)
         if memoryEstimate > limit {
             let gib = memoryEstimate / 1_073_741_824, have = Double(physicalMemory) / 1_073_741_824
             throw .invalidOption(
-                option: "-N/--alpha",
-                message: String(format: "the problem needs about %.1f GiB but this machine has %.1f GiB (accepted: at most 80%% of RAM)", gib, have))
+                option: RequestKeys.option(["N", "alpha"]),
+                message: String(format: "the problem needs about %.1f GiB but this machine has %.1f GiB "
+                                + "(accepted: at most 80%% of RAM)", gib, have))
+        }
+    }
+
+    /// The number of fresh test patterns of a teacher task: 1 ... 10^7.
+    public static func checkTestPatterns(_ count: Int) throws(FlatMinimaError) {
+        guard count >= 1, count <= 10_000_000 else {
+            throw .invalidOption(option: RequestKeys.option(["test_patterns"]),
+                                 message: "must be in [1, 10^7] (got \(count))")
+        }
+    }
+
+    /// The fraction of a data file held out for testing: in [0, 1).
+    public static func checkTestFraction(_ fraction: Double) throws(FlatMinimaError) {
+        guard fraction >= 0, fraction < 1 else {
+            throw .invalidOption(option: RequestKeys.option(["test_fraction"]),
+                                 message: "must be in [0, 1) (got \(fraction))")
         }
     }
 }

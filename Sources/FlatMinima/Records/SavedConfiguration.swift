@@ -104,4 +104,28 @@ public struct SavedConfiguration: Codable, Sendable {
         }
         return problem
     }
+
+    /// The record of these weights on `problem` (their regenerated instance) with the fields of each
+    /// measure: the instance, both seeds, the training and test errors, then the measures, drawn from the
+    /// measure stream of the saved solver seed (as `solve --measure` draws them), and the version.
+    public func record(problem: Problem, measures: [Measure]) throws(FlatMinimaError) -> Record {
+        let generator = Generator(base: seed, stream: Seeds.SolverStream.measure.rawValue)
+        let spec = problem.spec, model = spec.model
+        var record = Record([
+            ("model", .string(model.kind.rawValue)), ("weights", .string(model.weights.rawValue)),
+            ("arch", .string(model.kind == .perceptron ? "none" : model.architecture.rawValue)),
+            ("K", .int(model.hidden)), ("N", .int(model.inputs)), ("P", .int(problem.train.count)),
+            ("alpha", .double(spec.alpha)), ("task", .string(spec.task.rawValue)),
+            ("margin", .double(model.margin)), ("solver", .string(solver)),
+            ("instance_seed", .int(Int(truncatingIfNeeded: spec.instanceSeed))),
+            ("seed", .int(Int(truncatingIfNeeded: seed))),
+            ("train_errors", .int(model.energy(weights: weights, on: problem.train))),
+            ("test_error", problem.testError(weights).map { .double($0) } ?? .null),
+        ])
+        for measure in measures {
+            record.fields += try measure.fields(weights, problem: problem, generator: generator)
+        }
+        record.append("version", .string(FlatMinima.version))
+        return record
+    }
 }

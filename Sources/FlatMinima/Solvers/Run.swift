@@ -16,7 +16,8 @@ public enum Run {
     /// Solves `problem` with `solver` (built from `entry` with `parameters`) using the solver seed `seed`.
     public static func execute(_ problem: Problem, entry: SolverEntry, solver: any Solver,
                                parameters: SolverParameters, seed: UInt64,
-                               observer: any SolverObserver = NullObserver(), measures: [Measure] = []) throws -> Record {
+                               observer: any SolverObserver = NullObserver(),
+                               measures: [Measure] = []) throws -> Record {
         try solve(problem, entry: entry, solver: solver, parameters: parameters, seed: seed,
                   observer: observer, measures: measures).record
     }
@@ -105,7 +106,7 @@ public enum Run {
         r.append("solved", .int(errors == 0 ? 1 : 0))
         r.append("train_errors", .int(errors))
         r.append("train_error_rate", .double(Double(errors) / Double(problem.train.count)))
-        if let test = problem.testError(outcome.weights) { r.append("test_error", .double(test)) } else { r.append("test_error", .null) }
+        r.append("test_error", problem.testError(outcome.weights).map { .double($0) } ?? .null)
         r.append("iterations", .int(outcome.iterations))
         r.append("converged", .int(outcome.converged ? 1 : 0))
         r.append("seconds", .double((seconds * 1e6).rounded() / 1e6))
@@ -135,5 +136,89 @@ public enum Run {
         }
         r.fields += outcome.extra
         return r
+    }
+}
+
+extension Run {
+    /// One run of a batch: an instance and a built solver.
+    public struct Task: Sendable {
+        public let spec: ProblemSpec
+        public let entry: SolverEntry
+        public let solver: any Solver
+        public let parameters: SolverParameters
+
+        public init(spec: ProblemSpec, entry: SolverEntry, solver: any Solver, parameters: SolverParameters) {
+            self.spec = spec
+            self.entry = entry
+            self.solver = solver
+            self.parameters = parameters
+        }
+    }
+
+    /// A finished run of a batch: its record and, when asked for, its configuration as a saved line.
+    public struct Finished: Sendable {
+        public let record: Record
+        public let saved: String?
+    }
+
+    /// Runs `tasks` on `jobs` workers, each taking the next task, building its instance and running its
+    /// solver with solver seed `seed` (and `observer(t)` for task t, when given). The results come in
+    /// task order, up to and including the first failure; once a run fails no further task is started.
+    public static func batch(_ tasks: [Task], seed: UInt64, jobs: Int, measures: [Measure] = [],
+                             observer: (@Sendable (Int) -> any SolverObserver)? = nil,
+                             saving: Bool = false) -> [Result<Finished, any Error>] {
+        let results = ResultSlots(count: tasks.count)
+        let workers = max(1, min(jobs, tasks.count))
+        Parallelism.share(among: workers)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let t = results.next() {
+                let task = tasks[t]
+                results.set(t, Result { () throws -> Finished in
+                    let problem = try Problem(task.spec)
+                    let (record, weights) = try solve(problem, entry: task.entry, solver: task.solver,
+                                                      parameters: task.parameters, seed: seed,
+                                                      observer: observer?(t) ?? NullObserver(), measures: measures)
+                    let saved = saving ? try SavedConfiguration(problem: problem, solver: task.entry.name, seed: seed,
+                                                                options: task.parameters.values,
+                                                                weights: weights).line() : nil
+                    return Finished(record: record, saved: saved)
+                })
+            }
+        }
+        return results.all
+    }
+}
+
+/// Results of parallel runs, in run order, behind a lock; `next()` hands out task indices.
+final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<Run.Finished, any Error>?]
+    private var cursor = 0
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    /// The next task index, or nil when every task is taken (or one has failed).
+    func next() -> Int? {
+        lock.withLock {
+            let failed = slots.contains { if case .failure = $0 { return true } else { return false } }
+            guard cursor < slots.count, !failed else { return nil }
+            defer { cursor += 1 }
+            return cursor
+        }
+    }
+
+    func set(_ index: Int, _ result: Result<Run.Finished, any Error>) { lock.withLock { slots[index] = result } }
+
+    /// Every finished result in order, up to and including the first failure.
+    var all: [Result<Run.Finished, any Error>] {
+        lock.withLock {
+            var out: [Result<Run.Finished, any Error>] = []
+            for slot in slots {
+                guard let slot else { break }
+                out.append(slot)
+                if case .failure = slot { break }
+            }
+            return out
+        }
     }
 }

@@ -64,13 +64,12 @@ public struct SweepSpec: Sendable {
         public let id: String
     }
 
-    /// The problem keys a spec may set (solve's flags without dashes; `K` is -K, `N` is -N).
-    public static let problemKeys = ["model", "weights", "arch", "K", "N", "alpha", "patterns", "task", "inputs",
-                                     "teacher", "test_patterns", "data", "test_fraction", "margin"]
+    /// The problem keys a spec may set: a problem request's keys (solve's flags, see `RequestKeys`).
+    public static let problemKeys = ProblemRequest.keys
     public static let rootKeys = ["name", "replicates", "instance_seed", "seed"]
 
     /// The most values one axis may have (a list or an "a:b:step" range).
-    public static let maximumAxisValues = 100_000
+    public static let maximumAxisValues = Grid.maximumCount
     /// The most replicates (instances per cell) a spec may ask for.
     public static let maximumReplicates = 1_000_000
     /// The most runs a spec may define: problem cells × solver option cells × replicates. Checked before
@@ -98,7 +97,9 @@ public struct SweepSpec: Sendable {
         hash = Self.hex(Self.fnv(bytes))
 
         for entry in document.root.entries where !Self.rootKeys.contains(entry.key) {
-            throw document.error(entry.line, entry.key, "unknown key (accepted at the top level: \(Self.rootKeys.joined(separator: ", ")), and the tables [problem], [[solver]], [measure])")
+            let keys = Self.rootKeys.joined(separator: ", ")
+            throw document.error(entry.line, entry.key, "unknown key (accepted at the top level: \(keys), "
+                                 + "and the tables [problem], [[solver]], [measure])")
         }
         for (tableName, table) in document.tables where !["problem", "measure"].contains(tableName) {
             throw document.error(table.line, tableName, "unknown table (accepted: [problem], [[solver]], [measure])")
@@ -108,11 +109,12 @@ public struct SweepSpec: Sendable {
         }
         func integer(_ key: String, default value: Int, in range: ClosedRange<Int>) throws(FlatMinimaError) -> Int {
             guard let entry = document.root.entry(key) else { return value }
+            let accepted = "[\(range.lowerBound), \(range.upperBound)]"
             guard case let .integer(i) = entry.value else {
-                throw document.error(entry.line, key, "must be an integer in [\(range.lowerBound), \(range.upperBound)] (got \(entry.value.kind))")
+                throw document.error(entry.line, key, "must be an integer in \(accepted) (got \(entry.value.kind))")
             }
             guard range.contains(i) else {
-                throw document.error(entry.line, key, "must be an integer in [\(range.lowerBound), \(range.upperBound)] (got \(i))")
+                throw document.error(entry.line, key, "must be an integer in \(accepted) (got \(i))")
             }
             return i
         }
@@ -121,7 +123,9 @@ public struct SweepSpec: Sendable {
         instanceSeed = try integer("instance_seed", default: 1, in: 0...(Int.max - (replicates - 1)))
         seed = try integer("seed", default: 1, in: 0...Int.max)
         if let entry = document.root.entry("name") {
-            guard case let .string(s) = entry.value else { throw document.error(entry.line, "name", "must be a string (got \(entry.value.kind))") }
+            guard case let .string(s) = entry.value else {
+                throw document.error(entry.line, "name", "must be a string (got \(entry.value.kind))")
+            }
             name = s
         } else {
             name = (path as NSString).lastPathComponent
@@ -130,17 +134,22 @@ public struct SweepSpec: Sendable {
         var problem: [Axis] = []
         for entry in document.table("problem")?.entries ?? [] {
             guard Self.problemKeys.contains(entry.key) else {
-                throw document.error(entry.line, entry.key, "unknown problem key (accepted: \(Self.problemKeys.joined(separator: ", ")))")
+                throw document.error(entry.line, entry.key,
+                                     "unknown problem key (accepted: \(Self.problemKeys.joined(separator: ", ")))")
             }
             problem.append(try Self.axis(entry, in: document))
         }
         self.problem = problem
 
         let blocks = document.array("solver")
-        guard !blocks.isEmpty else { throw document.error(0, "solver", "a sweep needs at least one [[solver]] table with a name") }
+        guard !blocks.isEmpty else {
+            throw document.error(0, "solver", "a sweep needs at least one [[solver]] table with a name")
+        }
         var solvers: [SolverBlock] = []
         for block in blocks {
-            guard let nameEntry = block.entry("name") else { throw document.error(block.line, "solver", "every [[solver]] needs a name") }
+            guard let nameEntry = block.entry("name") else {
+                throw document.error(block.line, "solver", "every [[solver]] needs a name")
+            }
             guard case let .string(solverName) = nameEntry.value else {
                 throw document.error(nameEntry.line, "name", "must be a string (got \(nameEntry.value.kind))")
             }
@@ -186,7 +195,8 @@ public struct SweepSpec: Sendable {
         let solverCells = solvers.map { $0.options.map { Double($0.values.count) }.reduce(1, *) }.reduce(0, +)
         func number(_ x: Double) -> String { x < 9e15 ? String(format: "%.0f", x) : String(format: "%.3g", x) }
         let text = number(problemCells * solverCells * Double(replicates)) + " runs ("
-            + "\(number(problemCells)) problem cells × \(number(solverCells)) solver option cells × \(replicates) replicates"
+            + "\(number(problemCells)) problem cells × \(number(solverCells)) solver option cells × "
+            + "\(replicates) replicates"
         guard let cells = product(problem.map(\.values.count)) else { throw tooMany(text) }
         var options = 0
         for block in solvers {
@@ -206,8 +216,10 @@ public struct SweepSpec: Sendable {
             for cell in product(block.options) {
                 let key = block.name + "|" + cell.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
                 if let first = seen[key], first != block.line {
-                    let options = cell.isEmpty ? "its default options" : cell.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                    throw document.error(block.line, "name", "this [[solver]] block repeats the runs of the one at line \(first) (\(block.name) with \(options))")
+                    let options = cell.isEmpty ? "its default options"
+                        : cell.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    throw document.error(block.line, "name", "this [[solver]] block repeats the runs of the one at "
+                                         + "line \(first) (\(block.name) with \(options))")
                 }
                 seen[key] = block.line
             }
@@ -217,7 +229,8 @@ public struct SweepSpec: Sendable {
     /// Refuses a value that cannot be one cell of a TSV row (a tab or a line break).
     static func checkCell(_ value: String, entry: SpecDocument.Entry, document: SpecDocument) throws(FlatMinimaError) {
         if value.contains(where: { $0 == "\t" || $0.isNewline }) {
-            throw document.error(entry.line, entry.key, "values may not contain tabs or line breaks (they are cells of the results TSV)")
+            throw document.error(entry.line, entry.key,
+                                 "values may not contain tabs or line breaks (they are cells of the results TSV)")
         }
     }
 
@@ -229,7 +242,8 @@ public struct SweepSpec: Sendable {
         case let .array(items):
             guard !items.isEmpty else { throw document.error(entry.line, entry.key, "empty list") }
             guard items.count <= maximumAxisValues else {
-                throw document.error(entry.line, entry.key, "the list has \(items.count) values (at most \(maximumAxisValues))")
+                throw document.error(entry.line, entry.key,
+                                     "the list has \(items.count) values (at most \(maximumAxisValues))")
             }
             var seen = Set<String>(), numbers = Set<Double>()
             for item in items {
@@ -237,7 +251,8 @@ public struct SweepSpec: Sendable {
                 let text = item.description
                 let number = Double(text)
                 if seen.contains(text) || number.map({ numbers.contains($0) }) == true {
-                    throw document.error(entry.line, entry.key, "the value \(SpecDocument.excerpt(text)) appears twice in the list")
+                    throw document.error(entry.line, entry.key,
+                                         "the value \(SpecDocument.excerpt(text)) appears twice in the list")
                 }
                 seen.insert(text)
                 if let number { numbers.insert(number) }
@@ -262,29 +277,30 @@ public struct SweepSpec: Sendable {
     /// significant digits so that 0.1 steps stay 0.1, 0.2, 0.3 (and a value within 1e-9 of a step of
     /// zero is 0). The number of values is computed in floating point and checked against
     /// `maximumAxisValues` before any value is made.
-    static func range(_ text: String, entry: SpecDocument.Entry, document: SpecDocument) throws(FlatMinimaError) -> [String] {
+    static func range(_ text: String, entry: SpecDocument.Entry,
+                      document: SpecDocument) throws(FlatMinimaError) -> [String] {
+        func fail(_ message: String) -> FlatMinimaError { document.error(entry.line, entry.key, message) }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false).compactMap { Double($0) }
-        guard parts.count == 3 else { throw document.error(entry.line, entry.key, "range '\(text)' must be a:b:step with three numbers") }
+        guard parts.count == 3 else { throw fail("range '\(text)' must be a:b:step with three numbers") }
         let (start, stop, step) = (parts[0], parts[1], parts[2])
         guard step != 0, step.isFinite, start.isFinite, stop.isFinite else {
-            throw document.error(entry.line, entry.key, "range '\(text)' needs finite ends and a finite, non-zero step")
+            throw fail("range '\(text)' needs finite ends and a finite, non-zero step")
         }
-        let steps = (stop - start) / step
-        guard steps >= -1e-9 else {
-            throw document.error(entry.line, entry.key, "empty range '\(text)' (the step goes away from the end)")
-        }
-        let count = (steps + 1e-9).rounded(.down) + 1
-        guard count.isFinite, count <= Double(maximumAxisValues) else {
-            let shown = count.isFinite ? String(format: "%.0f", count) : "infinitely many"
-            throw document.error(entry.line, entry.key, "range '\(text)' has \(shown) values (at most \(maximumAxisValues))")
+        let count: Int
+        do { count = try Grid.extent(start: start, stop: stop, step: step) } catch {
+            guard case let .tooMany(n) = error else {
+                throw fail("empty range '\(text)' (the step goes away from the end)")
+            }
+            let shown = n.isFinite ? String(format: "%.0f", n) : "infinitely many"
+            throw fail("range '\(text)' has \(shown) values (at most \(maximumAxisValues))")
         }
         var values: [String] = []
-        for k in 0..<Int(count) {
+        for k in 0..<count {
             var v = start + Double(k) * step
             if abs(v) < 1e-9 * abs(step) { v = 0 }
             let printed = String(format: "%.10g", v)
             if printed == values.last {
-                throw document.error(entry.line, entry.key, "range '\(text)' repeats the value \(printed) at 10 significant digits (use a larger step)")
+                throw fail("range '\(text)' repeats the value \(printed) at 10 significant digits (use a larger step)")
             }
             values.append(printed)
         }
@@ -324,8 +340,11 @@ public struct SweepSpec: Sendable {
     /// The problem cells (the cartesian product of the [problem] axes), in enumeration order.
     public var problemCells: [[Assignment]] { Self.product(problem) }
 
+    /// A [[solver]] block with one value of each of its options.
+    public typealias SolverCell = (block: SolverBlock, options: [Assignment])
+
     /// Every solver option cell with its [[solver]] block, in enumeration order.
-    public var solverCells: [(block: SolverBlock, options: [Assignment])] {
+    public var solverCells: [SolverCell] {
         solvers.flatMap { block in Self.product(block.options).map { (block, $0) } }
     }
 
@@ -333,20 +352,11 @@ public struct SweepSpec: Sendable {
     static func product(_ axes: [Axis]) -> [[Assignment]] {
         var cells: [[Assignment]] = [[]]
         for axis in axes {
-            cells = cells.flatMap { cell in axis.values.map { cell + [Assignment(key: axis.key, value: $0, line: axis.line)] } }
+            cells = cells.flatMap { cell in
+                axis.values.map { cell + [Assignment(key: axis.key, value: $0, line: axis.line)] }
+            }
         }
         return cells
-    }
-
-    /// The keys that vary (axes with more than one value), problem then solver options.
-    public var axisKeys: [String] {
-        problem.filter { $0.values.count > 1 }.map(\.key)
-            + solvers.flatMap { $0.options.filter { $0.values.count > 1 }.map { "opt_" + $0.key } }
-    }
-
-    /// Runs for shard `index` of `count` (0-based): every run whose enumeration index is ≡ index mod count.
-    public static func shard(_ runs: [Run], index: Int, count: Int) -> [Run] {
-        runs.filter { $0.index % count == index }
     }
 
     static func fnv(_ data: Data) -> UInt64 {

@@ -150,3 +150,10 @@ import Testing
         #expect(Summary.isNumeric("test_error", in: empty))
     }
 }
+
+extension SweepSpec {
+    /// The runs of shard `index` of `count` by filtering all runs: the oracle of `runs(shard:of:)`.
+    static func shard(_ runs: [Run], index: Int, count: Int) -> [Run] {
+        runs.filter { $0.index % count == index }
+    }
+}
