@@ -1,14 +1,14 @@
 import CKernels
 import Foundation
 import Testing
-import FlatMinima
+@testable import FlatMinima
 
 /// The AVX2 + FMA kernels of BP (CKernels) against the portable Swift functions they replace: vector e^x
 /// and log x against libm over the ranges BP feeds them, and the single-precision message ½[log H(a) − log H(b)]
 /// against `Special.halfLogHRatio` over arguments of every sign and size; the AVX-512 kernels (BP's
 /// pattern, the committee unit) against the AVX2 ones. Skipped on CPUs without AVX2 + FMA (the AVX-512
 /// comparisons on CPUs without AVX-512).
-@Suite(.enabled(if: fm_cpu_has_avx2_fma() != 0)) struct VectorKernelTests {
+@Suite(.enabled(if: InstructionSet.hardware.hasFMA)) struct VectorKernelTests {
     /// Relative error ≤ 4 ulp of e^x on [−708, 709] (and 0 below −708), |log x − log_libm x| ≤ 4 ulp of
     /// the result on [1e−300, 1e300] (the first pass's tanh; the committee kernel's H and message).
     @Test func expAndLogMatchLibm() {
@@ -39,7 +39,7 @@ import FlatMinima
     /// last term from the rounding of a and b themselves, which moves a message of slope ≈ s·|a|.
     /// Messages are stored as Float (relative 6e−8) and BP's tolerance is 1e−5.
     @Test(arguments: [8, 16]) func singlePrecisionMessageMatchesPortable(_ lanes: Int) {
-        guard lanes == 8 || fm_cpu_has_avx512vbmi() != 0 else { return }
+        guard lanes == 8 || InstructionSet.hardware.hasAVX512VBMI else { return }
         var worst = 0.0
         var a = [Double](repeating: 0, count: lanes), b = a
         var out = [Float](repeating: 0, count: lanes)
@@ -73,7 +73,7 @@ import FlatMinima
     /// 1e−7 absolute on messages of size up to ~3 here.
     @Test(arguments: [1, 7, 8, 9, 15, 16, 17, 31, 1001])
     func avx512PatternMatchesAVX2(_ n: Int) {
-        guard fm_cpu_has_avx512vbmi() != 0 else { return }
+        guard InstructionSet.hardware.hasAVX512VBMI else { return }
         let g = Generator(seed: UInt64(n))
         let x: [Int8] = (0..<n).map { _ in g.uniform() < 0.5 ? -1 : 1 }
         let h0 = (0..<n).map { _ in 6 * g.uniform() - 3 }
@@ -105,7 +105,7 @@ import FlatMinima
     /// (sums over eight lanes instead of four), the messages within one Float rounding (2.4e−7 relative).
     @Test(arguments: [1, 7, 8, 9, 15, 16, 17, 64, 321])
     func avx512CommitteeUnitMatchesAVX2(_ fan: Int) {
-        guard fm_cpu_has_avx512vbmi() != 0 else { return }
+        guard InstructionSet.hardware.hasAVX512VBMI else { return }
         let g = Generator(seed: UInt64(1000 + fan))
         let x: [Int8] = (0..<fan).map { _ in g.uniform() < 0.5 ? -1 : 1 }
         let h0 = (0..<fan).map { _ in 4 * g.uniform() - 2 }
