@@ -9,21 +9,18 @@
 // do not depend on the instruction set.
 
 #pragma STDC FP_CONTRACT OFF
-typedef double fm_v4d __attribute__((ext_vector_type(4)));
-typedef long fm_v4l __attribute__((ext_vector_type(4)));
-typedef int fm_v4i __attribute__((ext_vector_type(4)));
-typedef double fm_v8d __attribute__((ext_vector_type(8)));
-typedef long fm_v8l __attribute__((ext_vector_type(8)));
-typedef int fm_v8i __attribute__((ext_vector_type(8)));
 
 // (Two independent vectors per step: the functions are chains of dependent operations, and interleaving
 // two of them keeps the core busy.)
 #define FM_ARRAY_BODY(f, ...) { \
     long i = 0; \
-    for (; i + 8 <= n; i += 8) { fm_v4d v, w; __builtin_memcpy(&v, in + i, sizeof v); __builtin_memcpy(&w, in + i + 4, sizeof w); \
+    for (; i + 8 <= n; i += 8) { fm_v4d v, w; __builtin_memcpy(&v, in + i, sizeof v); \
+        __builtin_memcpy(&w, in + i + 4, sizeof w); \
                                  v = f(v, ##__VA_ARGS__); w = f(w, ##__VA_ARGS__); \
-                                 __builtin_memcpy(out + i, &v, sizeof v); __builtin_memcpy(out + i + 4, &w, sizeof w); } \
-    for (; i + 4 <= n; i += 4) { fm_v4d v; __builtin_memcpy(&v, in + i, sizeof v); v = f(v, ##__VA_ARGS__); __builtin_memcpy(out + i, &v, sizeof v); } \
+                                 __builtin_memcpy(out + i, &v, sizeof v); \
+                                         __builtin_memcpy(out + i + 4, &w, sizeof w); } \
+    for (; i + 4 <= n; i += 4) { fm_v4d v; __builtin_memcpy(&v, in + i, sizeof v); v = f(v, ##__VA_ARGS__); \
+        __builtin_memcpy(out + i, &v, sizeof v); } \
     if (i < n) { fm_v4d v = (fm_v4d)0.0; __builtin_memcpy(&v, in + i, (size_t)(n - i) * sizeof(double)); \
                  v = f(v, ##__VA_ARGS__); __builtin_memcpy(out + i, &v, (size_t)(n - i) * sizeof(double)); } }
 
@@ -55,7 +52,8 @@ typedef int fm_v8i __attribute__((ext_vector_type(8)));
 #define FM_V8_COEFFICIENTS(c, piece, table) { \
     const __m512i index = (__m512i)__builtin_convertvector(piece, fm_v8l); \
     for (int j = 0; j < 10; j++) \
-        c[j] = (fm_v8d)_mm512_permutex2var_pd(_mm512_load_pd(table + 16 * j), index, _mm512_load_pd(table + 16 * j + 8)); }
+        c[j] = (fm_v8d)_mm512_permutex2var_pd(_mm512_load_pd(table + 16 * j), index, \
+                                              _mm512_load_pd(table + 16 * j + 8)); }
 #include "special_v4.h"
 #undef FM_V4
 #undef FM_V4_TARGET

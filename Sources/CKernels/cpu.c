@@ -40,7 +40,8 @@ int fm_cpu_has_avx2_fma(void) {
 
 int fm_cpu_has_avx512vbmi(void) {
     __builtin_cpu_init();
-    return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")
+    return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
+            && __builtin_cpu_supports("avx512dq")
             && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi")) ? 1 : 0;
 }
 #endif

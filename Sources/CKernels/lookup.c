@@ -35,7 +35,8 @@ static inline void fm_lookup16_body(const uint8_t *index, long first, long last,
         }
         for (int k = 0; k < count; k++) {
             wide[2 * k] = _mm256_add_epi32(wide[2 * k], _mm256_cvtepu16_epi32(_mm256_castsi256_si128(a[k])));
-            wide[2 * k + 1] = _mm256_add_epi32(wide[2 * k + 1], _mm256_cvtepu16_epi32(_mm256_extracti128_si256(a[k], 1)));
+            wide[2 * k + 1] = _mm256_add_epi32(wide[2 * k + 1], _mm256_cvtepu16_epi32(_mm256_extracti128_si256(a[k],
+                    1)));
         }
     }
     // out[r] += Σ_k 2^{7k} S_kr in Int64 (wrapping: the exact total fits); four rows per step.
@@ -52,7 +53,8 @@ static inline void fm_lookup16_body(const uint8_t *index, long first, long last,
 
 // (One copy per plane count, so that the accumulators stay in registers.)
 __attribute__((target("avx2")))
-void fm_lookup16_avx2(const uint8_t *index, long first, long last, const uint8_t *planes, long planeCount, int64_t *out) {
+void fm_lookup16_avx2(const uint8_t *index, long first, long last, const uint8_t *planes, long planeCount,
+                      int64_t *out) {
     switch (planeCount) {
     case 4: fm_lookup16_body(index, first, last, planes, 4, out); break;
     case 5: fm_lookup16_body(index, first, last, planes, 5, out); break;
@@ -79,7 +81,8 @@ static inline void fm_lookup32_body(const uint8_t *index, long words, long first
         __m512i a[7];
         for (int k = 0; k < count; k++) a[k] = _mm512_setzero_si512();
         for (; q < stop; q++) {
-            const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)(index + 32 * q))),
+            const __m256i word0 = _mm256_loadu_si256((const __m256i *)(index + 32 * q));
+            const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(word0),
                                                  _mm256_loadu_si256((const __m256i *)(second + 32 * q)), 1);
             const __m512i i0 = _mm512_and_si512(w, low), i1 = _mm512_and_si512(_mm512_srli_epi16(w, 4), low);
             const uint8_t *t = planes + 32 * count * q;
@@ -91,7 +94,8 @@ static inline void fm_lookup32_body(const uint8_t *index, long words, long first
         }
         for (int k = 0; k < count; k++) {
             wide[2 * k] = _mm512_add_epi32(wide[2 * k], _mm512_cvtepu16_epi32(_mm512_castsi512_si256(a[k])));
-            wide[2 * k + 1] = _mm512_add_epi32(wide[2 * k + 1], _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(a[k], 1)));
+            wide[2 * k + 1] = _mm512_add_epi32(wide[2 * k + 1], _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(a[k],
+                    1)));
         }
     }
     // out[r] += Σ_k 2^{7k} S_kr in Int64 (wrapping: the exact total fits); eight rows per step.
@@ -146,14 +150,16 @@ static inline void fm_sign_word(const int8_t *x, long rows, long columns, long r
         // Row-major: 16 bytes of each row, one movemask.
         for (int j = 0; j < 16; j++) {
             const long r = 16 * block + j;
-            masks[j] = r < rows ? (unsigned)_mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(x + r * rowStride + first))) & 0xFFF : 0;
+            const __m128i *row = (const __m128i *)(x + r * rowStride + first);
+            masks[j] = r < rows ? (unsigned)_mm_movemask_epi8(_mm_loadu_si128(row)) & 0xFFF : 0;
         }
     } else if (rowStride == 1 && 16 * block + 16 <= rows) {
         // Transposed: 16 consecutive rows of each column; the sign bytes (0 or −1) of column c, masked to
         // its bit, make both index bytes of all 16 rows at once (rows interleaved by the unpacks).
         __m128i sign[12];
         for (long c = 0; c < 12; c++)
-            sign[c] = c < n ? _mm_cmplt_epi8(_mm_loadu_si128((const __m128i *)(x + (first + c) * columnStride + 16 * block)),
+            sign[c] = c < n ? _mm_cmplt_epi8(_mm_loadu_si128((const __m128i *)(x + (first + c) * columnStride
+                                                                               + 16 * block)),
                                              _mm_setzero_si128())
                             : _mm_setzero_si128();
         #define FM_BIT(c, b) _mm_and_si128(sign[c], _mm_set1_epi8((char)(b)))
@@ -275,11 +281,14 @@ void fm_lookup_tables_avx2(const double *values, long columns, long firstGroup, 
 // 7k … 7k + 7, the eighth bit cleared afterwards), two byte permutes of two registers gather each plane's
 // bytes of groups (0, 1) and (2, 3), and two qword permutes put plane k of the word at bytes 32k … 32k + 31.
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vbmi")))
-void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup, long lastGroup, double scale, long bits,
+void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup, long lastGroup, double scale,
+                             long bits,
                              long planeCount, uint8_t *planes, int64_t *wide) {
     long first = (firstGroup + 3) / 4, last = lastGroup / 4;
-    if (first >= last) { fm_lookup_tables_avx2(values, columns, firstGroup, lastGroup, scale, bits, planeCount, planes, wide); return; }
-    if (4 * first > firstGroup) fm_lookup_tables_avx2(values, columns, firstGroup, 4 * first, scale, bits, planeCount, planes, wide);
+    if (first >= last) { fm_lookup_tables_avx2(values, columns, firstGroup, lastGroup, scale, bits, planeCount,
+                                               planes, wide); return; }
+    if (4 * first > firstGroup) fm_lookup_tables_avx2(values, columns, firstGroup, 4 * first, scale, bits, planeCount,
+                                                      planes, wide);
     const __m512i offset = _mm512_set1_epi64((int64_t)3 << bits);
     const __m512d scales = _mm512_set1_pd(scale);
     const __m512i fields = _mm512_set1_epi64(0x312A231C150E0700LL);   // bytes 0, 7, 14, …, 49
@@ -290,16 +299,20 @@ void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup
     for (int h = 0; h < 2; h++)
         for (int j = 0; j < 64; j++)
             pick[h][j] = (uint8_t)(((j & 8) ? 64 : 0) + 8 * (j & 7) + 4 * h + j / 16);
-    const __m512i pickLow = _mm512_loadu_si512((const void *)pick[0]), pickHigh = _mm512_loadu_si512((const void *)pick[1]);
-    const __m512i lanes01 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), lanes23 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+    const __m512i pickLow = _mm512_loadu_si512((const void *)pick[0]),
+            pickHigh = _mm512_loadu_si512((const void *)pick[1]);
+    const __m512i lanes01 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), lanes23 = _mm512_setr_epi64(4, 5, 12, 13, 6,
+            7, 14, 15);
     const __mmask8 negate[3] = {0xAA, 0xCC, 0xF0};
     for (long word = first; word < last; word++) {
         const long column = 12 * word, n = columns - column;
         const __mmask8 lowMask = n >= 8 ? 0xFF : (n > 0 ? (__mmask8)((1u << n) - 1) : 0);
         const __mmask8 highMask = n >= 12 ? 0x0F : (n > 8 ? (__mmask8)((1u << (n - 8)) - 1) : 0);
-        const __m512i qLow = _mm512_cvt_roundpd_epi64(_mm512_mul_pd(_mm512_maskz_loadu_pd(lowMask, values + column), scales),
+        const __m512i qLow = _mm512_cvt_roundpd_epi64(_mm512_mul_pd(_mm512_maskz_loadu_pd(lowMask, values + column),
+                                                                    scales),
                                                       _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-        const __m512i qHigh = _mm512_cvt_roundpd_epi64(_mm512_mul_pd(_mm512_maskz_loadu_pd(highMask, values + column + 8), scales),
+        const __m512i qHigh = _mm512_cvt_roundpd_epi64(_mm512_mul_pd(_mm512_maskz_loadu_pd(highMask,
+                values + column + 8), scales),
                                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
         __m512i z[4];
         for (int g = 0; g < 4; g++) {
@@ -310,20 +323,25 @@ void fm_lookup_tables_avx512(const double *values, long columns, long firstGroup
             }
             z[g] = _mm512_multishift_epi64_epi8(fields, t);
         }
-        const __m512i low01 = _mm512_permutex2var_epi8(z[0], pickLow, z[1]), low23 = _mm512_permutex2var_epi8(z[2], pickLow, z[3]);
+        const __m512i low01 = _mm512_permutex2var_epi8(z[0], pickLow, z[1]), low23 = _mm512_permutex2var_epi8(z[2],
+                pickLow, z[3]);
         uint8_t *target = planes + 32 * planeCount * word;
         _mm512_storeu_si512((void *)target, _mm512_and_si512(_mm512_permutex2var_epi64(low01, lanes01, low23), low7));
-        _mm512_storeu_si512((void *)(target + 64), _mm512_and_si512(_mm512_permutex2var_epi64(low01, lanes23, low23), low7));
+        _mm512_storeu_si512((void *)(target + 64), _mm512_and_si512(_mm512_permutex2var_epi64(low01, lanes23, low23),
+                                                                    low7));
         if (planeCount == 4) continue;
-        const __m512i high01 = _mm512_permutex2var_epi8(z[0], pickHigh, z[1]), high23 = _mm512_permutex2var_epi8(z[2], pickHigh, z[3]);
+        const __m512i high01 = _mm512_permutex2var_epi8(z[0], pickHigh, z[1]), high23 = _mm512_permutex2var_epi8(z[2],
+                pickHigh, z[3]);
         const __m512i p45 = _mm512_and_si512(_mm512_permutex2var_epi64(high01, lanes01, high23), low7);
         if (planeCount >= 6) _mm512_storeu_si512((void *)(target + 128), p45);
         else _mm256_storeu_si256((__m256i *)(target + 128), _mm512_castsi512_si256(p45));
         if (planeCount == 7)
             _mm256_storeu_si256((__m256i *)(target + 192),
-                                _mm512_castsi512_si256(_mm512_and_si512(_mm512_permutex2var_epi64(high01, lanes23, high23), low7)));
+                                _mm512_castsi512_si256(_mm512_and_si512(_mm512_permutex2var_epi64(high01, lanes23,
+                                        high23), low7)));
     }
-    if (4 * last < lastGroup) fm_lookup_tables_avx2(values, columns, 4 * last, lastGroup, scale, bits, planeCount, planes, wide);
+    if (4 * last < lastGroup) fm_lookup_tables_avx2(values, columns, 4 * last, lastGroup, scale, bits, planeCount,
+                                                    planes, wide);
 }
 
 #endif
