@@ -50,7 +50,8 @@ enum Kernels {
                         g: UnsafeMutablePointer<Double>, dg: UnsafeMutablePointer<Double>,
                         c: UnsafeMutablePointer<Double>, dgSums: UnsafeMutablePointer<Double>,
                         cLargest: UnsafeMutablePointer<Double>, instructions: InstructionSet = .current) {
-        let rows = instructions.hasAVX512VBMI ? fm_amp_rows_avx512 : instructions.hasAVX2 ? fm_amp_rows_avx2 : fm_amp_rows
+        let rows = instructions.hasAVX512VBMI ? fm_amp_rows_avx512
+            : instructions.hasAVX2 ? fm_amp_rows_avx2 : fm_amp_rows
         rows(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
     }
 

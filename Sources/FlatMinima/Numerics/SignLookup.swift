@@ -188,6 +188,7 @@ final class SignLookupTables: @unchecked Sendable {
         precondition(values.count == columns && groups.lowerBound >= 0 && groups.upperBound <= 4 * words)
         let builder = instructions.hasAVX512VBMI ? fm_lookup_tables_avx512
             : instructions.hasAVX2 ? fm_lookup_tables_avx2 : fm_lookup_tables
-        builder(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount, planes, wide)
+        builder(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount, planes,
+                wide)
     }
 }
