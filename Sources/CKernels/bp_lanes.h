@@ -87,8 +87,9 @@ FM_INLINE void FM_FN(fm_bp_store_d)(double *p, FM_VD v, long count) {
 // x_i (Int8) as doubles.
 FM_INLINE FM_VD FM_FN(fm_bp_load_x)(const int8_t *p, long count) {
 #if FM_W == 4
-    FM_VC c = (FM_VC)0;
-    __builtin_memcpy(&c, p, (size_t)(count >= FM_W ? FM_W : count));
+    FM_VC c;
+    if (count >= FM_W) __builtin_memcpy(&c, p, sizeof c);
+    else c = FM_PART_LOAD(FM_VC, int8_t, p, count);
     return __builtin_convertvector(c, FM_VD);
 #else
     return (FM_VD)_mm512_cvtepi32_pd(_mm256_cvtepi8_epi32(_mm_maskz_loadu_epi8(FM_MASK8(count), p)));
@@ -98,8 +99,9 @@ FM_INLINE FM_VD FM_FN(fm_bp_load_x)(const int8_t *p, long count) {
 // FM_W messages (floats) as doubles.
 FM_INLINE FM_VD FM_FN(fm_bp_load_u)(const float *p, long count) {
 #if FM_W == 4
-    FM_VFH f = (FM_VFH)0;
-    __builtin_memcpy(&f, p, (size_t)(count >= FM_W ? FM_W : count) * sizeof(float));
+    FM_VFH f;
+    if (count >= FM_W) __builtin_memcpy(&f, p, sizeof f);
+    else f = FM_PART_LOAD(FM_VFH, float, p, count);
     return __builtin_convertvector(f, FM_VD);
 #else
     return (FM_VD)_mm512_cvtps_pd(_mm256_maskz_loadu_ps(FM_MASK8(count), p));

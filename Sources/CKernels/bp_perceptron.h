@@ -113,6 +113,45 @@ FM_TARGET void FM_FN(FM_HALF_LOG_H_RATIO)(const double *a, const double *b, floa
     __builtin_memcpy(out, &r, sizeof r);
 }
 
+// One step of the message loop: sites j … j + count − 1 (count ≤ 2·FM_W; the main loop passes the
+// constant 2·FM_W, so that every test of `count` below folds away there).
+FM_INLINE void FM_FN(fm_bp_message_step)(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
+                                         const double *m, const double *v, long j, long count, double bigM,
+                                         double bigV, double threshold, FM_VF d, FM_VF d1, const float *table,
+                                         FM_VF *change, FM_VFI *nanSeen) {
+    const long low = count < FM_W ? count : FM_W, high = count - low;
+    FM_VD A[2], B[2], BA[2];
+    FM_FN(fm_bp_arguments)(xi + j, m + j, v + j, low, bigM, bigV, threshold, &A[0], &B[0], &BA[0]);
+    FM_FN(fm_bp_arguments)(xi + j + FM_W, m + j + FM_W, v + j + FM_W, high, bigM, bigV, threshold,
+                           &A[1], &B[1], &BA[1]);
+    FM_VF fresh = FM_FN(fm_bp_half_log_h_ratio_f)(FM_FN(fm_bp_pack)(A[0], A[1]), FM_FN(fm_bp_pack)(B[0], B[1]),
+                                                   FM_FN(fm_bp_pack)(BA[0], BA[1]), table);
+    const FM_VF clamped = FM_FN(fm_bp_minf)(FM_FN(fm_bp_maxf)(fresh, 0.0f - (FM_VF)30.0f), (FM_VF)30.0f);
+    fresh = FM_SELECT(FM_VF, FM_VFI, fresh != fresh, fresh, clamped);
+    const FM_VF old = FM_FN(fm_bp_load_f)(u + j, count);
+    const FM_VF next = FM_FMA(d, old, d1 * fresh);
+    const FM_VF diff = next - old;
+    const FM_VFI valid = (FM_VFI){FM_LANES_F} < (int)count;
+    *nanSeen |= valid & (diff != diff);
+    *change = FM_FN(fm_bp_maxf)(*change, (FM_VF)(valid & (FM_VFI)__builtin_elementwise_abs(diff)));
+    FM_FN(fm_bp_store_f)(u + j, next, count);
+    const FM_VD next0 = __builtin_convertvector(__builtin_shufflevector(next, next, FM_LOW_F), FM_VD);
+    const FM_VD next1 = __builtin_convertvector(__builtin_shufflevector(next, next, FM_HIGH_F), FM_VD);
+    const FM_VD diff0 = __builtin_convertvector(__builtin_shufflevector(diff, diff, FM_LOW_F), FM_VD);
+    const FM_VD diff1 = __builtin_convertvector(__builtin_shufflevector(diff, diff, FM_HIGH_F), FM_VD);
+    if (sum) {
+        FM_FN(fm_bp_add_d)(sum + j, next0, low);
+        if (high > 0) FM_FN(fm_bp_add_d)(sum + j + FM_W, next1, high);
+    } else if (cavity) {
+        FM_FN(fm_bp_add_d)(cavity + j, diff0, low);
+        FM_FN(fm_bp_add_d)(h + j, diff0, low);
+        if (high > 0) {
+            FM_FN(fm_bp_add_d)(cavity + j + FM_W, diff1, high);
+            FM_FN(fm_bp_add_d)(h + j + FM_W, diff1, high);
+        }
+    }
+}
+
 // One pattern's update (CKernels.h): pass 1 and every sum (M, V, cavities, fields) in double, FM_W sites
 // per instruction; the message in single precision, 2·FM_W sites per step.
 FM_TARGET double FM_FN(fm_bp_pattern_f32)(const int8_t *xi, float *u, double *h, double *cavity, double *sum,
@@ -121,43 +160,15 @@ FM_TARGET double FM_FN(fm_bp_pattern_f32)(const int8_t *xi, float *u, double *h,
     double bigM, bigV;
     FM_FN(fm_bp_first_pass)(xi, h, u, m, v, n, &bigM, &bigV);
     const FM_VF d = (FM_VF)(float)damping, d1 = (FM_VF)(float)(1 - damping);
-    const FM_VFI lane = (FM_VFI){FM_LANES_F};
     FM_VF change = (FM_VF)0.0f;
     FM_VFI nanSeen = (FM_VFI)0;
-    for (long j = 0; j < n; j += 2 * FM_W) {
-        const long count = n - j < 2 * FM_W ? n - j : 2 * FM_W;
-        const long low = count < FM_W ? count : FM_W, high = count - low;
-        FM_VD A[2], B[2], BA[2];
-        FM_FN(fm_bp_arguments)(xi + j, m + j, v + j, low, bigM, bigV, threshold, &A[0], &B[0], &BA[0]);
-        FM_FN(fm_bp_arguments)(xi + j + FM_W, m + j + FM_W, v + j + FM_W, high, bigM, bigV, threshold,
-                               &A[1], &B[1], &BA[1]);
-        FM_VF fresh = FM_FN(fm_bp_half_log_h_ratio_f)(FM_FN(fm_bp_pack)(A[0], A[1]), FM_FN(fm_bp_pack)(B[0], B[1]),
-                                                       FM_FN(fm_bp_pack)(BA[0], BA[1]), table);
-        const FM_VF clamped = FM_FN(fm_bp_minf)(FM_FN(fm_bp_maxf)(fresh, 0.0f - (FM_VF)30.0f), (FM_VF)30.0f);
-        fresh = FM_SELECT(FM_VF, FM_VFI, fresh != fresh, fresh, clamped);
-        const FM_VF old = FM_FN(fm_bp_load_f)(u + j, count);
-        const FM_VF next = FM_FMA(d, old, d1 * fresh);
-        const FM_VF diff = next - old;
-        const FM_VFI valid = lane < (int)count;
-        nanSeen |= valid & (diff != diff);
-        change = FM_FN(fm_bp_maxf)(change, (FM_VF)(valid & (FM_VFI)__builtin_elementwise_abs(diff)));
-        FM_FN(fm_bp_store_f)(u + j, next, count);
-        const FM_VD next0 = __builtin_convertvector(__builtin_shufflevector(next, next, FM_LOW_F), FM_VD);
-        const FM_VD next1 = __builtin_convertvector(__builtin_shufflevector(next, next, FM_HIGH_F), FM_VD);
-        const FM_VD diff0 = __builtin_convertvector(__builtin_shufflevector(diff, diff, FM_LOW_F), FM_VD);
-        const FM_VD diff1 = __builtin_convertvector(__builtin_shufflevector(diff, diff, FM_HIGH_F), FM_VD);
-        if (sum) {
-            FM_FN(fm_bp_add_d)(sum + j, next0, low);
-            if (high > 0) FM_FN(fm_bp_add_d)(sum + j + FM_W, next1, high);
-        } else if (cavity) {
-            FM_FN(fm_bp_add_d)(cavity + j, diff0, low);
-            FM_FN(fm_bp_add_d)(h + j, diff0, low);
-            if (high > 0) {
-                FM_FN(fm_bp_add_d)(cavity + j + FM_W, diff1, high);
-                FM_FN(fm_bp_add_d)(h + j + FM_W, diff1, high);
-            }
-        }
-    }
+    long j = 0;
+    for (; j + 2 * FM_W <= n; j += 2 * FM_W)
+        FM_FN(fm_bp_message_step)(xi, u, h, cavity, sum, m, v, j, 2 * FM_W, bigM, bigV, threshold, d, d1, table,
+                                  &change, &nanSeen);
+    if (j < n)
+        FM_FN(fm_bp_message_step)(xi, u, h, cavity, sum, m, v, j, n - j, bigM, bigV, threshold, d, d1, table,
+                                  &change, &nanSeen);
     for (int k = 0; k < 2 * FM_W; k++) if (nanSeen[k]) return __builtin_nan("");
     return FM_LARGEST(float, change, 2 * FM_W);
 }
