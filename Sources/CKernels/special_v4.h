@@ -31,7 +31,8 @@
 
 // The table as fm_goverh_v4 reads it: the caller's (10 coefficients per piece), or where FM_V4_COEFFICIENTS
 // is defined its transpose in `scratch` (160 doubles, 64-byte aligned: coefficient j of piece k at 16j + k).
-static inline __attribute__((always_inline)) FM_V4_TARGET const double *FM_V4(fm_table)(const double *table, double *scratch) {
+static inline __attribute__((always_inline)) FM_V4_TARGET const double *FM_V4(fm_table)(const double *table,
+        double *scratch) {
 #ifdef FM_V4_COEFFICIENTS
     // (Plain moves: vectorised, this loop became 48 scatters.)
     #pragma clang loop vectorize(disable)
@@ -65,16 +66,19 @@ static inline __attribute__((always_inline)) FM_V4_TARGET fm_v4l FM_V4(fm_first_
 #ifdef FM_V8_COEFFICIENTS
 #define FM_PAIR(f, a, b, ra, rb) do { \
     const fm_v8d joint = FM_V4(f##_v8)(__builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7) FM_PAIR_ARGS); \
-    ra = __builtin_shufflevector(joint, joint, 0, 1, 2, 3); rb = __builtin_shufflevector(joint, joint, 4, 5, 6, 7); } while (0)
+    ra = __builtin_shufflevector(joint, joint, 0, 1, 2, 3); rb = __builtin_shufflevector(joint, joint, 4, 5, 6, 7); \
+            } while (0)
 #else
-#define FM_PAIR(f, a, b, ra, rb) do { ra = FM_V4(f##_v4)(a FM_PAIR_ARGS); rb = FM_V4(f##_v4)(b FM_PAIR_ARGS); } while (0)
+#define FM_PAIR(f, a, b, ra, rb) do { ra = FM_V4(f##_v4)(a FM_PAIR_ARGS); rb = FM_V4(f##_v4)(b FM_PAIR_ARGS); \
+    } while (0)
 #endif
 
 // One pair of steps of the row round from `pair` with n0 and n1 lanes (inlined with n0 = n1 = 4 for whole
 // pairs, so that every copy is one vector move and nothing goes through memory).
 static inline __attribute__((always_inline)) FM_V4_TARGET void FM_V4(fm_amp_rows_pair)(
         const int64_t *dots, const double *oldG, const double *labels, long pair, long n0, long n1, const double *k,
-        const double *table, double *omega, double *g, double *dg, double *c, fm_v4d *dgSum, fm_v4d *largest, fm_v4l *bad) {
+        const double *table, double *omega, double *g, double *dg, double *c, fm_v4d *dgSum, fm_v4d *largest,
+                fm_v4l *bad) {
     const long n[2] = {n0, n1};
     fm_v4d w[2], u[2], r[2], y[2];
     for (int h = 0; h < 2; h++) {
@@ -123,13 +127,16 @@ FM_V4_TARGET void FM_V4(fm_amp_rows)(const int64_t *dots, const double *oldG, co
         const long end = count - start < 16 ? count : start + 16;
         for (long pair = start; pair < end; pair += 8) {
             if (end - pair >= 8)
-                FM_V4(fm_amp_rows_pair)(dots, oldG, labels, pair, 4, 4, k, table, omega, g, dg, c, &dgSum, &largest, &bad);
+                FM_V4(fm_amp_rows_pair)(dots, oldG, labels, pair, 4, 4, k, table, omega, g, dg, c, &dgSum, &largest,
+                                        &bad);
             else
-                FM_V4(fm_amp_rows_pair)(dots, oldG, labels, pair, end - pair < 4 ? end - pair : 4, end - pair > 4 ? end - pair - 4 : 0,
+                FM_V4(fm_amp_rows_pair)(dots, oldG, labels, pair, end - pair < 4 ? end - pair : 4,
+                                        end - pair > 4 ? end - pair - 4 : 0,
                                         k, table, omega, g, dg, c, &dgSum, &largest, &bad);
         }
         dgSums[block] = ((dgSum[0] + dgSum[1]) + dgSum[2]) + dgSum[3];
-        const double top = __builtin_fmax(__builtin_fmax(largest[0], largest[1]), __builtin_fmax(largest[2], largest[3]));
+        const double top = __builtin_fmax(__builtin_fmax(largest[0], largest[1]), __builtin_fmax(largest[2],
+                largest[3]));
         cLargest[block] = (bad[0] | bad[1] | bad[2] | bad[3]) ? __builtin_nan("") : top;
     }
 }
@@ -192,7 +199,8 @@ FM_V4_TARGET void FM_V4(fm_amp_columns)(const int64_t *totals, long count, const
                 FM_V4(fm_amp_columns_pair)(totals, pair, 4, 4, k, a, b, m, v, &change, &nanChange, &vSum, &polarization,
                                            &largest, &bad);
             else
-                FM_V4(fm_amp_columns_pair)(totals, pair, end - pair < 4 ? end - pair : 4, end - pair > 4 ? end - pair - 4 : 0,
+                FM_V4(fm_amp_columns_pair)(totals, pair, end - pair < 4 ? end - pair : 4,
+                                           end - pair > 4 ? end - pair - 4 : 0,
                                            k, a, b, m, v, &change, &nanChange, &vSum, &polarization, &largest, &bad);
         }
         double *out = results + 4 * block;
@@ -200,7 +208,8 @@ FM_V4_TARGET void FM_V4(fm_amp_columns)(const int64_t *totals, long count, const
         out[0] = (nanChange[0] | nanChange[1] | nanChange[2] | nanChange[3]) ? __builtin_nan("") : top;
         out[1] = ((vSum[0] + vSum[1]) + vSum[2]) + vSum[3];
         out[2] = ((polarization[0] + polarization[1]) + polarization[2]) + polarization[3];
-        const double mTop = __builtin_fmax(__builtin_fmax(largest[0], largest[1]), __builtin_fmax(largest[2], largest[3]));
+        const double mTop = __builtin_fmax(__builtin_fmax(largest[0], largest[1]), __builtin_fmax(largest[2],
+                largest[3]));
         out[3] = (bad[0] | bad[1] | bad[2] | bad[3]) ? __builtin_nan("") : mTop;
     }
 }

@@ -1,4 +1,3 @@
-import CGSL
 import Foundation
 
 /// The Hessian of the training loss at a configuration (SCIENCE.md §5): top eigenvalues by Lanczos
@@ -115,14 +114,7 @@ public struct HessianEstimator: Sendable {
 
     /// Eigenvalues (descending) of a dense symmetric matrix, row-major, by GSL's `gsl_eigen_symm`.
     public static func symmetricEigenvalues(_ matrix: [Double], size m: Int) throws(GSLError) -> [Double] {
-        GSL.initialize()
-        guard let a = gsl_matrix_alloc(m, m), let values = gsl_vector_alloc(m), let workspace = gsl_eigen_symm_alloc(m) else {
-            throw GSLError.noMemory
-        }
-        defer { gsl_matrix_free(a); gsl_vector_free(values); gsl_eigen_symm_free(workspace) }
-        for i in 0..<m { for j in 0..<m { gsl_matrix_set(a, i, j, matrix[i * m + j]) } }
-        try GSL.check(gsl_eigen_symm(a, values, workspace))
-        return (0..<m).map { gsl_vector_get(values, $0) }.sorted(by: >)
+        try GSL.symmetricEigenvalues(matrix, size: m)
     }
 
     /// Hutchinson's estimate of tr H and its standard error.

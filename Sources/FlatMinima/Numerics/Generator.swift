@@ -1,5 +1,3 @@
-import CGSL
-
 /// A pseudo-random generator owning one GSL `gsl_rng` (MT19937).
 ///
 /// One generator per task, never shared across threads: it is a non-`Sendable` reference type, so the
@@ -9,7 +7,7 @@ import CGSL
 /// recommended for 64-bit seeds by the PCG and xoshiro authors. Should GSL's state layout ever change,
 /// it falls back to `gsl_rng_set`.
 public final class Generator {
-    @usableFromInline let rng: UnsafeMutablePointer<gsl_rng>
+    @usableFromInline let rng: GSL.RandomState
     /// The 64-bit seed this generator was started from (written into output records).
     public let seed: UInt64
 
@@ -21,16 +19,16 @@ public final class Generator {
     /// A generator started from exactly `seed`.
     public init(seed: UInt64) {
         GSL.initialize()
-        guard let rng = gsl_rng_alloc(cgsl_rng_type_mt19937()) else {
+        guard let rng = GSL.allocateMT19937() else {
             fatalError("gsl_rng_alloc failed: out of memory")
         }
         self.rng = rng
         self.seed = seed
         // MT19937's state in GSL: `unsigned long mt[624]; int mti;`.
         let words = 624
-        if gsl_rng_size(rng) >= MemoryLayout<UInt>.stride * words + MemoryLayout<Int32>.size,
-           let state = gsl_rng_state(rng) {
-            let mt = state.bindMemory(to: UInt.self, capacity: words + 1)
+        if let state = GSL.stateBytes(rng),
+            state.count >= MemoryLayout<UInt>.stride * words + MemoryLayout<Int32>.size {
+            let mt = state.baseAddress!.bindMemory(to: UInt.self, capacity: words + 1)
             var s = seed
             var nonZero = false
             for k in 0..<words {
@@ -44,32 +42,32 @@ public final class Generator {
             let mti = UnsafeMutableRawPointer(mt + words).assumingMemoryBound(to: Int32.self)
             mti.pointee = Int32(words)
         } else {
-            gsl_rng_set(rng, UInt(truncatingIfNeeded: seed))
+            GSL.seed(rng, UInt(truncatingIfNeeded: seed))
         }
     }
 
-    deinit { gsl_rng_free(rng) }
+    deinit { GSL.free(rng) }
 
     /// Uniform on [0, 1).
-    @inlinable public func uniform() -> Double { gsl_rng_uniform(rng) }
+    @inlinable public func uniform() -> Double { GSL.uniform(rng) }
 
     /// Uniform on (0, 1).
-    @inlinable public func uniformPositive() -> Double { gsl_rng_uniform_pos(rng) }
+    @inlinable public func uniformPositive() -> Double { GSL.uniformPositive(rng) }
 
     /// Standard normal deviate (GSL's ziggurat).
-    @inlinable public func gaussian() -> Double { gsl_ran_gaussian_ziggurat(rng, 1.0) }
+    @inlinable public func gaussian() -> Double { GSL.gaussian(rng) }
 
     /// +1 or -1 with equal probability.
-    @inlinable public func sign() -> Double { (gsl_rng_get(rng) & 1) == 0 ? 1.0 : -1.0 }
+    @inlinable public func sign() -> Double { (GSL.next(rng) & 1) == 0 ? 1.0 : -1.0 }
 
     /// Uniform integer in 0..<n (n > 0).
     @inlinable public func index(below n: Int) -> Int {
         precondition(n > 0)
-        return Int(gsl_rng_uniform_int(rng, UInt(n)))
+        return Int(GSL.uniformInteger(rng, below: UInt(n)))
     }
 
     /// 32 uniformly random bits.
-    @inlinable public func bits32() -> UInt32 { UInt32(truncatingIfNeeded: gsl_rng_get(rng)) }
+    @inlinable public func bits32() -> UInt32 { UInt32(truncatingIfNeeded: GSL.next(rng)) }
 
     /// A uniformly random permutation of 0..<n (Fisher–Yates).
     public func permutation(_ n: Int) -> [Int] {

@@ -5,35 +5,29 @@ import Foundation
 /// dot products, directions and rsgd's batch sums; and the dispatch of AMP's per-block rounds (CKernels).
 /// Where the CPU has AVX2 the C versions in CKernels run instead, with the same lanes and rounding.
 enum Kernels {
-    /// Whether the AVX2 versions (CKernels; same results to the last bit) replace the portable loops.
-    /// `FLATMINIMA_PORTABLE=1` in the environment keeps the portable loops (for tests and comparisons).
-    static let avx2 = fm_cpu_has_avx2() != 0 && ProcessInfo.processInfo.environment["FLATMINIMA_PORTABLE"] != "1"
-    /// Whether BP's AVX2 + FMA pattern kernel (its message in single precision: equal to the portable
-    /// loop's within a few 1e−7, not to the bit) replaces the portable loop; `FLATMINIMA_PORTABLE=1`
-    /// keeps the portable one.
-    static let avx2fma = avx2 && fm_cpu_has_avx2_fma() != 0
-    /// Whether AMP's look-up products (`SignLookupMatrix`) take two blocks at a time with AVX-512BW (the
-    /// same exact integers); `FLATMINIMA_PORTABLE=1` or `FLATMINIMA_AVX512=0` keeps the AVX2 kernel.
-    static let avx512 = avx2 && fm_cpu_has_avx512bw() != 0 && ProcessInfo.processInfo.environment["FLATMINIMA_AVX512"] != "0"
-    /// Whether AMP's look-up tables (`SignLookupTables.build`) are built a word at a time and its rounds
-    /// (`ampRows`, `ampColumns`) run G/H and tanh on eight lanes with AVX-512 (F, BW, DQ, VL, VBMI; the same
-    /// bytes and bits), and rsgd's fused pass (`PackedReplicas`) sixteen sites at a time (the same bits);
-    /// `FLATMINIMA_AVX512=0` keeps the AVX2 versions.
-    static let avx512vbmi = avx512 && fm_cpu_has_avx512vbmi() != 0
-    /// Whether BP's pattern kernel runs its AVX-512 version (`fm_bp_pattern_f32_avx512`: the AVX2 + FMA
-    /// kernel's equations on twice the lanes, equal to it within its accuracy, not to the bit);
-    /// `FLATMINIMA_AVX512=0` keeps the AVX2 one.
-    static let avx512bp = avx2fma && avx512vbmi
+    // Forwarding for the solvers until they take an InstructionSet.
+    static var avx2: Bool { InstructionSet.current.hasAVX2 }
+    // Forwarding for the solvers until they take an InstructionSet.
+    static var avx2fma: Bool { InstructionSet.current.hasFMA }
+    // Forwarding for the solvers until they take an InstructionSet.
+    static var avx512: Bool { InstructionSet.current.hasAVX512BW }
+    // Forwarding for the solvers until they take an InstructionSet.
+    static var avx512vbmi: Bool { InstructionSet.current.hasAVX512VBMI }
+    // Forwarding for the solvers until they take an InstructionSet.
+    static var avx512bp: Bool { InstructionSet.current.hasAVX512VBMI }
 
     /// Σ_i x_i m_i with x ∈ {±1} as Int8 (8 independent partial sums: the order of additions differs
     /// from a sequential loop by rounding only).
     @inline(__always)
-    static func dot(_ x: UnsafePointer<Int8>, _ m: UnsafePointer<Double>, count n: Int) -> Double {
+    static func dot(_ x: UnsafePointer<Int8>, _ m: UnsafePointer<Double>, count n: Int,
+                    instructions: InstructionSet = .current) -> Double {
         var accumulator = SIMD8<Double>(repeating: 0)
         var i = 0
-        if avx2 {
+        if instructions.hasAVX2 {
             // The same eight lanes in AVX2 registers (CKernels): the same total, to the last bit.
-            i = withUnsafeMutableBytes(of: &accumulator) { fm_dot_i8_f64_avx2(x, m, n, $0.baseAddress!.assumingMemoryBound(to: Double.self)) }
+            i = withUnsafeMutableBytes(of: &accumulator) {
+                fm_dot_i8_f64_avx2(x, m, n, $0.baseAddress!.assumingMemoryBound(to: Double.self))
+            }
         }
         while i + 8 <= n {
             let xs = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int8>.self)
@@ -50,36 +44,33 @@ enum Kernels {
     }
 
     /// AMP's row round on ±1 patterns for `count` patterns in blocks of 16 (CKernels `fm_amp_rows`, which
-    /// has the equations; dgSums and cLargest get one entry per block): the same bits with AVX-512, AVX2 or neither.
+    /// has the equations; dgSums and cLargest get one entry per block): the same bits at every level.
     static func ampRows(_ dots: UnsafePointer<Int64>, _ oldG: UnsafePointer<Double>, _ labels: UnsafePointer<Double>,
                         count: Int, _ constants: UnsafePointer<Double>, omega: UnsafeMutablePointer<Double>,
-                        g: UnsafeMutablePointer<Double>, dg: UnsafeMutablePointer<Double>, c: UnsafeMutablePointer<Double>,
-                        dgSums: UnsafeMutablePointer<Double>, cLargest: UnsafeMutablePointer<Double>) {
-        if avx512vbmi {
-            fm_amp_rows_avx512(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
-        } else if avx2 {
-            fm_amp_rows_avx2(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
-        } else {
-            fm_amp_rows(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
-        }
+                        g: UnsafeMutablePointer<Double>, dg: UnsafeMutablePointer<Double>,
+                        c: UnsafeMutablePointer<Double>, dgSums: UnsafeMutablePointer<Double>,
+                        cLargest: UnsafeMutablePointer<Double>, instructions: InstructionSet = .current) {
+        let rows = instructions.hasAVX512VBMI ? fm_amp_rows_avx512
+            : instructions.hasAVX2 ? fm_amp_rows_avx2 : fm_amp_rows
+        rows(dots, oldG, labels, count, constants, Special.erfcxTablePadded, omega, g, dg, c, dgSums, cLargest)
     }
 
     /// AMP's column round with the binary prior for `count` inputs in blocks of 16 (CKernels
-    /// `fm_amp_columns`; four results per block): the same bits with AVX-512, AVX2 or neither.
+    /// `fm_amp_columns`; four results per block): the same bits at every level.
     static func ampColumns(_ totals: UnsafePointer<Int64>, count: Int, _ constants: UnsafePointer<Double>,
-                           a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>,
-                           v: UnsafeMutablePointer<Double>, results: UnsafeMutablePointer<Double>) {
-        if avx512vbmi { fm_amp_columns_avx512(totals, count, constants, a, b, m, v, results) } else if avx2 {
-            fm_amp_columns_avx2(totals, count, constants, a, b, m, v, results)
-        } else {
-            fm_amp_columns(totals, count, constants, a, b, m, v, results)
-        }
+                           a: UnsafeMutablePointer<Double>, b: UnsafeMutablePointer<Double>,
+                           m: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>,
+                           results: UnsafeMutablePointer<Double>, instructions: InstructionSet = .current) {
+        let columns = instructions.hasAVX512VBMI ? fm_amp_columns_avx512
+            : instructions.hasAVX2 ? fm_amp_columns_avx2 : fm_amp_columns
+        columns(totals, count, constants, a, b, m, v, results)
     }
 
     /// b_i += g · x_i with x ∈ {±1} as Int8.
     @inline(__always)
-    static func axpy(_ b: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Int8>, _ g: Double, count n: Int) {
-        if avx2 { fm_axpy_i8_f64_avx2(b, x, g, n); return }
+    static func axpy(_ b: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Int8>, _ g: Double, count n: Int,
+                     instructions: InstructionSet = .current) {
+        if instructions.hasAVX2 { fm_axpy_i8_f64_avx2(b, x, g, n); return }
         let gs = SIMD8<Double>(repeating: g)
         var i = 0
         while i + 8 <= n {
@@ -138,5 +129,71 @@ extension Kernels {
             b[i] += g * Float(x[i])
             i += 1
         }
+    }
+}
+
+/// The vector kernels of BP and replicated SGD (CKernels), chosen by instruction set. Each returns nil
+/// (and does nothing) where `instructions` has no vector version: the caller then runs its Swift loop,
+/// the reference the kernel is tested against.
+extension Kernels {
+    /// One pattern's BP update for the binary perceptron on ±1 inputs (`fm_bp_pattern_f32_avx2` has the
+    /// equations): the largest |change| of a message, or nil below `.avx2FMA`.
+    static func perceptronPattern(_ xi: UnsafePointer<Int8>, _ u: UnsafeMutablePointer<Float>,
+                                  h: UnsafeMutablePointer<Double>, cavity: UnsafeMutablePointer<Double>?,
+                                  sum: UnsafeMutablePointer<Double>?, m: UnsafeMutablePointer<Double>,
+                                  v: UnsafeMutablePointer<Double>, count n: Int, threshold: Double, damping: Double,
+                                  instructions: InstructionSet = .current) -> Double? {
+        guard instructions.hasFMA else { return nil }
+        let pattern = instructions.hasAVX512VBMI ? fm_bp_pattern_f32_avx512 : fm_bp_pattern_f32_avx2
+        return pattern(xi, u, h, cavity, sum, m, v, n, threshold, damping, Special.erfcxTableSingle)
+    }
+
+    /// A committee unit's first pass (`fm_committee_unit_sums_avx2`): (M, V), or nil below `.avx2FMA`.
+    static func committeeUnitSums(_ x: UnsafePointer<Int8>, h: UnsafePointer<Double>, u: UnsafePointer<Float>,
+                                  m: UnsafeMutablePointer<Double>, v: UnsafeMutablePointer<Double>, fan: Int,
+                                  instructions: InstructionSet = .current) -> (bigM: Double, bigV: Double)? {
+        guard instructions.hasFMA else { return nil }
+        var bigM = 0.0, bigV = 0.0
+        let sums = instructions.hasAVX512VBMI ? fm_committee_unit_sums_avx512 : fm_committee_unit_sums_avx2
+        sums(x, h, u, m, v, fan, &bigM, &bigV)
+        return (bigM, bigV)
+    }
+
+    /// A committee unit's new messages (`fm_committee_unit_messages_avx2`): the largest |change|, or nil
+    /// below `.avx2FMA`.
+    static func committeeUnitMessages(_ x: UnsafePointer<Int8>, _ u: UnsafeMutablePointer<Float>,
+                                      m: UnsafePointer<Double>, v: UnsafePointer<Double>, fan: Int,
+                                      bigM: Double, bigV: Double, theta: Double, t: Double, c: Double,
+                                      damping: Double, sum: UnsafeMutablePointer<Double>?,
+                                      cavity: UnsafeMutablePointer<Double>?, h: UnsafeMutablePointer<Double>?,
+                                      instructions: InstructionSet = .current) -> Double? {
+        guard instructions.hasFMA else { return nil }
+        let wide = instructions.hasAVX512VBMI
+        let messages = wide ? fm_committee_unit_messages_avx512 : fm_committee_unit_messages_avx2
+        return messages(x, u, m, v, fan, bigM, bigV, theta, t, c, damping, sum, cavity, h,
+                        wide ? Special.erfcxTableTransposed : Special.erfcxTablePadded)
+    }
+
+    /// Replicated SGD's fused pass over sites [lo, hi) of one replica (`fm_rsgd_pull_sign_avx2` has the
+    /// equations and the table's padding): false (nothing done) below `.avx2`.
+    static func rsgdPullSign(h: UnsafeMutablePointer<Float>, w: UnsafeMutablePointer<Float>,
+                             counts: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Float>,
+                             table: UnsafePointer<Float>, entries: Int, bits: UnsafeMutablePointer<UInt64>,
+                             sums: UnsafePointer<Int8>, sites: Range<Int>, rate: Float, pull: Float, clip: Float,
+                             instructions: InstructionSet = .current) -> Bool {
+        guard instructions.hasAVX2 else { return false }
+        let pass = instructions.hasAVX512VBMI ? fm_rsgd_pull_sign_avx512 : fm_rsgd_pull_sign_avx2
+        pass(h, w, counts, targets, table, entries, bits, sums, sites.lowerBound, sites.upperBound, rate, pull, clip)
+        return true
+    }
+
+    /// Σ_j popcount(a_j ⊕ b_j) over `words` words: POPCNT where `instructions` has it, else Swift's count.
+    @inline(__always)
+    static func xorPopcount(_ a: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, words: Int,
+                            instructions: InstructionSet = .current) -> Int {
+        if instructions.hasPopcount { return fm_xor_popcount(a, b, words) }
+        var total = 0
+        for j in 0..<words { total &+= (a[j] ^ b[j]).nonzeroBitCount }
+        return total
     }
 }

@@ -48,7 +48,8 @@ final class SignLookupMatrix: @unchecked Sendable {
         nonisolated(unsafe) let out = index, x = x
         let words = self.words, blocks = self.blocks, parts = max(1, min(workers, blocks))
         DispatchQueue.concurrentPerform(iterations: parts) { part in
-            fm_sign_index(x, rows, columns, rowStride, columnStride, words, part * blocks / parts, (part + 1) * blocks / parts, out)
+            let share = (part * blocks / parts, (part + 1) * blocks / parts)
+            fm_sign_index(x, rows, columns, rowStride, columnStride, words, share.0, share.1, out)
         }
     }
 
@@ -70,28 +71,31 @@ final class SignLookupMatrix: @unchecked Sendable {
 
     /// out[r] = Σ_c x_rc q_c for the rows of `blocks` (out holds 16 per block, padding rows included), with
     /// q the integers of `tables`; exact, the same on every CPU.
-    /// `accelerated`: the AVX2 kernel (needs tables built with it), else the portable loop; `wide`: with
-    /// `accelerated`, pairs of blocks by the AVX-512BW kernel (the last block of an odd count by the AVX2
-    /// one). The same integers in every case.
+    /// From `.avx2` the AVX2 kernel (needs tables built from `.avx2`), else the portable loop; from
+    /// `.avx512BW` pairs of blocks by the AVX-512BW kernel (the last block of an odd count by the AVX2 one).
+    /// The same integers in every case.
     func products(_ tables: SignLookupTables, blocks: Range<Int>, into out: UnsafeMutablePointer<Int64>,
-                  accelerated: Bool = Kernels.avx2, wide: Bool = Kernels.avx512) {
+                  instructions: InstructionSet = .current) {
         precondition(tables.words == words)
         let correction = tables.correction
-        if accelerated {
-            // All the words block by block while the tables (32·planes bytes per word) stay in L2 (384 KB
-            // of this machine's 512: N ≈ 20001 at 46 bits, measured 6.2 ms per iteration against 7.8 ms in
-            // chunks); beyond, chunks of 64 words over all the blocks, so that a chunk's tables stay in L1
-            // (at N = 50001 and 32 bits they take 667 KB; 73–85 ms per iteration in chunks).
+        if instructions.hasAVX2 {
+            // All the words block by block while the tables (32·planes bytes per word) fit in three
+            // quarters of the L2 cache (BENCHMARKS.md: faster than chunks up to N ≈ 20001 at 46 bits);
+            // beyond, chunks over all the blocks whose tables take at most half the L1 cache (up to 64 words,
+            // a power of two). The blocking changes the order of exact integer sums only, never a result.
             for r in blocks.lowerBound * Self.blockRows ..< blocks.upperBound * Self.blockRows { out[r] = -correction }
-            let chunk = 32 * tables.planeCount * words <= 384 << 10 ? words : 64
+            let wide = instructions.hasAVX512BW
+            let wordBytes = 32 * tables.planeCount
+            var chunk = wordBytes * words <= CacheSizes.level2 / 4 * 3 ? words : 64
+            while chunk > 8 && chunk < words && chunk * wordBytes > CacheSizes.level1 / 2 { chunk /= 2 }
             var first = 0
             while first < words {
                 let last = min(words, first + chunk)
                 var block = blocks.lowerBound
                 if wide {
                     while block + 2 <= blocks.upperBound {
-                        fm_lookup32_avx512(index + block * words * 32, words, first, last, tables.planes, tables.planeCount,
-                                           out + block * Self.blockRows)
+                        fm_lookup32_avx512(index + block * words * 32, words, first, last, tables.planes,
+                                           tables.planeCount, out + block * Self.blockRows)
                         block += 2
                     }
                 }
@@ -113,7 +117,8 @@ final class SignLookupMatrix: @unchecked Sendable {
                 var word = index + block * words * 32 + lane, group = wide
                 for _ in 0..<words {
                     let b0 = Int(word[0]), b1 = Int(word[1])
-                    total &+= group[b0 & 7] &+ group[8 + (b1 & 7)] &+ group[16 + (b0 >> 4 & 7)] &+ group[24 + (b1 >> 4 & 7)]
+                    total &+= group[b0 & 7] &+ group[8 + (b1 & 7)]
+                        &+ group[16 + (b0 >> 4 & 7)] &+ group[24 + (b1 >> 4 & 7)]
                     word += 32
                     group += 32
                 }
@@ -177,20 +182,13 @@ final class SignLookupTables: @unchecked Sendable {
     private var scale = 0.0
 
     /// The tables of the groups `groups` (of 0 ..< 4·words) after `prepare`.
-    /// (`accelerated`: the AVX2 builder — or with `vbmi` the AVX-512 one, whole words at a time — which
+    /// (From `.avx2` the AVX2 builder — from `.avx512VBMI` the AVX-512 one, whole words at a time — which
     /// fills only the planes the accelerated products read; else the portable one, which fills `wide` too.)
-    func build(_ values: UnsafeBufferPointer<Double>, groups: Range<Int>, accelerated: Bool = Kernels.avx2,
-               vbmi: Bool = Kernels.avx512vbmi) {
+    func build(_ values: UnsafeBufferPointer<Double>, groups: Range<Int>, instructions: InstructionSet = .current) {
         precondition(values.count == columns && groups.lowerBound >= 0 && groups.upperBound <= 4 * words)
-        if accelerated && vbmi {
-            fm_lookup_tables_avx512(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount,
-                                    planes, wide)
-        } else if accelerated {
-            fm_lookup_tables_avx2(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount,
-                                  planes, wide)
-        } else {
-            fm_lookup_tables(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount,
-                             planes, wide)
-        }
+        let builder = instructions.hasAVX512VBMI ? fm_lookup_tables_avx512
+            : instructions.hasAVX2 ? fm_lookup_tables_avx2 : fm_lookup_tables
+        builder(values.baseAddress, columns, groups.lowerBound, groups.upperBound, scale, bits, planeCount, planes,
+                wide)
     }
 }

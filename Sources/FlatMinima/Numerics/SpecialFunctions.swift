@@ -1,4 +1,3 @@
-import CGSL
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -31,7 +30,7 @@ public enum Special {
     @inlinable
     public static func H(_ x: Double) -> Double {
         GSL.initialize()
-        return 0.5 * gsl_sf_erfc(x * 0.5.squareRoot())
+        return 0.5 * GSL.erfc(x * 0.5.squareRoot())
     }
 
     /// log H(x), finite for every finite x and accurate to a few ulps relative: log-erfc for x ≥ 0,
@@ -40,15 +39,15 @@ public enum Special {
     @inlinable
     public static func logH(_ x: Double) -> Double {
         GSL.initialize()
-        if x >= 0 { return gsl_sf_log_erfc(x * 0.5.squareRoot()) - log2 }
-        return log1p(-0.5 * gsl_sf_erfc(-x * 0.5.squareRoot()))
+        if x >= 0 { return GSL.logErfc(x * 0.5.squareRoot()) - log2 }
+        return log1p(-0.5 * GSL.erfc(-x * 0.5.squareRoot()))
     }
 
     /// G(x)/H(x), the normal hazard function: → 0 for x → −∞, ~ x + 1/x for x → +∞.
     @inlinable
     public static func GoverH(_ x: Double) -> Double {
         GSL.initialize()
-        return gsl_sf_hazard(x)
+        return GSL.hazard(x)
     }
 
     /// atanh(erf(x)), odd in x, ~ sign(x)(x² + log(|x|√π) + log 2)/2 for large |x|.
@@ -58,9 +57,9 @@ public enum Special {
         // Computed at |x| and signed, so that it is exactly odd.
         let a = abs(x)
         let value = a < 2
-            ? atanh(gsl_sf_erf(a))
+            ? atanh(GSL.erf(a))
             // ½ [log erfc(−a) − log erfc(a)], with erfc(−a) = 2 − erfc(a).
-            : 0.5 * (log2 + log1p(-0.5 * gsl_sf_erfc(a)) - gsl_sf_log_erfc(a))
+            : 0.5 * (log2 + log1p(-0.5 * GSL.erfc(a)) - GSL.logErfc(a))
         return x < 0 ? -value : value
     }
 

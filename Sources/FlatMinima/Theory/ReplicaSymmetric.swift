@@ -1,4 +1,3 @@
-import CGSL
 import Foundation
 
 /// Gaussian averages ∫Dz f(z), Dz = e^{−z²/2}/√(2π) dz, by Gauss–Hermite quadrature (GSL's
@@ -10,14 +9,9 @@ public struct GaussianMeasure: Sendable {
 
     /// A rule with `count` nodes.
     public init(count: Int = 200) {
-        GSL.initialize()
-        guard let workspace = gsl_integration_fixed_alloc(cgsl_integration_fixed_hermite(), count, 0, 0.5, 0, 0) else {
-            fatalError("gsl_integration_fixed_alloc failed")
-        }
-        defer { gsl_integration_fixed_free(workspace) }
-        let x = gsl_integration_fixed_nodes(workspace)!, w = gsl_integration_fixed_weights(workspace)!
-        nodes = (0..<count).map { x[$0] }
-        weights = (0..<count).map { w[$0] / Special.sqrt2pi }
+        guard let rule = GSL.hermiteRule(count: count) else { fatalError("GSL cannot allocate a Hermite rule") }
+        nodes = rule.nodes
+        weights = rule.weights.map { $0 / Special.sqrt2pi }
     }
 
     /// ∫Dz f(z).

@@ -22,11 +22,11 @@ struct AMPSpecialTests {
     @Test func hazardMatchesScalar() {
         let x = Self.arguments
         let portable = Self.apply({ fm_goverh_array($0, $1, $2, Special.erfcxTablePadded) }, x)
-        if fm_cpu_has_avx2() != 0 {
+        if InstructionSet.hardware.hasAVX2 {
             let avx2 = Self.apply({ fm_goverh_array_avx2($0, $1, $2, Special.erfcxTablePadded) }, x)
             #expect(zip(portable, avx2).allSatisfy { $0.bitPattern == $1.bitPattern })
         }
-        if fm_cpu_has_avx512vbmi() != 0 {
+        if InstructionSet.hardware.hasAVX512VBMI {
             let avx512 = Self.apply({ fm_goverh_array_avx512($0, $1, $2, Special.erfcxTablePadded) }, x)
             #expect(zip(portable, avx512).allSatisfy { $0.bitPattern == $1.bitPattern })
         }
@@ -42,11 +42,11 @@ struct AMPSpecialTests {
     @Test func tanhMatches() {
         let x = Self.arguments
         let portable = Self.apply({ fm_tanh_array($0, $1, $2) }, x)
-        if fm_cpu_has_avx2() != 0 {
+        if InstructionSet.hardware.hasAVX2 {
             let avx2 = Self.apply({ fm_tanh_array_avx2($0, $1, $2) }, x)
             #expect(zip(portable, avx2).allSatisfy { $0.bitPattern == $1.bitPattern })
         }
-        if fm_cpu_has_avx512vbmi() != 0 {
+        if InstructionSet.hardware.hasAVX512VBMI {
             let avx512 = Self.apply({ fm_tanh_array_avx512($0, $1, $2) }, x)
             #expect(zip(portable, avx512).allSatisfy { $0.bitPattern == $1.bitPattern })
         }
@@ -87,10 +87,10 @@ struct AMPSpecialTests {
     @Test(arguments: [1, 3, 4, 5, 8, 12, 15, 16, 17, 23, 24, 29, 600])
     func roundsMatchAcrossInstructionSets(_ count: Int) {
         let portable = Self.rounds(fm_amp_rows, fm_amp_columns, count: count, seed: UInt64(count))
-        if fm_cpu_has_avx2() != 0 {
+        if InstructionSet.hardware.hasAVX2 {
             #expect(Self.rounds(fm_amp_rows_avx2, fm_amp_columns_avx2, count: count, seed: UInt64(count)) == portable)
         }
-        if fm_cpu_has_avx512vbmi() != 0 {
+        if InstructionSet.hardware.hasAVX512VBMI {
             #expect(Self.rounds(fm_amp_rows_avx512, fm_amp_columns_avx512, count: count, seed: UInt64(count)) == portable)
         }
     }

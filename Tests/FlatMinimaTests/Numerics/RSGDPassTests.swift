@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-import FlatMinima
+@testable import FlatMinima
 
 /// rsgd's fused pass (`fm_rsgd_pull_sign_avx2`, `fm_rsgd_pull_sign_avx512`; PackedReplicas.swift has the
 /// equations) against the pass written out site by site in Swift:
@@ -10,7 +10,7 @@ import FlatMinima
 /// every array equal to the last bit, for tables small enough for one or two register permutes and large
 /// enough to need a gather (y + 1 = 2 … 40 entries), every tail length mod 16, with and without the step
 /// and the clip. The whole solver is checked against its double-precision oracle in GradientSolverTests.
-@Suite(.enabled(if: fm_cpu_has_avx2() != 0)) struct RSGDPassTests {
+@Suite(.enabled(if: InstructionSet.hardware.hasAVX2)) struct RSGDPassTests {
     struct State: Equatable {
         var h: [Float], w: [Float], counts: [Int32], targets: [Float], bits: [UInt64]
     }
@@ -50,7 +50,7 @@ import FlatMinima
                     }
                 }
                 var kernels = [("AVX2", fm_rsgd_pull_sign_avx2)]
-                if fm_cpu_has_avx512vbmi() != 0 { kernels.append(("AVX-512", fm_rsgd_pull_sign_avx512)) }
+                if InstructionSet.hardware.hasAVX512VBMI { kernels.append(("AVX-512", fm_rsgd_pull_sign_avx512)) }
                 for (name, kernel) in kernels {
                     var s = start
                     kernel(&s.h, &s.w, &s.counts, &s.targets, table, entries, &s.bits, sums, lo, hi, rate, pull, clip)

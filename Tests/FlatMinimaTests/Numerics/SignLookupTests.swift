@@ -14,8 +14,11 @@ struct SignLookupTests {
     }
 
     /// Σ_c x_rc q_c for every row r of the rows × columns matrix at x[r·rowStride + c·columnStride].
-    static func reference(_ x: [Int8], rows: Int, columns: Int, rowStride: Int, columnStride: Int, _ q: [Int64]) -> [Int64] {
-        (0..<rows).map { r in (0..<columns).reduce(Int64(0)) { $0 + Int64(x[r * rowStride + $1 * columnStride]) * q[$1] } }
+    static func reference(_ x: [Int8], rows: Int, columns: Int, rowStride: Int, columnStride: Int,
+                          _ q: [Int64]) -> [Int64] {
+        (0..<rows).map { r in
+            (0..<columns).reduce(Int64(0)) { $0 + Int64(x[r * rowStride + $1 * columnStride]) * q[$1] }
+        }
     }
 
     /// The integers `load` rounds `values` to (unit 2^(E − b)).
@@ -23,19 +26,21 @@ struct SignLookupTests {
         values.map { Int64(($0 / tables.unit).rounded(.toNearestOrEven)) }
     }
 
-    static func products(_ matrix: SignLookupMatrix, _ tables: SignLookupTables, accelerated: Bool, wide: Bool = false,
+    static func products(_ matrix: SignLookupMatrix, _ tables: SignLookupTables, instructions: InstructionSet,
                          blocks: Range<Int>? = nil) -> [Int64] {
         let blocks = blocks ?? 0 ..< matrix.blocks
         var out = [Int64](repeating: 0, count: matrix.blocks * SignLookupMatrix.blockRows)
         out.withUnsafeMutableBufferPointer {
-            matrix.products(tables, blocks: blocks, into: $0.baseAddress!, accelerated: accelerated, wide: wide)
+            matrix.products(tables, blocks: blocks, into: $0.baseAddress!, instructions: instructions)
         }
-        return Array(out[blocks.lowerBound * SignLookupMatrix.blockRows ..< min(matrix.rows, blocks.upperBound * SignLookupMatrix.blockRows)])
+        let rows = blocks.lowerBound * SignLookupMatrix.blockRows
+            ..< min(matrix.rows, blocks.upperBound * SignLookupMatrix.blockRows)
+        return Array(out[rows])
     }
 
-    /// The accelerated kernels this CPU runs: AVX2 (one block at a time) and, where there is AVX-512BW,
-    /// pairs of blocks.
-    static let wideKernels = Kernels.avx2 ? (fm_cpu_has_avx512bw() != 0 ? [false, true] : [false]) : []
+    /// The accelerated levels this CPU runs: AVX2 (one block at a time) and, where there is AVX-512BW,
+    /// pairs of blocks (and from VBMI the AVX-512 table builder).
+    static let fastLevels = InstructionSet.available.filter(\.hasAVX2)
 
     @Test(arguments: [(1, 1), (16, 12), (17, 13), (37, 53), (5, 200), (130, 29)])
     func productsAreExact(_ size: (Int, Int)) {
@@ -49,37 +54,38 @@ struct SignLookupTests {
         if n > 2 { values[1] = 0; values[2] = 1e-300 }
         for (rowStride, columnStride, rows, columns) in [(n, 1, p, n), (1, n, n, p)] {
             let vector = columnStride == 1 ? values : Array((0..<p).map { values[$0 % n] * 0.5 })
-            let matrix = SignLookupMatrix(x, rows: rows, columns: columns, rowStride: rowStride, columnStride: columnStride, workers: 2)
+            let matrix = SignLookupMatrix(x, rows: rows, columns: columns, rowStride: rowStride,
+                                          columnStride: columnStride, workers: 2)
             for planes in 4...7 {
                 let portable = SignLookupTables(columns: columns, planeCount: planes)
-                #expect(vector.withUnsafeBufferPointer { portable.load($0, accelerated: false) })
+                #expect(vector.withUnsafeBufferPointer { portable.load($0, instructions: .portable) })
                 let q = Self.integers(vector, portable)
                 #expect(q.allSatisfy { abs($0) <= 1 << Int64(portable.bits) })
-                let expected = Self.reference(x, rows: rows, columns: columns, rowStride: rowStride, columnStride: columnStride, q)
-                #expect(Self.products(matrix, portable, accelerated: false) == expected, "\(size) \(planes) planes, portable")
-                if Kernels.avx2 {
-                    // The AVX2 builder and, where the CPU has it, the AVX-512 one (whole, and in three parts
-                    // that cut words) write the same planes as the portable one.
-                    let bytes = 32 * planes * portable.words
-                    let builders = fm_cpu_has_avx512vbmi() != 0 ? [(false, 1), (true, 1), (true, 3)] : [(false, 1)]
-                    for (vbmi, parts) in builders {
+                let expected = Self.reference(x, rows: rows, columns: columns, rowStride: rowStride,
+                                              columnStride: columnStride, q)
+                #expect(Self.products(matrix, portable, instructions: .portable) == expected,
+                        "\(size) \(planes) planes, portable")
+                let bytes = 32 * planes * portable.words
+                for level in Self.fastLevels {
+                    // The AVX2 builder and the AVX-512 one (whole, and in three parts that cut words) write
+                    // the same planes as the portable one.
+                    for parts in level.hasAVX512VBMI ? [1, 3] : [1] {
                         let other = SignLookupTables(columns: columns, planeCount: planes)
-                        #expect(vector.withUnsafeBufferPointer { other.load($0, accelerated: true, vbmi: vbmi, parts: parts) })
+                        #expect(vector.withUnsafeBufferPointer { other.load($0, instructions: level, parts: parts) })
                         #expect(Array(UnsafeBufferPointer(start: other.planes, count: bytes))
-                                == Array(UnsafeBufferPointer(start: portable.planes, count: bytes)), "\(size) \(planes) planes, VBMI \(vbmi) in \(parts)")
+                                == Array(UnsafeBufferPointer(start: portable.planes, count: bytes)),
+                                "\(size) \(planes) planes, \(level) in \(parts)")
                     }
                     let fast = SignLookupTables(columns: columns, planeCount: planes)
-                    #expect(vector.withUnsafeBufferPointer { fast.load($0, accelerated: true) })
+                    #expect(vector.withUnsafeBufferPointer { fast.load($0, instructions: level) })
                     #expect(fast.unit == portable.unit)
-                    for wide in Self.wideKernels {
-                        #expect(Self.products(matrix, fast, accelerated: true, wide: wide) == expected,
-                                "\(size) \(planes) planes, \(wide ? "AVX-512" : "AVX2")")
-                        // A share that starts at an odd block (pairs from there, the last one alone).
-                        if matrix.blocks > 2 {
-                            let share = 1 ..< matrix.blocks
-                            #expect(Self.products(matrix, fast, accelerated: true, wide: wide, blocks: share)
-                                    == Array(expected[16...]), "\(size) \(planes) planes, blocks from 1")
-                        }
+                    #expect(Self.products(matrix, fast, instructions: level) == expected,
+                            "\(size) \(planes) planes, \(level)")
+                    // A share that starts at an odd block (pairs from there, the last one alone).
+                    if matrix.blocks > 2 {
+                        let share = 1 ..< matrix.blocks
+                        #expect(Self.products(matrix, fast, instructions: level, blocks: share)
+                                == Array(expected[16...]), "\(size) \(planes) planes, blocks from 1")
                     }
                 }
             }
@@ -95,15 +101,13 @@ struct SignLookupTests {
         for sign in [1.0, -1.0] {
             // All entries just below 1 = 2^E: each rounds to ±2^b.
             let values = [Double](repeating: sign * (1.0).nextDown, count: n)
-            for accelerated in Kernels.avx2 ? [false, true] : [false] {
+            for level in [InstructionSet.portable] + Self.fastLevels {
                 let tables = SignLookupTables(columns: n, planeCount: 7)
-                #expect(values.withUnsafeBufferPointer { tables.load($0, accelerated: accelerated) })
+                #expect(values.withUnsafeBufferPointer { tables.load($0, instructions: level) })
                 let q = Self.integers(values, tables)
                 #expect(abs(q[0]) == 1 << Int64(tables.bits))
                 let expected = Self.reference(x, rows: p, columns: n, rowStride: n, columnStride: 1, q)
-                for wide in accelerated ? Self.wideKernels : [false] {
-                    #expect(Self.products(matrix, tables, accelerated: accelerated, wide: wide) == expected)
-                }
+                #expect(Self.products(matrix, tables, instructions: level) == expected)
             }
         }
         // Non-finite values are refused and leave the tables as they were.
@@ -132,8 +136,7 @@ extension SignLookupTables {
     /// Rounds `values` (`columns` entries) and builds the tables; false (tables unchanged) when one is
     /// not finite.
     /// (For the tests: AMP takes max|v| from its rounds and calls `prepare` and `build` itself.)
-    func load(_ values: UnsafeBufferPointer<Double>, accelerated: Bool = Kernels.avx2, vbmi: Bool = Kernels.avx512vbmi,
-              parts: Int = 1) -> Bool {
+    func load(_ values: UnsafeBufferPointer<Double>, instructions: InstructionSet = .current, parts: Int = 1) -> Bool {
         precondition(values.count == columns)
         // max|v|, and Σ (v − v), which is NaN as soon as one entry is NaN or infinite.
         var largest = 0.0, check = 0.0
@@ -146,7 +149,7 @@ extension SignLookupTables {
         // In `parts` ranges of groups, as AMP's workers build them (not word-aligned in general).
         let groups = 4 * words
         for part in 0..<parts {
-            build(values, groups: (part * groups / parts) ..< ((part + 1) * groups / parts), accelerated: accelerated, vbmi: vbmi)
+            build(values, groups: (part * groups / parts) ..< ((part + 1) * groups / parts), instructions: instructions)
         }
         return true
     }

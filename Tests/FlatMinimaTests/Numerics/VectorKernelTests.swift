@@ -1,34 +1,42 @@
 import CKernels
 import Foundation
 import Testing
-import FlatMinima
+@testable import FlatMinima
 
 /// The AVX2 + FMA kernels of BP (CKernels) against the portable Swift functions they replace: vector e^x
 /// and log x against libm over the ranges BP feeds them, and the single-precision message ½[log H(a) − log H(b)]
 /// against `Special.halfLogHRatio` over arguments of every sign and size; the AVX-512 kernels (BP's
 /// pattern, the committee unit) against the AVX2 ones. Skipped on CPUs without AVX2 + FMA (the AVX-512
 /// comparisons on CPUs without AVX-512).
-@Suite(.enabled(if: fm_cpu_has_avx2_fma() != 0)) struct VectorKernelTests {
+@Suite(.enabled(if: InstructionSet.hardware.hasFMA)) struct VectorKernelTests {
     /// Relative error ≤ 4 ulp of e^x on [−708, 709] (and 0 below −708), |log x − log_libm x| ≤ 4 ulp of
-    /// the result on [1e−300, 1e300] (the first pass's tanh; the committee kernel's H and message).
-    @Test func expAndLogMatchLibm() {
+    /// the result on [1e−300, 1e300] (the first pass's tanh; the committee kernel's H and message); four
+    /// lanes with AVX2 + FMA, eight with AVX-512 (the same source).
+    @Test(arguments: [4, 8]) func expAndLogMatchLibm(_ lanes: Int) {
+        guard lanes == 4 || InstructionSet.hardware.hasAVX512VBMI else { return }
+        let exp = lanes == 4 ? fm_exp4_avx2 : fm_exp8_avx512, log = lanes == 4 ? fm_log4_avx2 : fm_log8_avx512
         var worstExp = 0.0, worstLog = 0.0
-        var x = [Double](repeating: 0, count: 4), out = [Double](repeating: 0, count: 4)
-        for k in 0..<20_000 {
-            for lane in 0..<4 { x[lane] = -708 + 1417 * Double(4 * k + lane) / 80_000 }
-            fm_exp4_avx2(x, &out)
-            for lane in 0..<4 { worstExp = max(worstExp, abs(out[lane] - Foundation.exp(x[lane])) / Foundation.exp(x[lane])) }
-            for lane in 0..<4 { x[lane] = Foundation.pow(10, -300 + 600 * Double(4 * k + lane) / 80_000) }
-            fm_log4_avx2(x, &out)
-            for lane in 0..<4 {
+        var x = [Double](repeating: 0, count: lanes), out = [Double](repeating: 0, count: lanes)
+        let points = 80_000
+        for k in 0 ..< points / lanes {
+            for lane in 0..<lanes { x[lane] = -708 + 1417 * Double(lanes * k + lane) / Double(points) }
+            exp(x, &out)
+            for lane in 0..<lanes {
+                worstExp = max(worstExp, abs(out[lane] - Foundation.exp(x[lane])) / Foundation.exp(x[lane]))
+            }
+            for lane in 0..<lanes {
+                x[lane] = Foundation.pow(10, -300 + 600 * Double(lanes * k + lane) / Double(points))
+            }
+            log(x, &out)
+            for lane in 0..<lanes {
                 let exact = Foundation.log(x[lane])
                 worstLog = max(worstLog, abs(out[lane] - exact) / max(abs(exact), 1e-300))
             }
         }
         #expect(worstExp < 4 * Double.ulpOfOne, "exp worst relative error \(worstExp)")
         #expect(worstLog < 4 * Double.ulpOfOne, "log worst relative error \(worstLog)")
-        x = [-800, -1e12, .nan, 0]
-        fm_exp4_avx2(x, &out)
+        x = [-800, -1e12, .nan, 0] + [Double](repeating: 0, count: lanes - 4)
+        exp(x, &out)
         #expect(out[0] == 0 && out[1] == 0 && out[2].isNaN && out[3] == 1)
     }
 
@@ -39,7 +47,7 @@ import FlatMinima
     /// last term from the rounding of a and b themselves, which moves a message of slope ≈ s·|a|.
     /// Messages are stored as Float (relative 6e−8) and BP's tolerance is 1e−5.
     @Test(arguments: [8, 16]) func singlePrecisionMessageMatchesPortable(_ lanes: Int) {
-        guard lanes == 8 || fm_cpu_has_avx512vbmi() != 0 else { return }
+        guard lanes == 8 || InstructionSet.hardware.hasAVX512VBMI else { return }
         var worst = 0.0
         var a = [Double](repeating: 0, count: lanes), b = a
         var out = [Float](repeating: 0, count: lanes)
@@ -73,7 +81,7 @@ import FlatMinima
     /// 1e−7 absolute on messages of size up to ~3 here.
     @Test(arguments: [1, 7, 8, 9, 15, 16, 17, 31, 1001])
     func avx512PatternMatchesAVX2(_ n: Int) {
-        guard fm_cpu_has_avx512vbmi() != 0 else { return }
+        guard InstructionSet.hardware.hasAVX512VBMI else { return }
         let g = Generator(seed: UInt64(n))
         let x: [Int8] = (0..<n).map { _ in g.uniform() < 0.5 ? -1 : 1 }
         let h0 = (0..<n).map { _ in 6 * g.uniform() - 3 }
@@ -86,7 +94,8 @@ import FlatMinima
                 let kernel = wide ? fm_bp_pattern_f32_avx512 : fm_bp_pattern_f32_avx2
                 let change = cavity.withUnsafeMutableBufferPointer { cb in
                     sum.withUnsafeMutableBufferPointer { sb in
-                        kernel(x, &u, &h, sequential ? cb.baseAddress : nil, sequential ? nil : sb.baseAddress, &m, &v, n, 0.3, 0.2,
+                        kernel(x, &u, &h, sequential ? cb.baseAddress : nil, sequential ? nil : sb.baseAddress, &m,
+                               &v, n, 0.3, 0.2,
                                Special.erfcxTableSingle)
                     }
                 }
@@ -105,7 +114,7 @@ import FlatMinima
     /// (sums over eight lanes instead of four), the messages within one Float rounding (2.4e−7 relative).
     @Test(arguments: [1, 7, 8, 9, 15, 16, 17, 64, 321])
     func avx512CommitteeUnitMatchesAVX2(_ fan: Int) {
-        guard fm_cpu_has_avx512vbmi() != 0 else { return }
+        guard InstructionSet.hardware.hasAVX512VBMI else { return }
         let g = Generator(seed: UInt64(1000 + fan))
         let x: [Int8] = (0..<fan).map { _ in g.uniform() < 0.5 ? -1 : 1 }
         let h0 = (0..<fan).map { _ in 4 * g.uniform() - 2 }
@@ -121,7 +130,8 @@ import FlatMinima
                     sum.withUnsafeMutableBufferPointer { sb in
                         (wide ? fm_committee_unit_messages_avx512 : fm_committee_unit_messages_avx2)(
                             x, &u, m, v, fan, bigM, bigV, 0.3, 0.4, 0.6, 0.2, sequential ? nil : sb.baseAddress,
-                            sequential ? cb.baseAddress : nil, &h, wide ? Special.erfcxTableTransposed : Special.erfcxTablePadded)
+                            sequential ? cb.baseAddress : nil, &h,
+                                wide ? Special.erfcxTableTransposed : Special.erfcxTablePadded)
                     }
                 }
                 results.append((bigM, bigV, change, u, sequential ? h + cavity : sum))
@@ -129,7 +139,8 @@ import FlatMinima
             let (a, b) = (results[0], results[1])
             #expect(abs(a.0 - b.0) <= 1e-14 * max(1, abs(a.0)) && abs(a.1 - b.1) <= 1e-14 * a.1, "fan = \(fan): M, V")
             #expect(abs(a.2 - b.2) <= 2.4e-7 * a.2 + 1e-12, "fan = \(fan): change \(a.2) vs \(b.2)")
-            #expect(zip(a.3, b.3).allSatisfy { abs(Double($0) - Double($1)) <= 2.4e-7 * abs(Double($0)) + 1e-12 }, "fan = \(fan): messages")
+            #expect(zip(a.3, b.3).allSatisfy { abs(Double($0) - Double($1)) <= 2.4e-7 * abs(Double($0)) + 1e-12 },
+                    "fan = \(fan): messages")
             #expect(zip(a.4, b.4).allSatisfy { abs($0 - $1) <= 1e-6 }, "fan = \(fan): fields or sums")
         }
     }

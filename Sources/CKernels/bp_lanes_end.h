@@ -1,0 +1,26 @@
+// Undefines what bp_lanes.h defined for one width.
+#undef FM_VD
+#undef FM_VL
+#undef FM_VI
+#undef FM_VFH
+#undef FM_VF
+#undef FM_VFI
+#undef FM_VC
+#undef FM_FN
+#undef FM_TARGET
+#undef FM_LANES_F
+#undef FM_LOW_F
+#undef FM_HIGH_F
+#undef FM_INLINE
+#undef FM_SELECT
+#undef FM_FMA
+#undef FM_PART_LOAD
+#undef FM_PART_STORE
+#undef FM_MASK8
+#undef FM_MASK16
+#undef FM_LARGEST
+#undef FM_COEFFICIENTS_D
+#undef FM_COEFFICIENT_ROWS
+#undef FM_COEFFICIENTS_F
+#undef FM_PASTE
+#undef FM_PASTE_
