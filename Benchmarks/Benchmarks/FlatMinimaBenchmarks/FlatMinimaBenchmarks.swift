@@ -72,7 +72,7 @@ let benchmarks: @Sendable () -> Void = {
     let kernelModel = Model(kind: .perceptron, weights: .binary, inputs: 1001)
     let kernelSet = PatternSet(count: 601, dimension: 1001, storage: .signs(signs), labels: [Double](repeating: 1, count: 601))
     // A least-action rule with margin −∞ never updates: only the forward passes (and zeroing d) remain.
-    let forward = DirectionKernel(model: kernelModel, rule: .leastAction, beta: 1, hingeMargin: -.infinity)
+    let forward = DirectionKernel(model: kernelModel, loss: .leastAction(margin: -.infinity))
     let all = ArraySlice(0..<601)
     Benchmark("kernels/forward 601 patterns N=1001, Int8 SIMD dot") { benchmark in
         var d = [Double](repeating: 0, count: 1001)

@@ -5,17 +5,6 @@ import Foundation
 /// dot products, directions and rsgd's batch sums; and the dispatch of AMP's per-block rounds (CKernels).
 /// Where the CPU has AVX2 the C versions in CKernels run instead, with the same lanes and rounding.
 enum Kernels {
-    // Forwarding for the solvers until they take an InstructionSet.
-    static var avx2: Bool { InstructionSet.current.hasAVX2 }
-    // Forwarding for the solvers until they take an InstructionSet.
-    static var avx2fma: Bool { InstructionSet.current.hasFMA }
-    // Forwarding for the solvers until they take an InstructionSet.
-    static var avx512: Bool { InstructionSet.current.hasAVX512BW }
-    // Forwarding for the solvers until they take an InstructionSet.
-    static var avx512vbmi: Bool { InstructionSet.current.hasAVX512VBMI }
-    // Forwarding for the solvers until they take an InstructionSet.
-    static var avx512bp: Bool { InstructionSet.current.hasAVX512VBMI }
-
     /// Σ_i x_i m_i with x ∈ {±1} as Int8 (8 independent partial sums: the order of additions differs
     /// from a sequential loop by rounding only).
     @inline(__always)

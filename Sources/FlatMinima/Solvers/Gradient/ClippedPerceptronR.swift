@@ -171,16 +171,8 @@ public struct PackedSigns: Sendable {
         var differ = 0
         bits.withUnsafeBufferPointer { a in
             let base = mu * words
-            if PackedSigns.hardwarePopcount {
-                differ = fm_xor_popcount(a.baseAddress! + base, b, words)
-            } else {
-                for j in 0..<words { differ &+= (a[base + j] ^ b[j]).nonzeroBitCount }
-            }
+            differ = Kernels.xorPopcount(a.baseAddress! + base, b, words: words)
         }
         return dimension - 2 * differ
     }
-
-    /// Whether the CPU's POPCNT instruction is used (checked once at run time; the portable build
-    /// cannot assume it).
-    static let hardwarePopcount = fm_cpu_has_popcnt() != 0
 }

@@ -60,20 +60,17 @@ final class PackedReplicas: @unchecked Sendable {
     private let stride: Int, rowWords: Int
     private let blocks: [UnsafeMutableRawPointer]
 
-    /// Whether the AVX2 kernels (CKernels, same results to the last bit) replace the portable Swift passes.
-    let accelerated: Bool
-    /// Whether the fused pass runs its AVX-512 version (sixteen sites per step, the same bits);
-    /// `FLATMINIMA_AVX512=0` keeps the AVX2 one.
-    let wide: Bool
+    /// The instructions of the batch sums and the fused pass: from AVX2 the CKernels versions (eight, or
+    /// with AVX-512 sixteen, sites per step) replace the portable Swift passes, with the same bits.
+    let instructions: InstructionSet
 
     /// - Parameters: `xi` the P × n patterns with labels absorbed, `latent` the common starting fields,
     ///   `batch` the largest batch size, `margin` the model's κ, `threads` how many site ranges to cut,
-    ///   `adaptive` to use the threads only while faster, `portable` to keep the Swift passes even where
-    ///   AVX2 is available.
+    ///   `adaptive` to use the threads only while faster, `instructions` the kernels' level (`.portable`
+    ///   keeps the Swift passes).
     init(xi values: [Int8], count p: Int, dimension n: Int, latent: [Double], replicas y: Int, batch: Int,
-         margin: Double, threads: Int, adaptive: Bool, portable: Bool = false) {
-        accelerated = !portable && Kernels.avx2
-        wide = accelerated && Kernels.avx512vbmi
+         margin: Double, threads: Int, adaptive: Bool, instructions: InstructionSet = .current) {
+        self.instructions = instructions
         self.n = n
         self.y = y
         self.margin = margin
@@ -167,7 +164,7 @@ final class PackedReplicas: @unchecked Sendable {
             var uniform = count > 0 && count <= Int(Int8.max)
             if uniform { for j in 1..<count where gains[base + j] != gains[base] { uniform = false } }
             if uniform {
-                if accelerated {
+                if instructions.hasAVX2 {
                     fm_sum_rows_avx2(sums + lo, xi + lo, n, planned + base, count, hi - lo)
                 } else {
                     Kernels.sumRows(into: sums + lo, xi + lo, stride: n, rows: planned + base, count: count,
@@ -191,14 +188,9 @@ final class PackedReplicas: @unchecked Sendable {
     private func pullAndSign(_ a: Int, _ lo: Int, _ hi: Int, rate: Float) {
         typealias V = SIMD8<Float>
         let ha = h + a * stride, wa = w + a * stride, ba = bits + a * rowWords
-        if wide {
-            fm_rsgd_pull_sign_avx512(ha, wa, plus, targets, table, y + 1, ba, sums, lo, hi, rate, Float(pull),
-                                     Float(clip))
-            return
-        }
-        if accelerated {
-            fm_rsgd_pull_sign_avx2(ha, wa, plus, targets, table, y + 1, ba, sums, lo, hi, rate, Float(pull),
-                                   Float(clip))
+        if Kernels.rsgdPullSign(h: ha, w: wa, counts: plus, targets: targets, table: table, entries: y + 1,
+                                bits: ba, sums: sums, sites: lo..<hi, rate: rate, pull: Float(pull),
+                                clip: Float(clip), instructions: instructions) {
             return
         }
         let pullV = V(repeating: Float(pull)), rateV = V(repeating: rate)

@@ -95,7 +95,8 @@ public struct ReplicatedSGD: Solver {
             let team = threads > 0 ? threads : min(Parallelism.coresPerRun, max(1, n / 384))
             let engine = PackedReplicas(xi: xi, count: p, dimension: n, latent: start.latent, replicas: replicas,
                                         batch: options.batchSize(patterns: p), margin: model.margin,
-                                        threads: team, adaptive: threads == 0, portable: portable)
+                                        threads: team, adaptive: threads == 0,
+                                        instructions: portable ? .portable : .current)
             engine.pull = coupling
             engine.clip = options.clip
             var trainer = Trainer(self, engine: engine, problem: problem, generator: generator)

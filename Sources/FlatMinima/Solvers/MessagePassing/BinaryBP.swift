@@ -39,10 +39,3 @@ extension BinaryBP {
     }
 }
 
-/// Which implementation runs BP's edge loops on ±1 patterns, chosen once when an engine is made: the
-/// portable Swift loops (the reference), or the CKernels versions with AVX2 + FMA or with AVX-512.
-enum BPKernel {
-    case portable, avx2, avx512
-
-    static var chosen: BPKernel { Kernels.avx512bp ? .avx512 : Kernels.avx2fma ? .avx2 : .portable }
-}

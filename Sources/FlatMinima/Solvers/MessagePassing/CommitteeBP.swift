@@ -32,17 +32,18 @@ final class CommitteeBP: BinaryBP, @unchecked Sendable {
     let buffers: MessageBuffers
     private let xi: PatternSet.Storage
     private let damping: Double
-    /// The implementation of the ±1 unit loops.
-    private let kernel: BPKernel
+    /// The instructions of the ±1 unit loops (`Kernels.committeeUnit…`; the Swift loops beside them).
+    private let instructions: InstructionSet
 
-    init(train: PatternSet, model: Model, generator: Generator, initialScale: Double, damping: Double, workers: Int) {
+    init(train: PatternSet, model: Model, generator: Generator, initialScale: Double, damping: Double, workers: Int,
+         instructions: InstructionSet = .current) {
         self.model = model
         xi = train.labelsAbsorbed
         buffers = MessageBuffers(variables: model.weightCount, patterns: train.count, units: model.hidden,
                                  workers: max(1, min(workers, train.count)), initialScale: initialScale,
                                  generator: generator)
         self.damping = damping
-        kernel = BPKernel.chosen
+        self.instructions = instructions
     }
 
     func iterate(sequential: Bool, generator: Generator) -> Double {
@@ -67,17 +68,13 @@ final class CommitteeBP: BinaryBP, @unchecked Sendable {
         for k in 0..<model.hidden {
             let offset = model.inputOffset(unit: k)
             var bigM = 0.0, bigV = 0.0
-            if X.self == Int8.self, kernel != .portable {
-                // The same sums four (AVX2) or eight (AVX-512) edges per instruction (CKernels).
-                let row = UnsafeRawPointer(x.baseAddress! + mu * inputs + offset).assumingMemoryBound(to: Int8.self)
-                let base = k * fan
-                if kernel == .avx512 {
-                    fm_committee_unit_sums_avx512(row, h + base, u + mu * n + base, scratch.m + base, scratch.v + base,
-                                                  fan, &bigM, &bigV)
-                } else {
-                    fm_committee_unit_sums_avx2(row, h + base, u + mu * n + base, scratch.m + base, scratch.v + base,
-                                                fan, &bigM, &bigV)
-                }
+            let row = UnsafeRawPointer(x.baseAddress! + mu * inputs + offset).assumingMemoryBound(to: Int8.self)
+            let base = k * fan
+            // The same sums four (AVX2) or eight (AVX-512) edges per instruction (CKernels).
+            if X.self == Int8.self, let sums = Kernels.committeeUnitSums(
+                row, h: h + base, u: u + mu * n + base, m: scratch.m + base, v: scratch.v + base, fan: fan,
+                instructions: instructions) {
+                (bigM, bigV) = sums
             } else {
                 for i in 0..<fan {
                     let j = k * fan + i
@@ -138,7 +135,7 @@ final class CommitteeBP: BinaryBP, @unchecked Sendable {
     private func run<X: PatternScalar>(_ x: UnsafeBufferPointer<X>, sequential: Bool, generator: Generator) -> Double {
         let buffers = self.buffers, n = buffers.variables, p = buffers.patterns
         let fan = model.fanIn, inputs = model.inputs, theta = model.threshold
-        let damping = self.damping, k = model.hidden, kernel = self.kernel
+        let damping = self.damping, k = model.hidden, instructions = self.instructions
         buffers.loadFields()
         let order = sequential ? generator.permutation(p) : Array(0..<p)
         let workers = sequential ? 1 : buffers.workers
@@ -156,17 +153,15 @@ final class CommitteeBP: BinaryBP, @unchecked Sendable {
                     let t = tanh(bigU)
                     // 1 − tanh U = 2/(1 + e^{2U}), without cancellation for large U.
                     let oneMinusT = bigU >= 0 ? 2 * exp(-2 * bigU) / (1 + exp(-2 * bigU)) : 2 / (1 + exp(2 * bigU))
-                    if X.self == Int8.self, kernel != .portable {
-                        // The same loop four (AVX2) or eight (AVX-512) edges per instruction (CKernels).
-                        let row = UnsafeRawPointer(x.baseAddress! + mu * inputs + offset)
-                            .assumingMemoryBound(to: Int8.self)
-                        let base = unit * fan
-                        let unitChange = (kernel == .avx512 ? fm_committee_unit_messages_avx512
-                                                            : fm_committee_unit_messages_avx2)(
-                            row, u + mu * n + base, scratch.m + base, scratch.v + base, fan,
-                            scratch.bigM[unit], scratch.bigV[unit], theta, t, oneMinusT, damping,
-                            sequential ? nil : sum + base, cavity + base, h + base,
-                            kernel == .avx512 ? Special.erfcxTableTransposed : Special.erfcxTablePadded)
+                    // The same loop four (AVX2) or eight (AVX-512) edges per instruction (CKernels).
+                    let row = UnsafeRawPointer(x.baseAddress! + mu * inputs + offset)
+                        .assumingMemoryBound(to: Int8.self)
+                    let base = unit * fan
+                    if X.self == Int8.self, let unitChange = Kernels.committeeUnitMessages(
+                        row, u + mu * n + base, m: scratch.m + base, v: scratch.v + base, fan: fan,
+                        bigM: scratch.bigM[unit], bigV: scratch.bigV[unit], theta: theta, t: t, c: oneMinusT,
+                        damping: damping, sum: sequential ? nil : sum + base, cavity: cavity + base, h: h + base,
+                        instructions: instructions) {
                         change = Field.largest(change, unitChange)
                         continue
                     }

@@ -28,17 +28,18 @@ final class PerceptronBP: BinaryBP, @unchecked Sendable {
     private let xi: PatternSet.Storage
     private let threshold: Double
     private let damping: Double
-    /// The implementation of the ±1 pattern update.
-    private let kernel: BPKernel
+    /// The instructions of the ±1 pattern update (`Kernels.perceptronPattern`; the Swift loop below it).
+    private let instructions: InstructionSet
 
-    init(train: PatternSet, model: Model, generator: Generator, initialScale: Double, damping: Double, workers: Int) {
+    init(train: PatternSet, model: Model, generator: Generator, initialScale: Double, damping: Double, workers: Int,
+         instructions: InstructionSet = .current) {
         threshold = model.threshold
         xi = train.labelsAbsorbed
         buffers = MessageBuffers(variables: model.inputs, patterns: train.count, units: 1,
                                  workers: max(1, min(workers, train.count)), initialScale: initialScale,
                                  generator: generator)
         self.damping = damping
-        kernel = BPKernel.chosen
+        self.instructions = instructions
     }
 
     /// One iteration; returns the largest change of a message.
@@ -63,19 +64,17 @@ final class PerceptronBP: BinaryBP, @unchecked Sendable {
                                                  cavity: UnsafeMutablePointer<Double>?,
                                                  sum: UnsafeMutablePointer<Double>?, m: UnsafeMutablePointer<Double>,
                                                  v: UnsafeMutablePointer<Double>, threshold: Double, damping: Double,
-                                                 kernel: BPKernel) -> Double {
+                                                 instructions: InstructionSet) -> Double {
         let row = xi + mu * n, messages = u + mu * n
-        if X.self == Int8.self, kernel != .portable {
+        if X.self == Int8.self {
+            // The same update in CKernels: sums in double, four (AVX2) or eight (AVX-512) sites per
+            // instruction; the message in single precision (within a few 1e−7 of this loop's).
             let signs = UnsafeRawPointer(row).assumingMemoryBound(to: Int8.self)
-            if kernel == .avx512 {
-                // The same with AVX-512: eight doubles, sixteen floats per instruction (the same accuracy).
-                return fm_bp_pattern_f32_avx512(signs, messages, h, cavity, sum, m, v, n, threshold, damping,
-                                                Special.erfcxTableSingle)
+            if let change = Kernels.perceptronPattern(signs, messages, h: h, cavity: cavity, sum: sum, m: m, v: v,
+                                                      count: n, threshold: threshold, damping: damping,
+                                                      instructions: instructions) {
+                return change
             }
-            // The same update in AVX2 (CKernels): sums in double, four sites per instruction; the message
-            // in single precision, eight per instruction (within a few 1e−7 of this loop's).
-            return fm_bp_pattern_f32_avx2(signs, messages, h, cavity, sum, m, v, n, threshold, damping,
-                                          Special.erfcxTableSingle)
         }
         var bigM = 0.0, bigV = 0.0
         for i in 0..<n {
@@ -112,7 +111,7 @@ final class PerceptronBP: BinaryBP, @unchecked Sendable {
 
     private func iterateParallel<X: PatternScalar>(_ xi: UnsafePointer<X>) -> Double {
         let buffers = self.buffers, n = buffers.variables, p = buffers.patterns, workers = buffers.workers
-        let threshold = self.threshold, damping = self.damping, kernel = self.kernel
+        let threshold = self.threshold, damping = self.damping, instructions = self.instructions
         nonisolated(unsafe) let xi = xi
         buffers.loadFields()
         DispatchQueue.concurrentPerform(iterations: workers) { w in
@@ -121,7 +120,7 @@ final class PerceptronBP: BinaryBP, @unchecked Sendable {
             for mu in (w * p / workers) ..< ((w + 1) * p / workers) {
                 change = Field.largest(change, Self.update(
                     pattern: mu, n: n, xi: xi, u: buffers.messages, h: buffers.fields, cavity: nil, sum: sum,
-                    m: scratch.m, v: scratch.v, threshold: threshold, damping: damping, kernel: kernel))
+                    m: scratch.m, v: scratch.v, threshold: threshold, damping: damping, instructions: instructions))
             }
             buffers.changes[w] = change
         }
@@ -137,7 +136,7 @@ final class PerceptronBP: BinaryBP, @unchecked Sendable {
             change = Field.largest(change, Self.update(
                 pattern: mu, n: buffers.variables, xi: xi, u: buffers.messages, h: buffers.fields,
                 cavity: buffers.cavity, sum: nil, m: scratch.m, v: scratch.v, threshold: threshold,
-                damping: damping, kernel: kernel))
+                damping: damping, instructions: instructions))
         }
         return change
     }
