@@ -10,7 +10,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [
         .package(name: "FlatMinima", path: ".."),
-        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/ordo-one/package-benchmark.git", from: "1.38.1",
+                 traits: ["MallocInterposer"]),
     ],
     targets: [
         .executableTarget(

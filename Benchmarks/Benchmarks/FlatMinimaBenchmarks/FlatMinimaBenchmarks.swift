@@ -10,7 +10,8 @@ let arguments = (0..<1000).map { -40 + 80 * Double($0) / 999 }
 func storage(_ n: Int, alpha: Double) -> Problem {
     let model = Model(kind: .perceptron, weights: .binary, inputs: n)
     // Valid by construction (odd N, α > 0).
-    return try! Problem(ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: alpha, model: model), instanceSeed: 1))
+    return try! Problem(ProblemSpec(model: model, patterns: ProblemSpec.patterns(alpha: alpha, model: model),
+                                    instanceSeed: 1))
 }
 
 func solver(_ name: String, _ options: [String: String]) -> (any Solver, SolverEntry) {
@@ -70,19 +71,24 @@ let benchmarks: @Sendable () -> Void = {
     let packed = PackedSigns(signs, count: 601, dimension: 1001)
     let row = PackedSigns.Row(signs: weights.map { $0 > 0 }, words: packed.words)
     let kernelModel = Model(kind: .perceptron, weights: .binary, inputs: 1001)
-    let kernelSet = PatternSet(count: 601, dimension: 1001, storage: .signs(signs), labels: [Double](repeating: 1, count: 601))
+    let kernelSet = PatternSet(count: 601, dimension: 1001, storage: .signs(signs),
+                               labels: [Double](repeating: 1, count: 601))
     // A least-action rule with margin −∞ never updates: only the forward passes (and zeroing d) remain.
     let forward = DirectionKernel(model: kernelModel, loss: .leastAction(margin: -.infinity))
     let all = ArraySlice(0..<601)
     Benchmark("kernels/forward 601 patterns N=1001, Int8 SIMD dot") { benchmark in
         var d = [Double](repeating: 0, count: 1001)
-        for _ in benchmark.scaledIterations { blackHole(kernelSet.direction(forward, batch: all, weights: weights, into: &d)) }
+        for _ in benchmark.scaledIterations {
+            blackHole(kernelSet.direction(forward, batch: all, weights: weights, into: &d))
+        }
     }
     Benchmark("kernels/forward 601 patterns N=1001, popcount") { benchmark in
         var d = [Double](repeating: 0, count: 1001)
         for _ in benchmark.scaledIterations {
             blackHole(signs.withUnsafeBufferPointer { xi in
-                d.withUnsafeMutableBufferPointer { forward.packedDirection(packed, xi: xi.baseAddress!, batch: all, signs: row, into: $0) }
+                d.withUnsafeMutableBufferPointer {
+                    forward.packedDirection(packed, xi: xi.baseAddress!, batch: all, signs: row, into: $0)
+                }
             })
         }
     }
@@ -91,7 +97,8 @@ let benchmarks: @Sendable () -> Void = {
     // twice (16-byte SIMD sums, the rows split over the two cores like AMP's).
     let matrix: [Int8] = { let g = Generator(seed: 5); return (0..<1201 * 2001).map { _ in Int8(g.sign()) } }()
     Benchmark("kernels/stream the 1201 x 2001 Int8 matrix twice, 2 cores",
-              configuration: .init(metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(3))) { benchmark in
+              configuration: .init(metrics: [.wallClock], timeUnits: .microseconds,
+                                   maxDuration: .seconds(3))) { benchmark in
         for _ in benchmark.scaledIterations {
             matrix.withUnsafeBufferPointer { m in
                 nonisolated(unsafe) let base = m.baseAddress!
@@ -126,7 +133,8 @@ let benchmarks: @Sendable () -> Void = {
         // Per epoch = (21 epochs − 1 epoch) / 20, which removes the set-up (packing the patterns).
         ("rsgd 1 epoch y=5, N=1001 alpha=0.6", "rsgd", ["max_iters": "1", "wait_center": "yes"], six),
         ("rsgd 21 epochs y=5, N=1001 alpha=0.6", "rsgd", ["max_iters": "21", "wait_center": "yes"], six),
-        ("rsgd 21 epochs y=5 threads=1, N=1001 alpha=0.6", "rsgd", ["max_iters": "21", "wait_center": "yes", "threads": "1"], six),
+        ("rsgd 21 epochs y=5 threads=1, N=1001 alpha=0.6", "rsgd",
+         ["max_iters": "21", "wait_center": "yes", "threads": "1"], six),
         ("rsgd 21 epochs y=5 portable (no AVX2), N=1001 alpha=0.6", "rsgd",
          ["max_iters": "21", "wait_center": "yes", "engine": "portable"], six),
         ("sgd 20 epochs, N=1001 alpha=0.6", "sgd", ["max_iters": "20"], six),
@@ -134,7 +142,9 @@ let benchmarks: @Sendable () -> Void = {
     ]
     for (title, name, options, problem) in runs {
         let (s, _) = solver(name, options)
-        Benchmark("solver/\(title)", configuration: .init(metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(5))) { benchmark in
+        let configuration = Benchmark.Configuration(metrics: [.wallClock], timeUnits: .microseconds,
+                                                    maxDuration: .seconds(5))
+        Benchmark("solver/\(title)", configuration: configuration) { benchmark in
             for _ in benchmark.scaledIterations {
                 blackHole(try! s.solve(problem, generator: Generator(seed: 1), observer: NullObserver()))
             }
@@ -147,13 +157,15 @@ let benchmarks: @Sendable () -> Void = {
     let (fbp, _) = solver("fbp", [:])
     let solution = try! fbp.solve(measured, generator: Generator(seed: 1), observer: NullObserver()).weights
     let lambdas = (1...20).map { 10.5 - 0.5 * Double($0) }
-    Benchmark("measure/local entropy 20 lambdas, N=1001 alpha=0.5", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(10))) { benchmark in
+    Benchmark("measure/local entropy 20 lambdas, N=1001 alpha=0.5",
+              configuration: .init(metrics: [.wallClock], maxDuration: .seconds(10))) { benchmark in
         let entropy = try! LocalEntropy(lambdas: lambdas, options: MessagePassingOptions())
         for _ in benchmark.scaledIterations {
             blackHole(try! entropy.curve(around: solution, problem: measured, generator: Generator(seed: 2)))
         }
     }
-    Benchmark("measure/local energy 4 x 100 samples, N=1001 alpha=0.5", configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5))) { benchmark in
+    Benchmark("measure/local energy 4 x 100 samples, N=1001 alpha=0.5",
+              configuration: .init(metrics: [.wallClock], maxDuration: .seconds(5))) { benchmark in
         let energy = try! LocalEnergy(strengths: [0.005, 0.01, 0.02, 0.05], samples: 100)
         for _ in benchmark.scaledIterations {
             blackHole(try! energy.curve(solution, problem: measured, generator: Generator(seed: 3)))
