@@ -98,9 +98,9 @@ public final class Generator {
                 mti = 0
             }
             let take = min(n - mti, buffer.count - done)
-            for j in 0..<take {
-                out[done + j] = MT19937.temper(mt[mti + j]) & 1 == 0 ? plus : minus
-            }
+            // Offset pointers: the inner loop indexes without overflow-checked additions.
+            let words = mt + mti, signs = out + done
+            for j in 0..<take { signs[j] = MT19937.temper(words[j]) & 1 == 0 ? plus : minus }
             mti += take
             done += take
         }
@@ -153,8 +153,8 @@ enum MT19937 {
             let y = (mt[k] & 0x8000_0000) | (mt[k1] & 0x7FFF_FFFF)
             return mt[km] ^ (y >> 1) ^ ((0 &- (y & 1)) & 0x9908_B0DF)
         }
-        for k in 0..<(n - m) { mt[k] = next(k, k + 1, k + m) }
-        for k in (n - m)..<(n - 1) { mt[k] = next(k, k + 1, k + m - n) }
+        for k in 0..<(n - m) { mt[k] = next(k, k &+ 1, k &+ m) }
+        for k in (n - m)..<(n - 1) { mt[k] = next(k, k &+ 1, k &+ (m - n)) }
         mt[n - 1] = next(n - 1, 0, m - 1)
     }
 
