@@ -50,7 +50,7 @@ public struct Problem: Sendable {
         switch spec.task {
         case .storage:
             let labelGenerator = Generator(base: spec.instanceSeed, stream: Seeds.InstanceStream.labels.rawValue)
-            for mu in 0..<p { labels[mu] = labelGenerator.sign() }
+            labels = labelGenerator.signs(p)
         case .teacher:
             let t = Problem.drawTeacher(spec)
             teacher = t
@@ -68,7 +68,7 @@ public struct Problem: Sendable {
         switch kind {
         case .pm1:
             return .signs([Int8](unsafeUninitializedCapacity: count) { buffer, initialized in
-                for i in 0..<count { buffer[i] = generator.sign() > 0 ? 1 : -1 }
+                generator.fillSigns(buffer)
                 initialized = count
             })
         case .gaussian:
@@ -90,7 +90,7 @@ public struct Problem: Sendable {
         let generator = Generator(base: spec.instanceSeed, stream: Seeds.InstanceStream.teacher.rawValue)
         let count = spec.model.weightCount
         switch spec.teacherPrior {
-        case .binary: return (0..<count).map { _ in generator.sign() }
+        case .binary: return generator.signs(count)
         case .gaussian: return (0..<count).map { _ in generator.gaussian() }
         }
     }

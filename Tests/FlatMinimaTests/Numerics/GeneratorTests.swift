@@ -45,4 +45,42 @@ import FlatMinima
         #expect(p.sorted() == Array(0..<1000) && p != Array(0..<1000))
         #expect((0..<10_000).allSatisfy { _ in (0..<7).contains(g.index(below: 7)) })
     }
+
+    /// `fillSigns` draws exactly the stream of successive `sign()` calls, across the 624-word twist
+    /// boundaries and from any position in the state (after prior draws of other kinds).
+    @Test(arguments: [0, 1, 623, 624, 625, 5000])
+    func bulkSignsEqualSuccessiveSigns(count: Int) {
+        for seed in [1, 42, 0xDEAD_BEEF_CAFE, UInt64.max] as [UInt64] {
+            for prior in [0, 1, 300, 623, 624, 1000] {
+                let bulk = Generator(seed: seed), single = Generator(seed: seed)
+                for _ in 0..<prior { _ = bulk.bits32(); _ = single.bits32() }
+                var signs = [Int8](repeating: 0, count: count)
+                signs.withUnsafeMutableBufferPointer { bulk.fillSigns($0) }
+                let expected = (0..<count).map { _ in Int8(single.sign()) }
+                #expect(signs == expected, "seed \(seed), \(prior) prior draws")
+            }
+        }
+    }
+
+    /// After a bulk fill (of Int8 or of Double) the generator continues exactly as after the same number
+    /// of `sign()` calls: uniform, Gaussian and raw draws agree.
+    @Test(arguments: [0, 1, 623, 624, 625, 5000])
+    func drawsAfterBulkSignsContinueTheStream(count: Int) {
+        for seed in [3, 77, 1 << 40] as [UInt64] {
+            let bytes = Generator(seed: seed), reals = Generator(seed: seed), single = Generator(seed: seed)
+            _ = (bytes.gaussian(), reals.gaussian(), single.gaussian())
+            var signs = [Int8](repeating: 0, count: count)
+            signs.withUnsafeMutableBufferPointer { bytes.fillSigns($0) }
+            let realSigns = reals.signs(count)
+            let expected = (0..<count).map { _ in single.sign() }
+            #expect(realSigns == expected && signs.map(Double.init) == expected)
+            // 700 of each kind crosses a twist whatever the position the fill left.
+            let next = { (g: Generator) -> [Double] in
+                (0..<700).map { _ in g.uniform() } + (0..<700).map { _ in g.gaussian() }
+                    + (0..<700).map { _ in Double(g.bits32()) }
+            }
+            let continuation = next(single)
+            #expect(next(bytes) == continuation && next(reals) == continuation, "seed \(seed)")
+        }
+    }
 }
