@@ -10,15 +10,15 @@ import Foundation
 ///   tables, dates and multi-line strings are not supported and are reported as errors.
 /// - **JSON**: an object with the same structure (tables are objects, arrays of tables are arrays of
 ///   objects); the line of a key is that of its first occurrence in the file.
-public struct SpecDocument: Sendable {
-    public indirect enum Value: Sendable, Equatable, CustomStringConvertible {
+struct SpecDocument: Sendable {
+    indirect enum Value: Sendable, Equatable, CustomStringConvertible {
         case string(String)
         case integer(Int)
         case double(Double)
         case bool(Bool)
         case array([Value])
 
-        public var description: String {
+        var description: String {
             switch self {
             case let .string(s): return s
             case let .integer(i): return String(i)
@@ -29,7 +29,7 @@ public struct SpecDocument: Sendable {
         }
 
         /// The kind, for "wrong type" errors.
-        public var kind: String {
+        var kind: String {
             switch self {
             case .string: return "a string"
             case .integer: return "an integer"
@@ -41,36 +41,36 @@ public struct SpecDocument: Sendable {
     }
 
     /// One `key = value` with its line (1-based).
-    public struct Entry: Sendable {
-        public let key: String
-        public let value: Value
-        public let line: Int
+    struct Entry: Sendable {
+        let key: String
+        let value: Value
+        let line: Int
     }
 
     /// A table: its entries in file order and the line of its header (0 for the top level).
-    public struct Table: Sendable {
-        public var entries: [Entry] = []
-        public var line: Int = 0
-        public func entry(_ key: String) -> Entry? { entries.first { $0.key == key } }
+    struct Table: Sendable {
+        var entries: [Entry] = []
+        var line: Int = 0
+        func entry(_ key: String) -> Entry? { entries.first { $0.key == key } }
     }
 
-    public let path: String
-    public var root = Table()
+    let path: String
+    var root = Table()
     /// `[name]` tables.
-    public var tables: [(name: String, table: Table)] = []
+    var tables: [(name: String, table: Table)] = []
     /// `[[name]]` arrays of tables.
-    public var arrays: [(name: String, tables: [Table])] = []
+    var arrays: [(name: String, tables: [Table])] = []
 
     /// An error at `line` of this file, naming `key`.
-    public func error(_ line: Int, _ key: String?, _ message: String) -> FlatMinimaError {
+    func error(_ line: Int, _ key: String?, _ message: String) -> FlatMinimaError {
         .invalidData(path: path + (line > 0 ? ":\(line)" : ""), message: (key.map { "key '\($0)': " } ?? "") + message)
     }
 
-    public func table(_ name: String) -> Table? { tables.first { $0.name == name }?.table }
-    public func array(_ name: String) -> [Table] { arrays.first { $0.name == name }?.tables ?? [] }
+    func table(_ name: String) -> Table? { tables.first { $0.name == name }?.table }
+    func array(_ name: String) -> [Table] { arrays.first { $0.name == name }?.tables ?? [] }
 
     /// Reads `path`: JSON when it ends in `.json` or starts with `{`, TOML otherwise.
-    public static func load(path: String) throws(FlatMinimaError) -> SpecDocument {
+    static func load(path: String) throws(FlatMinimaError) -> SpecDocument {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw .invalidData(path: path, message: "cannot read the spec file (missing, unreadable or not UTF-8)")
         }
@@ -82,7 +82,7 @@ public struct SpecDocument: Sendable {
 
     // MARK: TOML subset
 
-    public static func parseTOML(_ text: String, path: String) throws(FlatMinimaError) -> SpecDocument {
+    static func parseTOML(_ text: String, path: String) throws(FlatMinimaError) -> SpecDocument {
         var document = SpecDocument(path: path)
         enum Target { case root, table(Int), array(Int) }
         var target = Target.root
@@ -200,7 +200,7 @@ public struct SpecDocument: Sendable {
 
     /// The deepest nesting of arrays a value may have. A spec needs two levels at most (an axis is a
     /// flat list); the limit keeps the recursive readers of both syntaxes far from the stack's end.
-    public static let maximumNesting = 64
+    static let maximumNesting = 64
 
     struct ValueScanner {
         let characters: [Character]
@@ -281,7 +281,7 @@ public struct SpecDocument: Sendable {
 
     // MARK: JSON
 
-    public static func parseJSON(_ text: String, path: String) throws(FlatMinimaError) -> SpecDocument {
+    static func parseJSON(_ text: String, path: String) throws(FlatMinimaError) -> SpecDocument {
         var document = SpecDocument(path: path)
         let object: Any
         do {

@@ -65,7 +65,7 @@ public enum Summary {
 
     /// Wilson score interval for s successes in n trials at z (1.96: 95 %). Its ends are exactly 0 at s = 0
     /// and 1 at s = n (rounding would leave 5.6e−17 and 1 − 1e−16), and it always contains s/n.
-    public static func wilson(successes s: Int, trials n: Int, z: Double = 1.959963984540054) -> (low: Double, high: Double) {
+    static func wilson(successes s: Int, trials n: Int, z: Double = 1.959963984540054) -> (low: Double, high: Double) {
         guard n > 0 else { return (0, 1) }
         let p = Double(s) / Double(n), nn = Double(n), z2 = z * z
         let centre = (p + z2 / (2 * nn)) / (1 + z2 / nn)

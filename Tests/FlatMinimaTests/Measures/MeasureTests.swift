@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 func doubles(_ record: Record, _ key: String) -> [Double] {
     if case let .doubles(values)? = record[key] { return values }

@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// AMP's array versions of G/H and tanh (CKernels `fm_goverh_array`, `fm_tanh_array`): the portable, AVX2
 /// and AVX-512 builds give the same bits, and agree with the scalar functions they replace; the same for

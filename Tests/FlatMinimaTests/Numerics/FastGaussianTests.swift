@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// The fast log H against GSL's log-erfc (`Special.logH`), its slow twin.
 @Suite struct FastGaussianTests {

@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// rsgd's fused pass (`fm_rsgd_pull_sign_avx2`, `fm_rsgd_pull_sign_avx512`; PackedReplicas.swift has the
 /// equations) against the pass written out site by site in Swift:

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 @Suite struct ProblemTests {
     let perceptron = Model(kind: .perceptron, weights: .binary, inputs: 101)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// Specs, results files and tables on bad input: every refusal is a thrown error naming the file, line
 /// and key (never a trap), and the enumeration of runs is unchanged by the bounds.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 @Suite struct ReplicaSymmetricTests {
     /// s(0) = log 2 exactly (no constraint); the saddle point at α = 0 is q = q̂ = 0.
