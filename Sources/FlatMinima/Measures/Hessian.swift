@@ -21,12 +21,12 @@ public struct HessianEstimator: Sendable {
     public let traceSamples: Int
 
     public init(beta: Double = 1, lanczosSteps: Int = 30, top: Int = 3, traceSamples: Int = 30) throws(FlatMinimaError) {
-        guard beta > 0, beta.isFinite else { throw .invalidOption(option: "--hessian-beta", message: "must be > 0 (got \(beta))") }
-        guard lanczosSteps >= 2, lanczosSteps <= 10_000 else { throw .invalidOption(option: "--lanczos-steps", message: "must be in [2, 10000] (got \(lanczosSteps))") }
+        guard beta > 0, beta.isFinite else { throw .invalidOption(option: RequestKeys.option(["hessian_beta"]), message: "must be > 0 (got \(beta))") }
+        guard lanczosSteps >= 2, lanczosSteps <= 10_000 else { throw .invalidOption(option: RequestKeys.option(["lanczos_steps"]), message: "must be in [2, 10000] (got \(lanczosSteps))") }
         guard top >= 1, top <= lanczosSteps else {
-            throw .invalidOption(option: "--hessian-top", message: "must be in [1, \(lanczosSteps)] (got \(top))")
+            throw .invalidOption(option: RequestKeys.option(["hessian_top"]), message: "must be in [1, \(lanczosSteps)] (got \(top))")
         }
-        guard traceSamples >= 2, traceSamples <= 1_000_000 else { throw .invalidOption(option: "--trace-samples", message: "must be in [2, 10^6] (got \(traceSamples))") }
+        guard traceSamples >= 2, traceSamples <= 1_000_000 else { throw .invalidOption(option: RequestKeys.option(["trace_samples"]), message: "must be in [2, 10^6] (got \(traceSamples))") }
         self.beta = beta
         self.lanczosSteps = lanczosSteps
         self.top = top

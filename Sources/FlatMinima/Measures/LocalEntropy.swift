@@ -27,7 +27,7 @@ public struct LocalEntropy: Sendable {
 
     public init(lambdas: [Double], options: MessagePassingOptions) throws(FlatMinimaError) {
         guard !lambdas.isEmpty, lambdas.allSatisfy({ $0 >= 0 && $0 <= 100 }) else {
-            throw .invalidOption(option: "--lambdas", message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the reference; tanh λ = 1 to double precision beyond ~19) (got \(lambdas.map { "\($0)" }.joined(separator: ",")))")
+            throw .invalidOption(option: RequestKeys.option(["lambdas"]), message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the reference; tanh λ = 1 to double precision beyond ~19) (got \(lambdas.map { "\($0)" }.joined(separator: ",")))")
         }
         self.lambdas = lambdas
         self.options = options
@@ -36,7 +36,7 @@ public struct LocalEntropy: Sendable {
     /// The curve around `reference` (binary weights) on `problem`.
     public func curve(around reference: [Double], problem: Problem, generator: Generator) throws(FlatMinimaError) -> [Point] {
         guard problem.model.weights == .binary else {
-            throw .invalidOption(option: "--measure", message: "local-entropy needs binary weights")
+            throw .invalidOption(option: RequestKeys.option(["measure"]), message: "local-entropy needs binary weights")
         }
         let engine = options.engine(problem, generator: generator)
         let n = Double(reference.count)
