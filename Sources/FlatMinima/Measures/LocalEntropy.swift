@@ -27,7 +27,8 @@ public struct LocalEntropy: Sendable {
 
     public init(lambdas: [Double], options: MessagePassingOptions) throws(FlatMinimaError) {
         guard !lambdas.isEmpty, lambdas.allSatisfy({ $0 >= 0 && $0 <= 100 }) else {
-            throw .invalidOption(option: RequestKeys.option(["lambdas"]), message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the reference; tanh λ = 1 to double precision beyond ~19) (got \(lambdas.map { "\($0)" }.joined(separator: ",")))")
+            throw .invalidOption(option: RequestKeys.option(["lambdas"]),
+                    message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the reference; tanh λ = 1 to double precision beyond ~19) (got \(lambdas.map { "\($0)" }.joined(separator: ",")))")
         }
         self.lambdas = lambdas
         self.options = options

@@ -50,7 +50,8 @@ public struct Model: Sendable, Hashable, Codable {
     /// `pm1Inputs` says whether inputs are ±1, where binary weights need an odd fan-in to avoid ties.
     public func validate(pm1Inputs: Bool) throws(FlatMinimaError) {
         guard inputs > 0, inputs <= 1_000_000_000 else {
-            throw .invalidOption(option: RequestKeys.option(["N"]), message: "must be an integer in [1, 10^9] (got \(inputs))")
+            throw .invalidOption(option: RequestKeys.option(["N"]),
+                                 message: "must be an integer in [1, 10^9] (got \(inputs))")
         }
         if kind == .committee {
             guard hidden >= 1, hidden % 2 == 1, hidden <= inputs else {

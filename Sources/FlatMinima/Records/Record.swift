@@ -27,7 +27,8 @@ public struct Record: Sendable, Equatable {
             switch self {
             case let .int(v): return String(v)
             case let .double(v): return Value.number(v) ?? "NA"
-            case let .string(v): return v.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+            case let .string(v): return v.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n",
+                                                                                                         with: " ")
             case let .bool(v): return v ? "1" : "0"
             case let .doubles(v): return v.map { Value.number($0) ?? "NA" }.joined(separator: ",")
             case .null: return "NA"
@@ -121,7 +122,8 @@ public enum RecordFormat: String, Sendable, CaseIterable {
     public static func align(_ rows: [[String]]) -> String {
         guard let header = rows.first else { return "" }
         var widths = header.map(\.count)
-        for row in rows { for (j, cell) in row.enumerated() where j < widths.count { widths[j] = max(widths[j], cell.count) } }
+        for row in rows { for (j, cell) in row.enumerated() where j < widths.count { widths[j] = max(widths[j],
+                                                                                                     cell.count) } }
         func pad(_ cell: String, _ width: Int) -> String {
             let padding = String(repeating: " ", count: max(0, width - cell.count))
             return Double(cell) != nil || cell == "NA" ? padding + cell : cell + padding

@@ -28,7 +28,8 @@ public enum Run {
                              observer: any SolverObserver = NullObserver(),
                              measures: [Measure] = []) throws -> (record: Record, weights: [Double]) {
         if let reason = entry.unsupported(problem.model) {
-            throw FlatMinimaError.invalidOption(option: RequestKeys.option(["solver"]), message: "\(entry.name) \(reason)")
+            throw FlatMinimaError.invalidOption(option: RequestKeys.option(["solver"]),
+                                                message: "\(entry.name) \(reason)")
         }
         let generator = Generator(base: seed, stream: Seeds.SolverStream.solver.rawValue)
         let start = DispatchTime.now().uptimeNanoseconds

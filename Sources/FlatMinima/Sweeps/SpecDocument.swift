@@ -71,7 +71,8 @@ struct SpecDocument: Sendable {
 
     /// Reads `path`: JSON when it ends in `.json` or starts with `{`, TOML otherwise.
     static func load(path: String) throws(FlatMinimaError) -> SpecDocument {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data,
+                                                                                       encoding: .utf8) else {
             throw .invalidData(path: path, message: "cannot read the spec file (missing, unreadable or not UTF-8)")
         }
         if path.hasSuffix(".json") || text.drop(while: \.isWhitespace).first == "{" {
@@ -98,7 +99,8 @@ struct SpecDocument: Sendable {
             line = line.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             if line.hasPrefix("[[") {
-                guard line.hasSuffix("]]") else { throw fail(lineNumber, nil, "malformed array-of-tables header '\(excerpt(line))'") }
+                guard line.hasSuffix("]]") else { throw fail(lineNumber, nil,
+                                                             "malformed array-of-tables header '\(excerpt(line))'") }
                 let name = String(line.dropFirst(2).dropLast(2)).trimmingCharacters(in: .whitespaces)
                 guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(excerpt(name))'") }
                 if document.tables.contains(where: { $0.name == name }) {
@@ -114,9 +116,11 @@ struct SpecDocument: Sendable {
                 continue
             }
             if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else { throw fail(lineNumber, nil, "malformed table header '\(excerpt(line))'") }
+                guard line.hasSuffix("]") else { throw fail(lineNumber, nil,
+                                                            "malformed table header '\(excerpt(line))'") }
                 let name = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
-                guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(excerpt(name))' (dotted names are not supported)") }
+                guard isBareKey(name) else { throw fail(lineNumber, nil,
+                        "unsupported table name '\(excerpt(name))' (dotted names are not supported)") }
                 guard !document.tables.contains(where: { $0.name == name }), !document.arrays.contains(where: { $0.name == name }) else {
                     throw fail(lineNumber, name, "table defined twice")
                 }
@@ -124,10 +128,12 @@ struct SpecDocument: Sendable {
                 target = .table(document.tables.count - 1)
                 continue
             }
-            guard let equals = line.firstIndex(of: "=") else { throw fail(lineNumber, nil, "expected 'key = value', got '\(excerpt(line))'") }
+            guard let equals = line.firstIndex(of: "=") else { throw fail(lineNumber, nil,
+                    "expected 'key = value', got '\(excerpt(line))'") }
             var key = String(line[..<equals]).trimmingCharacters(in: .whitespaces)
             if key.count >= 2, key.first == "\"", key.last == "\"" { key = String(key.dropFirst().dropLast()) }
-            guard isBareKey(key) else { throw fail(lineNumber, excerpt(key), "unsupported key (use letters, digits, '_' and '-')") }
+            guard isBareKey(key) else { throw fail(lineNumber, excerpt(key),
+                                                   "unsupported key (use letters, digits, '_' and '-')") }
             var valueText = String(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
             // Arrays may span lines: read on until the brackets balance.
             while bracketDepth(valueText) > 0, index < lines.count {
@@ -289,7 +295,8 @@ struct SpecDocument: Sendable {
         } catch {
             throw .invalidData(path: path, message: "not valid JSON (\((error as NSError).localizedDescription))")
         }
-        guard let top = object as? [String: Any] else { throw .invalidData(path: path, message: "the top level must be an object") }
+        guard let top = object as? [String: Any] else { throw .invalidData(path: path,
+                                                                           message: "the top level must be an object") }
         let lines = text.components(separatedBy: "\n")
         func line(of key: String) -> Int {
             (lines.firstIndex { $0.contains("\"\(key)\"") } ?? -1) + 1
