@@ -234,7 +234,7 @@ enum CLI {
         (["-N", "101", "--alpha", "0.3", "--seed", "-1"], "--seed"),
         (["-N", "100001", "--alpha", "1"], "GiB"),
         (["-N", "101", "--alpha", "0.3", "--frobnicate"], "frobnicate"),
-        // From the bad-input audit (each once trapped, was silently ignored or lost the range):
+        // Inputs that must be refused with their range (not trap, nor be silently ignored):
         (["-N", "101", "--alpha", "1e300"], "P <= 10^9"),
         (["-N", "-1", "--alpha", "0.3"], "[1, 10^9]"),
         (["-N", "101", "--alpha", "0.3", "--margin", "1e18", "--solver", "rsgd"], "[0, 100]"),
@@ -322,9 +322,9 @@ enum CLI {
                 "\(r.stderr)")
     }
 
-    /// Regression: ranges whose count overflowed Int trapped (Swift runtime failure, signal 4) before the
-    /// 100000-value cap was checked, and a rejected grid did not say what is accepted. Now: one line on
-    /// stderr naming the option and the accepted form, exit 2, nothing on stdout.
+    /// Ranges whose count overflows Int are refused (not trapped) by the 100000-value cap, and a rejected
+    /// grid says what is accepted: one line on stderr naming the option and the accepted form, exit 2,
+    /// nothing on stdout.
     @Test(arguments: [
         (["theory", "storage", "--alpha", "0:1e19:1"], "--alpha"),
         (["theory", "storage", "--alpha", "0:1e300:1e-300"], "--alpha"),
@@ -367,8 +367,8 @@ enum CLI {
         }
     }
 
-    /// Regression: the teacher at α ≤ 1e−6 printed q = 1 and zero errors; a Gaussian teacher at large α
-    /// printed exact zeros. Every row now has a status.
+    /// The teacher at α ≤ 1e−6 must not print q = 1 and zero errors, nor a Gaussian teacher at large α
+    /// exact zeros; every row has a status.
     @Test func teacherRowsAtTheEnds() throws {
         for prior in ["binary", "gaussian"] {
             let r = try CLI.run(["theory", "teacher", "--prior", prior, "--alpha", "1e-7,1e6,1e200", "--format",
@@ -387,7 +387,7 @@ enum CLI {
         }
     }
 
-    /// Regression: the binary capacity was null (and nothing said) from κ = 2.5.
+    /// The binary capacity is a number (or says why not) at large margins, κ ≥ 2.5 included.
     @Test func capacityAtLargeMargin() throws {
         let r = try CLI.run(["theory", "capacity", "--margin", "2.5,5", "--format", "json"])
         let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }

@@ -42,9 +42,8 @@ final class LockstepTeam: @unchecked Sendable {
     private let condition = NSCondition()
     private let exited = DispatchSemaphore(value: 0)
     private var job: (@Sendable (Int) -> Void)? = nil
-    /// Polls before blocking. Measured at N = 1001 (rsgd, 40 epochs): 300–6000 spins all give 42 ms;
-    /// 0 (block at once) 51 ms; 20 000 and more make runs bimodal (up to 60 ms), the long spin slowing
-    /// the working thread on this virtual machine.
+    /// Polls before blocking: enough to catch a round that ends within a few microseconds, few enough
+    /// that a spinning helper does not take the working thread's core for long (BENCHMARKS.md).
     private static let spins = 2_000
 
     init(size: Int) {

@@ -134,8 +134,8 @@ import Testing
         }
     }
 
-    /// Regression: near Gardner's capacity the spherical saddle point (q → 1) was beyond 200-node
-    /// Gauss–Hermite (s(1.999) was −7.641 instead of −7.605) and at α = α_c it threw "GSL error 4".
+    /// Near Gardner's capacity the spherical saddle point (q → 1) is beyond 200-node Gauss–Hermite
+    /// (which would give s(1.999) = −7.641 instead of −7.605), and at α = α_c no GSL error may escape.
     /// References from mpmath (30 digits, quadrature split at the kink, bisection in log(1 − q)).
     @Test(arguments: [(1.9, 0.0, 0.970874917455627, -3.14672372946), (1.999, 0.0, 0.99974632279627, -7.60459726519),
                       (0.5195, 1.0, 0.999903063351617, -6.59393156695), (0.03, 5.0, 0.786239674134952,
