@@ -35,7 +35,8 @@ public struct LocalEntropy: Sendable {
     }
 
     /// The curve around `reference` (binary weights) on `problem`.
-    public func curve(around reference: [Double], problem: Problem, generator: Generator) throws(FlatMinimaError) -> [Point] {
+    public func curve(around reference: [Double], problem: Problem,
+                      generator: Generator) throws(FlatMinimaError) -> [Point] {
         guard problem.model.weights == .binary else {
             throw .invalidOption(option: RequestKeys.option(["measure"]), message: "local-entropy needs binary weights")
         }
@@ -57,8 +58,8 @@ public struct LocalEntropy: Sendable {
             // e^{−λN}); a fixed point below that (less log 2 of slack for the Bethe approximation), or NaN,
             // describes an empty set, not a converged curve point.
             let meaningful = phi.isFinite && q.isFinite && phi >= -lambda - log(2.0)
-            return Point(lambda: lambda, freeEntropy: phi, overlap: q, distance: d, entropy: phi - lambda * q, ceiling: ceiling,
-                         converged: change < options.tolerance && meaningful)
+            return Point(lambda: lambda, freeEntropy: phi, overlap: q, distance: d, entropy: phi - lambda * q,
+                         ceiling: ceiling, converged: change < options.tolerance && meaningful)
         }
     }
 }

@@ -17,9 +17,8 @@ import Foundation
 // planes of 7 bits (T = Σ_k 2^{7k} P_k; 4 to 7 planes for b = 25, 32, 39 or 46) and each plane's look-ups
 // are summed separately (`fm_lookup16_avx2`). One look-up covers three matrix entries, where a
 // multiply-add kernel spends one 16-bit multiply per entry and 16-bit limb (timings in BENCHMARKS.md).
-// The sign indices are
-// stored once per run (`SignLookupMatrix`, 4 bits per three entries: a sixth of the Int8 matrix), so large
-// problems also read less memory.
+// The sign indices are stored once per run (`SignLookupMatrix`, 4 bits per three entries: a sixth of the
+// Int8 matrix), so large problems also read less memory.
 
 /// The sign indices of a ±1 matrix (rows × columns, entry (r, c) at x[r·rowStride + c·columnStride])
 /// for `SignLookupTables` products. Rows come in blocks of 16 and columns in words of 12 (four groups of

@@ -46,7 +46,8 @@ public struct SavedConfiguration: Codable, Sendable {
                     message: "cannot be read (\(FileManager.default.fileExists(atPath: path) ? "unreadable" : "no such file"))")
         }
         var result: [SavedConfiguration] = []
-        for (index, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        for (index, line) in text.split(separator: "\n").enumerated()
+        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let saved: SavedConfiguration
             do { saved = try JSONDecoder().decode(SavedConfiguration.self, from: Data(line.utf8)) } catch {
                 throw .invalidData(path: path,
@@ -57,7 +58,9 @@ public struct SavedConfiguration: Codable, Sendable {
                                    message: "line \(index + 1): format '\(saved.format)', expected '\(formatName)'")
             }
             // The saved problem is checked like command-line options, but reported against the file.
-            do { try saved.problem.model.validate(pm1Inputs: saved.problem.task != .data && saved.problem.inputs == .pm1) } catch {
+            do {
+                try saved.problem.model.validate(pm1Inputs: saved.problem.task != .data && saved.problem.inputs == .pm1)
+            } catch {
                 throw .invalidData(path: path, message: "line \(index + 1): field problem.model: \(error.description)")
             }
             if saved.problem.task != .data {
@@ -84,9 +87,13 @@ public struct SavedConfiguration: Codable, Sendable {
         let model = problem.model
         switch model.weights {
         case .binary:
-            if let bad = weights.first(where: { $0 != 1 && $0 != -1 }) { return "binary weights must be ±1 (got \(bad))" }
+            if let bad = weights.first(where: { $0 != 1 && $0 != -1 }) {
+                return "binary weights must be ±1 (got \(bad))"
+            }
         case .spherical:
-            if let bad = weights.first(where: { !$0.isFinite }) { return "spherical weights must be finite (got \(bad))" }
+            if let bad = weights.first(where: { !$0.isFinite }) {
+                return "spherical weights must be finite (got \(bad))"
+            }
             let n = model.fanIn
             if weights.count == model.weightCount {
                 for k in 0..<model.hidden where weights[(k * n)..<((k + 1) * n)].allSatisfy({ $0 == 0 }) {

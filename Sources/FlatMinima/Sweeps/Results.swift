@@ -149,7 +149,8 @@ public enum Results {
         /// Cuts a torn last line (bytes after the last newline) off the file, so that the next row is
         /// appended on a line of its own instead of being glued to the torn one.
         static func dropTornRow(_ path: String) throws(FlatMinimaError) {
-            guard let data = FileManager.default.contents(atPath: path), let last = data.last, last != UInt8(ascii: "\n") else { return }
+            guard let data = FileManager.default.contents(atPath: path), let last = data.last,
+                  last != UInt8(ascii: "\n") else { return }
             let keep = (data.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
             guard truncate(path, off_t(keep)) == 0 else { throw .runtime("cannot drop the torn last line of \(path)") }
         }
@@ -190,8 +191,8 @@ public enum Results {
     /// each run_id, orders rows by run index and columns by first appearance. A run_id seen twice is
     /// dropped when both rows agree (apart from `isIncidental` columns) and refused otherwise, naming
     /// both files and lines and the columns that differ.
-    public static func merge(_ tables: [(path: String, table: Table)]) throws(FlatMinimaError) -> (table: Table,
-                                                                                                   duplicates: Int) {
+    public static func merge(_ tables: [(path: String, table: Table)])
+        throws(FlatMinimaError) -> (table: Table, duplicates: Int) {
         var columns: [String] = []
         var seenColumns = Set<String>()
         var hashes: [String: String] = [:]
@@ -214,7 +215,8 @@ public enum Results {
                 let cells = columns.map { table.value(row, $0) ?? "NA" }
                 let origin = "\(path):\(table.line(ofRow: index))"
                 if let first = byID[id] {
-                    let differing = columns.indices.filter { !isIncidental(columns[$0]) && first.cells[$0] != cells[$0] }.map { columns[$0] }
+                    let differing = columns.indices
+                        .filter { !isIncidental(columns[$0]) && first.cells[$0] != cells[$0] }.map { columns[$0] }
                     guard differing.isEmpty else {
                         throw .invalidData(path: origin,
                                 message: "run_id \(id) is also at \(first.origin) with other values (\(differing.prefix(5).joined(separator: ", "))\(differing.count > 5 ? ", ..." : "")); refusing to choose")

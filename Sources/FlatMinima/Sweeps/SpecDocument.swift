@@ -71,8 +71,8 @@ struct SpecDocument: Sendable {
 
     /// Reads `path`: JSON when it ends in `.json` or starts with `{`, TOML otherwise.
     static func load(path: String) throws(FlatMinimaError) -> SpecDocument {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data,
-                                                                                       encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path),
+              let text = String(data: data, encoding: .utf8) else {
             throw .invalidData(path: path, message: "cannot read the spec file (missing, unreadable or not UTF-8)")
         }
         if path.hasSuffix(".json") || text.drop(while: \.isWhitespace).first == "{" {
@@ -99,8 +99,9 @@ struct SpecDocument: Sendable {
             line = line.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             if line.hasPrefix("[[") {
-                guard line.hasSuffix("]]") else { throw fail(lineNumber, nil,
-                                                             "malformed array-of-tables header '\(excerpt(line))'") }
+                guard line.hasSuffix("]]") else {
+                    throw fail(lineNumber, nil, "malformed array-of-tables header '\(excerpt(line))'")
+                }
                 let name = String(line.dropFirst(2).dropLast(2)).trimmingCharacters(in: .whitespaces)
                 guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(excerpt(name))'") }
                 if document.tables.contains(where: { $0.name == name }) {
@@ -295,8 +296,9 @@ struct SpecDocument: Sendable {
         } catch {
             throw .invalidData(path: path, message: "not valid JSON (\((error as NSError).localizedDescription))")
         }
-        guard let top = object as? [String: Any] else { throw .invalidData(path: path,
-                                                                           message: "the top level must be an object") }
+        guard let top = object as? [String: Any] else {
+            throw .invalidData(path: path, message: "the top level must be an object")
+        }
         let lines = text.components(separatedBy: "\n")
         func line(of key: String) -> Int {
             (lines.firstIndex { $0.contains("\"\(key)\"") } ?? -1) + 1

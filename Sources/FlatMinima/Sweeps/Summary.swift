@@ -98,7 +98,9 @@ public enum Summary {
                         successes: nil, runs: values.count)
         case .median:
             let sorted = values.sorted()
-            let m: Double? = sorted.isEmpty ? nil : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            let m: Double? = sorted.isEmpty ? nil
+                : sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+                : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
             return Cell(value: m, low: nil, high: nil, successes: nil, runs: values.count)
         case .stderr:
             guard values.count >= 2 else { return Cell(value: nil, low: nil, high: nil, successes: nil,
