@@ -22,16 +22,14 @@
 
 /// The Mersenne Twister MT19937 generator type (GSL's default).
 static inline const gsl_rng_type *cgsl_rng_type_mt19937(void) { return gsl_rng_mt19937; }
-/// L'Ecuyer's maximally equidistributed combined Tausworthe generator (fast, period 2^113).
-static inline const gsl_rng_type *cgsl_rng_type_taus2(void) { return gsl_rng_taus2; }
-/// RANLXD level 2: slow, but of the highest statistical quality GSL has.
-static inline const gsl_rng_type *cgsl_rng_type_ranlxd2(void) { return gsl_rng_ranlxd2; }
 
 /// GSL's version string, through a function so that Swift does not read the C global itself.
 static inline const char *cgsl_version(void) { return gsl_version; }
 
 /// Gauss–Hermite fixed quadrature: weight |x − a|^α e^{−b (x − a)²} on the real line.
-static inline const gsl_integration_fixed_type *cgsl_integration_fixed_hermite(void) { return gsl_integration_fixed_hermite; }
+static inline const gsl_integration_fixed_type *cgsl_integration_fixed_hermite(void) {
+    return gsl_integration_fixed_hermite;
+}
 
 /// Root solver types for bracketing searches.
 static inline const gsl_root_fsolver_type *cgsl_root_brent(void) { return gsl_root_fsolver_brent; }

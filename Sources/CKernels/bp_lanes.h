@@ -214,7 +214,7 @@ FM_INLINE FM_VD FM_FN(fm_bp_log_d)(FM_VD x) {
 // Coefficient j of P(t)'s piece `piece` in every lane, from the table as the kernel receives it.
 #if FM_W == 4
 // Special.erfcxTablePadded (10 coefficients per piece, rows padded to 12): four rows read with plain
-// loads and transposed (AVX2 gathers are slow on Zen 2).
+// loads and transposed (AVX2 gathers are slow on some cores).
 #define FM_COEFFICIENTS_D(c, piece, table) { \
     int idx_[4]; \
     _mm_storeu_si128((__m128i *)idx_, _mm256_cvttpd_epi32((__m256d)(piece))); \

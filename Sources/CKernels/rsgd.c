@@ -6,9 +6,9 @@ __attribute__((target("avx2")))
 void fm_rsgd_pull_sign_avx2(float *h, float *w, int32_t *counts, float *targets, const float *table,
                             long entries, uint64_t *bits, const int8_t *sums, long lo, long hi,
                             float rate, float pull, float clip) {
-    // t = table[c] by register permutes when the table has at most 16 entries (y ≤ 15): vgatherdps costs
-    // ~30 cycles on Intel cores with the gather-data-sampling mitigation (it was 73 % of this loop's
-    // time there). Larger tables gather, and only where a site flipped (elsewhere t is unchanged).
+    // t = table[c] by register permutes when the table has at most 16 entries (y ≤ 15): vgatherdps is
+    // slow on cores with the gather-data-sampling mitigation (BENCHMARKS.md). Larger tables gather, and
+    // only where a site flipped (elsewhere t is unchanged).
     const int permuting = entries <= 16;
     const __m256 table0 = permuting ? _mm256_loadu_ps(table) : _mm256_setzero_ps();
     const __m256 table1 = permuting && entries > 8 ? _mm256_loadu_ps(table + 8) : table0;

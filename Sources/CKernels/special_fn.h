@@ -43,7 +43,7 @@ static inline __attribute__((always_inline)) FM_V4_TARGET FM_VD FM_FN(fm_goverh)
     FM_FN_COEFFICIENTS(c, piece, table)
 #else
     const FM_VI offset = __builtin_convertvector(piece, FM_VI) * 10;
-    // (Four loads per coefficient: vgatherdpd is slower on the Zen 2 this was measured on.)
+    // (Four loads per coefficient rather than vgatherdpd, which is slow on some cores; BENCHMARKS.md.)
     for (int j = 0; j < 10; j++)
         c[j] = (FM_VD){table[offset[0] + j], table[offset[1] + j], table[offset[2] + j], table[offset[3] + j]};
 #endif

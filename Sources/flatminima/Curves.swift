@@ -21,11 +21,17 @@ enum Curves {
                 lines.append((key + [measure, text(parameter), text(distance), text(value), text(error), text(ceiling),
                                      text(converged)]).joined(separator: "\t"))
             }
-            let p = array(r, "local_energy_perturbation"), e = array(r, "local_energy"), se = array(r, "local_energy_se")
-            for i in p.indices where i < e.count && i < se.count { row("local_energy", p[i], nil, e[i], se[i], nil, nil) }
+            let p = array(r, "local_energy_perturbation"), e = array(r, "local_energy")
+            let se = array(r, "local_energy_se")
+            for i in p.indices where i < e.count && i < se.count {
+                row("local_energy", p[i], nil, e[i], se[i], nil, nil)
+            }
             let loss = array(r, "local_energy_loss"), lossSE = array(r, "local_energy_loss_se")
-            for i in p.indices where i < loss.count && i < lossSE.count { row("local_energy_loss", p[i], nil, loss[i], lossSE[i], nil, nil) }
-            let l = array(r, "local_entropy_lambda"), d = array(r, "local_entropy_d"), s = array(r, "local_entropy_curve")
+            for i in p.indices where i < loss.count && i < lossSE.count {
+                row("local_energy_loss", p[i], nil, loss[i], lossSE[i], nil, nil)
+            }
+            let l = array(r, "local_entropy_lambda"), d = array(r, "local_entropy_d")
+            let s = array(r, "local_entropy_curve")
             let c = array(r, "local_entropy_ceiling"), ok = array(r, "local_entropy_converged")
             for i in l.indices where i < d.count && i < s.count && i < c.count && i < ok.count {
                 row("local_entropy", l[i], d[i], s[i], nil, c[i], ok[i])
@@ -35,7 +41,9 @@ enum Curves {
             for i in angles.indices where i < volumes.count && i < coneCeiling.count && i < coneOK.count {
                 row("cone_volume", angles[i], nil, volumes[i], nil, coneCeiling[i], coneOK[i])
             }
-            for (rank, value) in array(r, "hessian_top").enumerated() { row("hessian_eigenvalue", Double(rank + 1), nil, value, nil, nil, nil) }
+            for (rank, value) in array(r, "hessian_top").enumerated() {
+                row("hessian_eigenvalue", Double(rank + 1), nil, value, nil, nil, nil)
+            }
             if case let .double(trace)? = r["hessian_trace"], case let .double(error)? = r["hessian_trace_se"] {
                 row("hessian_trace", nil, nil, trace, error, nil, nil)
             }

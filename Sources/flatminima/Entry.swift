@@ -57,6 +57,7 @@ struct FlatMinimaCommand: ParsableCommand {
         Problems are fixed by --instance-seed (patterns, labels, teacher); solvers' randomness by --seed, so every solver can be run on the very same instance. Records go to stdout, errors to stderr.
         """,
         version: FlatMinima.version,
-        subcommands: [Solve.self, MeasureCommand.self, Theory.self, SweepCommand.self, MergeCommand.self, TableCommand.self, ListSolvers.self]
+        subcommands: [Solve.self, MeasureCommand.self, Theory.self, SweepCommand.self, MergeCommand.self,
+                      TableCommand.self, ListSolvers.self]
     )
 }

@@ -133,7 +133,8 @@ enum SolverSelection {
             }
             guard !entries.isEmpty else {
                 let accepted = SolverRegistry.all.map(\.name).joined(separator: ", ")
-                throw FlatMinimaError.invalidOption(option: "--solver", message: "names no solver (accepted: \(accepted), all)")
+                throw FlatMinimaError.invalidOption(option: "--solver",
+                                                    message: "names no solver (accepted: \(accepted), all)")
             }
         }
         for entry in entries {

@@ -28,10 +28,12 @@ struct MergeCommand: ParsableCommand {
     var force = false
 
     func run() throws {
-        guard !inputs.isEmpty else { throw FlatMinimaError.invalidOption(option: "inputs", message: "give at least one results file") }
+        guard !inputs.isEmpty else { throw FlatMinimaError.invalidOption(option: "inputs",
+                                                                         message: "give at least one results file") }
         try OutputFile.check(out, option: "--out")
         if FileManager.default.fileExists(atPath: out) {
-            guard force else { throw FlatMinimaError.invalidOption(option: "--out", message: "\(out) exists (use --force to replace it)") }
+            guard force else { throw FlatMinimaError.invalidOption(option: "--out",
+                    message: "\(out) exists (use --force to replace it)") }
             _ = try Results.read(path: out)
         }
         var tables: [(path: String, table: Results.Table)] = []
@@ -91,7 +93,8 @@ struct TableCommand: ParsableCommand {
 
     func run() throws {
         guard let statistic = Summary.Statistic.parse(stat) else {
-            throw FlatMinimaError.invalidOption(option: "--stat", message: "must be success, count or mean|median|stderr|min|max:COLUMN (got '\(stat)')")
+            throw FlatMinimaError.invalidOption(option: "--stat",
+                    message: "must be success, count or mean|median|stderr|min|max:COLUMN (got '\(stat)')")
         }
         let table = try Results.read(path: results)
         let rowKeys = rows.split(separator: ",").map(String.init)
@@ -105,7 +108,8 @@ struct TableCommand: ParsableCommand {
         }
         if let column = statistic.column, !Summary.isNumeric(column, in: table) {
             let example = table.rows.lazy.compactMap { table.value($0, column) }.first { $0 != "NA" && !$0.isEmpty } ?? ""
-            throw FlatMinimaError.invalidOption(option: "--stat", message: "column '\(column)' of \(results) is not numeric (e.g. '\(example)'); accepted: a column of numbers")
+            throw FlatMinimaError.invalidOption(option: "--stat",
+                    message: "column '\(column)' of \(results) is not numeric (e.g. '\(example)'); accepted: a column of numbers")
         }
         guard !table.rows.isEmpty else {
             throw FlatMinimaError.invalidData(path: results, message: "has no runs yet (only its header)")
@@ -114,7 +118,8 @@ struct TableCommand: ParsableCommand {
         for filter in filters {
             let parts = filter.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, table.column(parts[0]) != nil else {
-                throw FlatMinimaError.invalidOption(option: "--where", message: "must be COLUMN=VALUE with a column of the file (got '\(filter)')")
+                throw FlatMinimaError.invalidOption(option: "--where",
+                        message: "must be COLUMN=VALUE with a column of the file (got '\(filter)')")
             }
             selected = selected.filter { row in
                 let v = table.value(row, parts[0]) ?? ""
@@ -123,7 +128,8 @@ struct TableCommand: ParsableCommand {
             }
         }
         guard !selected.isEmpty else {
-            throw FlatMinimaError.invalidOption(option: "--where", message: "no run of \(results) matches \(filters.joined(separator: " and ")) (of \(table.rows.count) runs)")
+            throw FlatMinimaError.invalidOption(option: "--where",
+                    message: "no run of \(results) matches \(filters.joined(separator: " and ")) (of \(table.rows.count) runs)")
         }
         let failed = selected.filter { Results.failed($0, in: table) }.count
         if failed > 0 {

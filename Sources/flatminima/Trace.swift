@@ -74,7 +74,8 @@ enum OutputFiles {
         for case let (option, path?) in outputs {
             try OutputFile.check(path, option: option)
             let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-            if let other = seen[key] { throw FlatMinimaError.invalidOption(option: option, message: "\(path) is also the file of \(other)") }
+            if let other = seen[key] { throw FlatMinimaError.invalidOption(option: option,
+                    message: "\(path) is also the file of \(other)") }
             seen[key] = option
         }
     }

@@ -88,8 +88,10 @@ enum CLI {
 
     /// Same seeds → byte-identical records apart from the timing field.
     @Test func deterministic() throws {
-        let args = ["solve", "--solver", "sa", "-N", "301", "--alpha", "0.3", "--instances", "2", "--seed", "5", "--format", "json"]
-        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "", options: .regularExpression) }
+        let args = ["solve", "--solver", "sa", "-N", "301", "--alpha", "0.3", "--instances", "2", "--seed", "5",
+                    "--format", "json"]
+        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "",
+                                                                   options: .regularExpression) }
         let a = try CLI.run(args), b = try CLI.run(args)
         #expect(a.status == 0 && b.status == 0)
         #expect(strip(a.stdout) == strip(b.stdout))
@@ -100,12 +102,15 @@ enum CLI {
     /// records to the last bit: AMP's dot/axpy passes, sgd's directions, rsgd's packed engine and cpr's
     /// popcounts. (On a CPU without AVX2 both runs take the portable path and the test is trivially true.)
     @Test func acceleratedKernelsMatchPortableOnes() throws {
-        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "", options: .regularExpression) }
+        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "",
+                                                                   options: .regularExpression) }
         let runs: [[String]] = [
             ["solve", "--solver", "amp,sgd,rsgd,cpr", "-N", "403", "--alpha", "0.5", "--format", "json"],
             ["solve", "--solver", "amp", "-N", "403", "--alpha", "1", "--task", "teacher", "--format", "json"],
-            ["solve", "--solver", "amp", "-N", "403", "--alpha", "0.5", "-o", "bits=46", "-o", "tol=1e-10", "--format", "json"],
-            ["solve", "--solver", "rsgd,sgd", "--model", "committee", "-K", "3", "--arch", "full", "-N", "101", "--alpha", "0.3", "--format", "json"],
+            ["solve", "--solver", "amp", "-N", "403", "--alpha", "0.5", "-o", "bits=46", "-o", "tol=1e-10", "--format",
+             "json"],
+            ["solve", "--solver", "rsgd,sgd", "--model", "committee", "-K", "3", "--arch", "full", "-N", "101",
+             "--alpha", "0.3", "--format", "json"],
         ]
         for args in runs {
             let fast = try CLI.run(args), portable = try CLI.run(args, environment: ["FLATMINIMA_PORTABLE": "1"])
@@ -120,7 +125,8 @@ enum CLI {
     /// each; alone, two). Storage at the default precision and at 46 bits, and a teacher at α = 2, which
     /// polarises.
     @Test func ampRecordsDoNotDependOnCores() throws {
-        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "", options: .regularExpression) }
+        func strip(_ s: String) -> String { s.replacingOccurrences(of: "\"seconds\":[0-9.e-]+", with: "",
+                                                                   options: .regularExpression) }
         for extra in [["--alpha", "0.6"], ["--alpha", "0.6", "-o", "bits=46"], ["--alpha", "2", "--task", "teacher"]] {
             let args = ["solve", "--solver", "amp", "-N", "1001", "--instances", "2", "--format", "json"] + extra
             let alone = try CLI.run(args + ["--jobs", "1"]), shared = try CLI.run(args + ["--jobs", "2"])
@@ -133,12 +139,16 @@ enum CLI {
     /// AMP on ±1 patterns reports the precision of its products: chosen from tol (32 bits at the default
     /// 1e−6, 46 at 1e−10) unless `bits` says; none for real-valued inputs.
     @Test func ampReportsProductBits() throws {
-        for (options, bits) in [([String](), 32), (["-o", "tol=1e-10"], 46), (["-o", "bits=39"], 39), (["-o", "bits=25", "-o", "tol=1e-10"], 25)] {
-            let r = try CLI.run(["solve", "--solver", "amp", "-N", "201", "--alpha", "0.5", "--format", "json"] + options)
+        for (options, bits) in [([String](), 32), (["-o", "tol=1e-10"], 46), (["-o", "bits=39"], 39), (["-o", "bits=25",
+                "-o", "tol=1e-10"], 25)] {
+            let r = try CLI.run(["solve", "--solver", "amp", "-N", "201", "--alpha", "0.5", "--format",
+                                 "json"] + options)
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stdout.range(of: "\"product_bits\":\(bits)[,}]", options: .regularExpression) != nil, "\(options): \(r.stdout)")
+            #expect(r.stdout.range(of: "\"product_bits\":\(bits)[,}]", options: .regularExpression) != nil,
+                    "\(options): \(r.stdout)")
         }
-        let real = try CLI.run(["solve", "--solver", "amp", "-N", "201", "--alpha", "0.5", "--inputs", "gaussian", "--format", "json"])
+        let real = try CLI.run(["solve", "--solver", "amp", "-N", "201", "--alpha", "0.5", "--inputs", "gaussian",
+                                "--format", "json"])
         #expect(real.status == 0 && !real.stdout.contains("product_bits"))
     }
 
@@ -150,8 +160,10 @@ enum CLI {
     @Test func bpKernelsMatchPortableOnes() throws {
         let runs: [[String]] = [
             ["solve", "--solver", "bp", "-N", "403", "--alpha", "0.4", "--instances", "2", "--format", "json"],
-            ["solve", "--solver", "bp", "--model", "committee", "-K", "3", "--arch", "tree", "-N", "303", "--alpha", "0.2", "--format", "json"],
-            ["solve", "--solver", "bp", "--model", "committee", "-K", "3", "--arch", "full", "-N", "101", "--alpha", "0.3", "--format", "json"],
+            ["solve", "--solver", "bp", "--model", "committee", "-K", "3", "--arch", "tree", "-N", "303", "--alpha",
+             "0.2", "--format", "json"],
+            ["solve", "--solver", "bp", "--model", "committee", "-K", "3", "--arch", "full", "-N", "101", "--alpha",
+             "0.3", "--format", "json"],
         ]
         for args in runs {
             let fast = try CLI.run(args), portable = try CLI.run(args, environment: ["FLATMINIMA_PORTABLE": "1"])
@@ -178,7 +190,8 @@ enum CLI {
     }
 
     @Test func tsvHasHeaderAndRows() throws {
-        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.2", "--instances", "3", "--format", "tsv"])
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.2", "--instances", "3", "--format",
+                             "tsv"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n")
         #expect(lines.count == 4)
@@ -188,7 +201,8 @@ enum CLI {
     }
 
     @Test func tableSummarisesSolvers() throws {
-        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.2", "--instances", "2", "--format", "table"])
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.2", "--instances", "2", "--format",
+                             "table"])
         #expect(r.status == 0)
         #expect(r.stdout.contains("median_seconds") && r.stdout.contains("solved"))
     }
@@ -220,12 +234,14 @@ enum CLI {
         (["-N", "101", "--alpha", "0.3", "--seed", "-1"], "--seed"),
         (["-N", "100001", "--alpha", "1"], "GiB"),
         (["-N", "101", "--alpha", "0.3", "--frobnicate"], "frobnicate"),
-        // From the bad-input audit (each once trapped, was silently ignored or lost the range):
+        // Inputs that must be refused with their range (not trap, nor be silently ignored):
         (["-N", "101", "--alpha", "1e300"], "P <= 10^9"),
         (["-N", "-1", "--alpha", "0.3"], "[1, 10^9]"),
         (["-N", "101", "--alpha", "0.3", "--margin", "1e18", "--solver", "rsgd"], "[0, 100]"),
-        (["--model", "committee", "-K", "9223372036854775807", "-N", "101", "--alpha", "0.1", "--arch", "full"], "at most N"),
-        (["-N", "101", "--alpha", "0.2", "--instance-seed", "9223372036854775807", "--instances", "2"], "--instance-seed"),
+        (["--model", "committee", "-K", "9223372036854775807", "-N", "101", "--alpha", "0.1", "--arch", "full"],
+         "at most N"),
+        (["-N", "101", "--alpha", "0.2", "--instance-seed", "9223372036854775807", "--instances", "2"],
+         "--instance-seed"),
         (["--data", "data/digits.csv", "--weights", "spherical", "--test-fraction=-0.1"], "--test-fraction"),
         (["--data", "data/digits.csv", "--weights", "spherical", "--test-fraction", "nan"], "--test-fraction"),
         (["-N", "101", "--alpha", "0.2", "--teacher", "gaussian"], "--teacher"),
@@ -281,7 +297,8 @@ enum CLI {
     }
 
     @Test func capacityAndTransitions() throws {
-        let capacity = try CLI.run(["theory", "capacity", "--weights", "spherical", "--margin", "0", "--format", "json"])
+        let capacity = try CLI.run(["theory", "capacity", "--weights", "spherical", "--margin", "0", "--format",
+                                    "json"])
         let alphaC = (try CLI.json(try #require(capacity.stdout.split(separator: "\n").first))["alpha_c"] as? NSNumber)?.doubleValue
         #expect(abs((alphaC ?? 0) - 2) < 1e-6)
         let t = try CLI.run(["theory", "transitions", "--format", "tsv"])
@@ -301,12 +318,13 @@ enum CLI {
     func badInput(arguments: [String], expected: String) throws {
         let r = try CLI.run(arguments)
         #expect(r.status == 2, "\(r.stderr)")
-        #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected), "\(r.stderr)")
+        #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected),
+                "\(r.stderr)")
     }
 
-    /// Regression: ranges whose count overflowed Int trapped (Swift runtime failure, signal 4) before the
-    /// 100000-value cap was checked, and a rejected grid did not say what is accepted. Now: one line on
-    /// stderr naming the option and the accepted form, exit 2, nothing on stdout.
+    /// Ranges whose count overflows Int are refused (not trapped) by the 100000-value cap, and a rejected
+    /// grid says what is accepted: one line on stderr naming the option and the accepted form, exit 2,
+    /// nothing on stdout.
     @Test(arguments: [
         (["theory", "storage", "--alpha", "0:1e19:1"], "--alpha"),
         (["theory", "storage", "--alpha", "0:1e300:1e-300"], "--alpha"),
@@ -330,7 +348,8 @@ enum CLI {
     /// Ranges are inclusive and free of binary rounding (0.1 + 2·0.1 is printed as 0.3); --help shows a
     /// grid's default as given ("default: 0", not "Grid(values: [0.0], text: \"0\")").
     @Test func gridValuesAndDefault() throws {
-        let r = try CLI.run(["theory", "capacity", "--weights", "spherical", "--margin", "0:0.3:0.1", "--format", "json"])
+        let r = try CLI.run(["theory", "capacity", "--weights", "spherical", "--margin", "0:0.3:0.1", "--format",
+                             "json"])
         let margins = try r.stdout.split(separator: "\n").map { try CLI.json($0)["margin"] as? Double }
         #expect(margins == [0, 0.1, 0.2, 0.3], "\(r.stdout)")
         let help = try CLI.run(["theory", "capacity", "--help"])
@@ -343,15 +362,17 @@ enum CLI {
         #expect(r.status == 0, "\(r.stderr)")
         for line in r.stdout.split(separator: "\n") {
             let record = try CLI.json(line)
-            #expect(abs((record["entropy"] as? Double ?? 0) - log(2)) < 1e-14 && record["status"] as? String == "ok", "\(line)")
+            #expect(abs((record["entropy"] as? Double ?? 0) - log(2)) < 1e-14 && record["status"] as? String == "ok",
+                    "\(line)")
         }
     }
 
-    /// Regression: the teacher at α ≤ 1e−6 printed q = 1 and zero errors; a Gaussian teacher at large α
-    /// printed exact zeros. Every row now has a status.
+    /// The teacher at α ≤ 1e−6 must not print q = 1 and zero errors, nor a Gaussian teacher at large α
+    /// exact zeros; every row has a status.
     @Test func teacherRowsAtTheEnds() throws {
         for prior in ["binary", "gaussian"] {
-            let r = try CLI.run(["theory", "teacher", "--prior", prior, "--alpha", "1e-7,1e6,1e200", "--format", "json"])
+            let r = try CLI.run(["theory", "teacher", "--prior", prior, "--alpha", "1e-7,1e6,1e200", "--format",
+                                 "json"])
             #expect(r.status == 0, "\(r.stderr)")
             let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }
             #expect(rows.count == 3)
@@ -366,7 +387,7 @@ enum CLI {
         }
     }
 
-    /// Regression: the binary capacity was null (and nothing said) from κ = 2.5.
+    /// The binary capacity is a number (or says why not) at large margins, κ ≥ 2.5 included.
     @Test func capacityAtLargeMargin() throws {
         let r = try CLI.run(["theory", "capacity", "--margin", "2.5,5", "--format", "json"])
         let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }
@@ -378,7 +399,8 @@ enum CLI {
     /// point is computed on its own; at or above capacity it says so.
     @Test func sphericalGridThroughCapacity() throws {
         for (margin, alphas) in [("0", "1.9,2,2.1"), ("1", "0.5,0.519572,0.5195723,0.6")] {
-            let r = try CLI.run(["theory", "storage", "--weights", "spherical", "--margin", margin, "--alpha", alphas, "--format", "json"])
+            let r = try CLI.run(["theory", "storage", "--weights", "spherical", "--margin", margin, "--alpha", alphas,
+                                 "--format", "json"])
             #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
             let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }
             #expect(rows.count == alphas.split(separator: ",").count)
@@ -413,7 +435,8 @@ enum CLI {
     func badMeasures(arguments: [String], expected: String) throws {
         let r = try CLI.run(["solve", "-N", "101", "--alpha", "0.2"] + arguments)
         #expect(r.status == 2, "\(r.stderr)")
-        #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected), "\(r.stderr)")
+        #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(expected),
+                "\(r.stderr)")
     }
 }
 
@@ -436,7 +459,8 @@ enum CLI {
         }
         // A tampered instance description is refused.
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        try text.replacingOccurrences(of: "\"instanceSeed\":1", with: "\"instanceSeed\":7").write(toFile: path, atomically: true, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"instanceSeed\":1", with: "\"instanceSeed\":7").write(toFile: path,
+                atomically: true, encoding: .utf8)
         let tampered = try CLI.run(["measure", path, "--measure", "local-energy"])
         #expect(tampered.status == 1 && tampered.stderr.contains("differs"), "\(tampered.stderr)")
     }
@@ -452,7 +476,8 @@ enum CLI {
         #expect(lines.first?.hasPrefix("instance_seed\tseed\tsolver\tmeasure\tparameter") == true)
         // 2 local-energy points (error and loss), 2 local-entropy points, 3 eigenvalues, 1 trace.
         #expect(lines.count == 1 + 2 * 2 + 2 + 3 + 1)
-        #expect(lines.dropFirst().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == 10 })
+        #expect(lines.dropFirst().allSatisfy { $0.split(separator: "\t",
+                                                        omittingEmptySubsequences: false).count == 10 })
     }
 }
 
@@ -460,8 +485,10 @@ enum CLI {
     /// The spelling: `measure FILE --local-energy GRID --local-entropy GRID --hessian`.
     @Test func flagSpelling() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-\(UUID().uuidString).jsonl").path
-        #expect(try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--save-weights", path, "--format", "json"]).status == 0)
-        let r = try CLI.run(["measure", path, "--local-energy", "0.01,0.02", "--local-entropy", "4:1:-1", "--hessian", "--samples", "10", "--format", "json"])
+        #expect(try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--save-weights", path,
+                             "--format", "json"]).status == 0)
+        let r = try CLI.run(["measure", path, "--local-energy", "0.01,0.02", "--local-entropy", "4:1:-1", "--hessian",
+                             "--samples", "10", "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let record = try CLI.json(try #require(r.stdout.split(separator: "\n").first))
         #expect((record["local_energy"] as? [Any])?.count == 2)

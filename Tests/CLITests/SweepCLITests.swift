@@ -86,7 +86,8 @@ import Testing
     @Test func killNineLosesNoFinishedRun() throws {
         let text = Self.spec.replacingOccurrences(of: "replicates = 3", with: "replicates = 12")
             .replacingOccurrences(of: "max_iters = 200", with: "max_iters = 2000")
-            .replacingOccurrences(of: "N = 101", with: "N = 301").replacingOccurrences(of: "[0.2, 0.4]", with: "[0.5, 0.6]")
+            .replacingOccurrences(of: "N = 101", with: "N = 301").replacingOccurrences(of: "[0.2, 0.4]",
+                                                                                       with: "[0.5, 0.6]")
         let dir = try scratch(text)
         let spec = dir.appendingPathComponent("spec.toml").path, out = dir.appendingPathComponent("k.tsv")
         let process = Process()
@@ -119,30 +120,44 @@ import Testing
         let cases: [(String, String)] = [
             ("replicates = 2\nbogus = 1\n[[solver]]\nname = \"sa\"\n", ":2: key 'bogus'"),
             ("replicates = \"two\"\n[[solver]]\nname = \"sa\"\n", ":1: key 'replicates': must be an integer"),
-            ("[problem]\nN = 101\nalpha = \"0.5:0.4:0.1\"\n[[solver]]\nname = \"sa\"\n", ":3: key 'alpha': empty range"),
+            ("[problem]\nN = 101\nalpha = \"0.5:0.4:0.1\"\n[[solver]]\nname = \"sa\"\n",
+             ":3: key 'alpha': empty range"),
             ("[problem]\nN = 101\nalpha = 0.3\n[[solver]]\nname = \"sa\"\nbeta_end = [10, -5]\n", ":6: key 'beta_end'"),
             ("[problem]\nN = 101\nalpha = [0.3, -1]\n[[solver]]\nname = \"sa\"\n", ":3: key 'alpha': --alpha"),
             // Ranges whose number of values does not fit an Int once trapped; they are counted in Double.
-            ("[problem]\nN = 101\nalpha = \"0:1e19:1\"\n[[solver]]\nname = \"sa\"\n", ":3: key 'alpha': range '0:1e19:1' has 10000000000000000000 values (at most 100000)"),
-            ("[problem]\nN = 101\nalpha = \"0:1e300:1e-300\"\n[[solver]]\nname = \"sa\"\n", ":3: key 'alpha': range '0:1e300:1e-300' has infinitely many values (at most 100000)"),
+            ("[problem]\nN = 101\nalpha = \"0:1e19:1\"\n[[solver]]\nname = \"sa\"\n",
+             ":3: key 'alpha': range '0:1e19:1' has 10000000000000000000 values (at most 100000)"),
+            ("[problem]\nN = 101\nalpha = \"0:1e300:1e-300\"\n[[solver]]\nname = \"sa\"\n",
+             ":3: key 'alpha': range '0:1e300:1e-300' has infinitely many values (at most 100000)"),
             ("[problem]\nN = 101\nalpha = \"1::2\"\n[[solver]]\nname = \"sa\"\n", ":3: key 'alpha'"),
-            ("[problem]\nN = 101\nalpha = \"0.1:0.1000000000001:1e-14\"\n[[solver]]\nname = \"sa\"\n", ":3: key 'alpha': range '0.1:0.1000000000001:1e-14' repeats the value 0.1"),
+            ("[problem]\nN = 101\nalpha = \"0.1:0.1000000000001:1e-14\"\n[[solver]]\nname = \"sa\"\n",
+             ":3: key 'alpha': range '0.1:0.1000000000001:1e-14' repeats the value 0.1"),
             // A stack overflow in the reader once.
-            ("x = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n", ":1: key 'x': cannot read the value '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[…': arrays nested more than 64 deep"),
+            ("x = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n",
+             ":1: key 'x': cannot read the value '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[…': arrays nested more than 64 deep"),
             // The total size, replicates and seeds are bounded before anything is enumerated.
-            ("[problem]\nN = \"51:100051:2\"\nalpha = \"0.0001:10:0.0001\"\n[[solver]]\nname = \"sa\"\n", "spec.toml: the sweep has 5000100000 runs (5000100000 problem cells × 1 solver option cells × 1 replicates; at most 10000000 runs)"),
-            ("replicates = 1000000000000\n[[solver]]\nname = \"sa\"\n", ":1: key 'replicates': must be an integer in [1, 1000000] (got 1000000000000)"),
-            ("replicates = 2\ninstance_seed = 9223372036854775807\n[[solver]]\nname = \"sa\"\n", ":2: key 'instance_seed': must be an integer in [0, 9223372036854775806]"),
+            ("[problem]\nN = \"51:100051:2\"\nalpha = \"0.0001:10:0.0001\"\n[[solver]]\nname = \"sa\"\n",
+             "spec.toml: the sweep has 5000100000 runs (5000100000 problem cells × 1 solver option cells × 1 replicates; at most 10000000 runs)"),
+            ("replicates = 1000000000000\n[[solver]]\nname = \"sa\"\n",
+             ":1: key 'replicates': must be an integer in [1, 1000000] (got 1000000000000)"),
+            ("replicates = 2\ninstance_seed = 9223372036854775807\n[[solver]]\nname = \"sa\"\n",
+             ":2: key 'instance_seed': must be an integer in [0, 9223372036854775806]"),
             // Runs that would share a run id.
-            ("[problem]\nN = 101\nalpha = [0.3, 0.30]\n[[solver]]\nname = \"sa\"\n", ":3: key 'alpha': the value 0.3 appears twice"),
+            ("[problem]\nN = 101\nalpha = [0.3, 0.30]\n[[solver]]\nname = \"sa\"\n",
+             ":3: key 'alpha': the value 0.3 appears twice"),
             ("[problem]\nN = 101\nalpha = 0.3\n[[solver]]\nname = \"sa\"\nmax_iters = [1, 2]\n[[solver]]\nname = \"sa\"\nmax_iters = [2, 3]\n", ":8: key 'name': this [[solver]] block repeats the runs of the one at line 5"),
-            ("[problem]\nN = 101\nalpha = 0.3\ndata = \"a\\tb\"\n[[solver]]\nname = \"sa\"\n", ":4: key 'data': values may not contain tabs"),
-            ("[problem]\nN = -5\nalpha = 0.3\n[[solver]]\nname = \"sa\"\n", ":2: key 'N': -N: must be an integer in [1, 10^9] (got -5)"),
+            ("[problem]\nN = 101\nalpha = 0.3\ndata = \"a\\tb\"\n[[solver]]\nname = \"sa\"\n",
+             ":4: key 'data': values may not contain tabs"),
+            ("[problem]\nN = -5\nalpha = 0.3\n[[solver]]\nname = \"sa\"\n",
+             ":2: key 'N': -N: must be an integer in [1, 10^9] (got -5)"),
             // What the runs would only have found out one by one: a missing data file, a batch above P,
             // too few test patterns.
-            ("[problem]\ndata = \"/nonexistent.csv\"\n[[solver]]\nname = \"cpr\"\n", ":2: key 'data': /nonexistent.csv: cannot be read (no such file)"),
-            ("[problem]\nN = 101\npatterns = 5\n[[solver]]\nname = \"sgd\"\nbatch = 10\n", ":6: key 'batch': must be an integer in [1, P = 5] (got 10)"),
-            ("[problem]\nN = 21\nalpha = 0.3\ntask = \"teacher\"\ntest_patterns = 0\n[[solver]]\nname = \"sa\"\n", ":5: key 'test_patterns'"),
+            ("[problem]\ndata = \"/nonexistent.csv\"\n[[solver]]\nname = \"cpr\"\n",
+             ":2: key 'data': /nonexistent.csv: cannot be read (no such file)"),
+            ("[problem]\nN = 101\npatterns = 5\n[[solver]]\nname = \"sgd\"\nbatch = 10\n",
+             ":6: key 'batch': must be an integer in [1, P = 5] (got 10)"),
+            ("[problem]\nN = 21\nalpha = 0.3\ntask = \"teacher\"\ntest_patterns = 0\n[[solver]]\nname = \"sa\"\n",
+             ":5: key 'test_patterns'"),
         ]
         try expectRefused(cases, name: "spec.toml")
     }
@@ -163,11 +178,14 @@ import Testing
     @Test func jsonSpecsAreCheckedLikeToml() throws {
         let cases: [(String, String)] = [
             // JSON nests only as deep as JSONSerialization allows; deeper than 64 is refused like TOML.
-            (#"{"problem": {"N": 101, "alpha": "# + String(repeating: "[", count: 100) + "0.3" + String(repeating: "]", count: 100)
+            (#"{"problem": {"N": 101, "alpha": "# + String(repeating: "[", count: 100) + "0.3" + String(repeating: "]",
+                                                                                                        count: 100)
                 + #"}, "solver": [{"name": "sa"}]}"#, "key 'alpha': arrays nested more than 64 deep"),
             // true is a boolean, not the number 1 (on Linux it arrives as an NSNumber).
-            (#"{"problem": {"N": 101, "alpha": true}, "solver": [{"name": "sa"}]}"#, "key 'alpha': The value 'true' is invalid"),
-            (#"{"replicates": 2, "instance_seed": 9223372036854775807, "solver": [{"name": "sa"}]}"#, "key 'instance_seed'"),
+            (#"{"problem": {"N": 101, "alpha": true}, "solver": [{"name": "sa"}]}"#,
+             "key 'alpha': The value 'true' is invalid"),
+            (#"{"replicates": 2, "instance_seed": 9223372036854775807, "solver": [{"name": "sa"}]}"#,
+             "key 'instance_seed'"),
         ]
         try expectRefused(cases, name: "spec.json")
     }
@@ -203,8 +221,10 @@ import Testing
         // Outputs of two different specs are not merged.
         let other = try scratch(Self.spec.replacingOccurrences(of: "replicates = 3", with: "replicates = 1"))
         let a = dir.appendingPathComponent("a.tsv"), b = other.appendingPathComponent("b.tsv")
-        #expect(try CLI.run(["sweep", dir.appendingPathComponent("spec.toml").path, "--out", a.path, "--quiet", "--shard", "0/4"]).status == 0)
-        #expect(try CLI.run(["sweep", other.appendingPathComponent("spec.toml").path, "--out", b.path, "--quiet", "--shard", "0/4"]).status == 0)
+        #expect(try CLI.run(["sweep", dir.appendingPathComponent("spec.toml").path, "--out", a.path, "--quiet",
+                             "--shard", "0/4"]).status == 0)
+        #expect(try CLI.run(["sweep", other.appendingPathComponent("spec.toml").path, "--out", b.path, "--quiet",
+                             "--shard", "0/4"]).status == 0)
         let m = try CLI.run(["merge", a.path, b.path, "--out", dir.appendingPathComponent("m.tsv").path])
         #expect(m.status != 0 && m.stderr.contains("different specs"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.tsv").path))
@@ -255,10 +275,12 @@ import Testing
     @Test func tableRefusesTextColumnsAndEmptySelections() throws {
         let dir = try scratch()
         let out = dir.appendingPathComponent("t.tsv")
-        #expect(try CLI.run(["sweep", dir.appendingPathComponent("spec.toml").path, "--out", out.path, "--quiet", "--shard", "0/3"]).status == 0)
+        #expect(try CLI.run(["sweep", dir.appendingPathComponent("spec.toml").path, "--out", out.path, "--quiet",
+                             "--shard", "0/3"]).status == 0)
         let text = try CLI.run(["table", out.path, "--rows", "alpha", "--stat", "mean:solver"])
         #expect(text.status == 2)
-        #expect(text.stderr.hasPrefix("flatminima: error: --stat: column 'solver' of \(out.path) is not numeric"), "\(text.stderr)")
+        #expect(text.stderr.hasPrefix("flatminima: error: --stat: column 'solver' of \(out.path) is not numeric"),
+                "\(text.stderr)")
         #expect(text.stdout.isEmpty)
         // A column with nothing measured (storage has no test error) is not text: its cells are NA.
         let na = try CLI.run(["table", out.path, "--rows", "alpha", "--stat", "mean:test_error"])
@@ -273,7 +295,8 @@ import Testing
     @Test func mergeRefusesCorruptInputs() throws {
         let dir = try scratch()
         let good = dir.appendingPathComponent("good.tsv")
-        #expect(try CLI.run(["sweep", dir.appendingPathComponent("spec.toml").path, "--out", good.path, "--quiet", "--shard", "0/3"]).status == 0)
+        #expect(try CLI.run(["sweep", dir.appendingPathComponent("spec.toml").path, "--out", good.path, "--quiet",
+                             "--shard", "0/3"]).status == 0)
         let lines = try String(contentsOf: good, encoding: .utf8).split(separator: "\n").map(String.init)
         let header = lines[0].components(separatedBy: "\t")
         func write(_ name: String, _ rows: [String]) throws -> String {
@@ -286,7 +309,8 @@ import Testing
             cells[header.firstIndex(of: column)!] = value
             return cells.joined(separator: "\t")
         }
-        let short = try write("short.tsv", [lines[0], lines[1], lines[2].components(separatedBy: "\t").prefix(5).joined(separator: "\t")] + lines.dropFirst(3))
+        let short = try write("short.tsv", [lines[0], lines[1],
+                lines[2].components(separatedBy: "\t").prefix(5).joined(separator: "\t")] + lines.dropFirst(3))
         let solved = lines[1].components(separatedBy: "\t")[header.firstIndex(of: "solved")!]
         let conflict = try write("conflict.tsv", [lines[0], edit(lines[1], "solved", solved == "1" ? "0" : "1")])
         let timing = try write("timing.tsv", [lines[0], edit(lines[1], "seconds", "99")])
@@ -326,7 +350,8 @@ import Testing
         try data.dropLast(20).write(to: out)
         let resumed = try CLI.run(["sweep", spec, "--out", out.path, "--quiet", "--resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+        let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n",
+                                                                       omittingEmptySubsequences: false).dropLast()
         let width = lines.first!.split(separator: "\t", omittingEmptySubsequences: false).count
         #expect(lines.allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == width })
         #expect(try rows(out).count == 12)
@@ -337,12 +362,15 @@ import Testing
         let dir = try scratch()
         let spec = dir.appendingPathComponent("spec.toml").path, out = dir.appendingPathComponent("s.tsv").path
         let missing = try CLI.run(["sweep", spec, "--out", out, "--dry-run"], environment: ["SLURM_ARRAY_TASK_ID": "1"])
-        #expect(missing.status == 2 && missing.stderr.contains("SLURM_ARRAY_TASK_COUNT: must be an integer"), "\(missing.stderr)")
+        #expect(missing.status == 2 && missing.stderr.contains("SLURM_ARRAY_TASK_COUNT: must be an integer"),
+                "\(missing.stderr)")
         let overflow = try CLI.run(["sweep", spec, "--out", out, "--dry-run"],
-                                   environment: ["SLURM_ARRAY_TASK_ID": "9223372036854775807", "SLURM_ARRAY_TASK_MIN": "-1", "SLURM_ARRAY_TASK_COUNT": "2"])
+                                   environment: ["SLURM_ARRAY_TASK_ID": "9223372036854775807",
+                                                 "SLURM_ARRAY_TASK_MIN": "-1", "SLURM_ARRAY_TASK_COUNT": "2"])
         #expect(overflow.status == 2 && overflow.stderr.contains("gives no shard"), "\(overflow.stderr)")
         let ok = try CLI.run(["sweep", spec, "--out", out, "--dry-run"],
-                             environment: ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_COUNT": "4"])
+                             environment: ["SLURM_ARRAY_TASK_ID": "5", "SLURM_ARRAY_TASK_MIN": "4",
+                                           "SLURM_ARRAY_TASK_COUNT": "4"])
         #expect(ok.status == 0)
         #expect(ok.stdout.split(separator: "\n").map { $0.prefix { $0 != "\t" } } == ["1", "5", "9"])
         // --array=4-10:2 (tasks 4, 6, 8, 10; four shards): task 6 is shard 1, task 7 none.

@@ -24,9 +24,11 @@ public struct ConeVolume: Sendable {
     public let tolerance: Double
 
     public init(angles: [Double], maxIterations: Int = 2000, tolerance: Double = 1e-8) throws(FlatMinimaError) {
-        guard !angles.isEmpty else { throw .invalidOption(option: "--angles", message: "needs at least one angle") }
+        guard !angles.isEmpty else { throw .invalidOption(option: RequestKeys.option(["angles"]),
+                                                          message: "needs at least one angle") }
         if let bad = angles.first(where: { !($0 > 0 && $0 < Double.pi / 2) }) {
-            throw .invalidOption(option: "--angles", message: "every angle θ must be in (0, π/2) radians (got \(bad))")
+            throw .invalidOption(option: RequestKeys.option(["angles"]),
+                                 message: "every angle θ must be in (0, π/2) radians (got \(bad))")
         }
         self.angles = angles
         self.maxIterations = maxIterations
@@ -37,12 +39,14 @@ public struct ConeVolume: Sendable {
     public func curve(around reference: [Double], problem: Problem,
                       generator: Generator) throws(FlatMinimaError) -> [Point] {
         guard problem.model.weights == .spherical, problem.model.kind == .perceptron else {
-            throw .invalidOption(option: "--measure", message: "cone-volume needs a perceptron with spherical weights")
+            throw .invalidOption(option: RequestKeys.option(["measure"]),
+                                 message: "cone-volume needs a perceptron with spherical weights")
         }
         let n = Double(reference.count)
         let norm = (reference.reduce(0) { $0 + $1 * $1 } / n).squareRoot()
         guard norm > 0 else {
-            throw .invalidOption(option: "--measure", message: "cone-volume needs a non-zero reference")
+            throw .invalidOption(option: RequestKeys.option(["measure"]),
+                                 message: "cone-volume needs a non-zero reference")
         }
         let unit = reference.map { $0 / norm }
         let state = AMPState(problem: problem, prior: AMPPrior(.cone(reference: unit, overlap: cos(angles[0]))),

@@ -20,13 +20,23 @@ public struct HessianEstimator: Sendable {
     public let top: Int
     public let traceSamples: Int
 
-    public init(beta: Double = 1, lanczosSteps: Int = 30, top: Int = 3, traceSamples: Int = 30) throws(FlatMinimaError) {
-        guard beta > 0, beta.isFinite else { throw .invalidOption(option: "--hessian-beta", message: "must be > 0 (got \(beta))") }
-        guard lanczosSteps >= 2, lanczosSteps <= 10_000 else { throw .invalidOption(option: "--lanczos-steps", message: "must be in [2, 10000] (got \(lanczosSteps))") }
-        guard top >= 1, top <= lanczosSteps else {
-            throw .invalidOption(option: "--hessian-top", message: "must be in [1, \(lanczosSteps)] (got \(top))")
+    public init(beta: Double = 1, lanczosSteps: Int = 30, top: Int = 3,
+                traceSamples: Int = 30) throws(FlatMinimaError) {
+        guard beta > 0, beta.isFinite else {
+            throw .invalidOption(option: RequestKeys.option(["hessian_beta"]), message: "must be > 0 (got \(beta))")
         }
-        guard traceSamples >= 2, traceSamples <= 1_000_000 else { throw .invalidOption(option: "--trace-samples", message: "must be in [2, 10^6] (got \(traceSamples))") }
+        guard lanczosSteps >= 2, lanczosSteps <= 10_000 else {
+            throw .invalidOption(option: RequestKeys.option(["lanczos_steps"]),
+                                 message: "must be in [2, 10000] (got \(lanczosSteps))")
+        }
+        guard top >= 1, top <= lanczosSteps else {
+            throw .invalidOption(option: RequestKeys.option(["hessian_top"]),
+                                 message: "must be in [1, \(lanczosSteps)] (got \(top))")
+        }
+        guard traceSamples >= 2, traceSamples <= 1_000_000 else {
+            throw .invalidOption(option: RequestKeys.option(["trace_samples"]),
+                                 message: "must be in [2, 10^6] (got \(traceSamples))")
+        }
         self.beta = beta
         self.lanczosSteps = lanczosSteps
         self.top = top
@@ -68,7 +78,8 @@ public struct HessianEstimator: Sendable {
             for unit in 0..<k {
                 var c = second * gv * gFactor[unit]
                 if model.kind == .committee {
-                    c += first * (-2 * sigma * t[unit] * (1 - t[unit] * t[unit]) * scale * scale * committeeScale) * xv[unit]
+                    c += first
+                        * (-2 * sigma * t[unit] * (1 - t[unit] * t[unit]) * scale * scale * committeeScale) * xv[unit]
                 }
                 if c == 0 { continue }
                 let offset = model.inputOffset(unit: unit)
@@ -118,7 +129,8 @@ public struct HessianEstimator: Sendable {
     }
 
     /// Hutchinson's estimate of tr H and its standard error.
-    public func trace(weights: [Double], problem: Problem, generator: Generator) -> (mean: Double, standardError: Double) {
+    public func trace(weights: [Double], problem: Problem,
+                      generator: Generator) -> (mean: Double, standardError: Double) {
         let samples = (0..<traceSamples).map { _ -> Double in
             let z = weights.map { _ in generator.sign() }
             let hz = Self.product(z, weights: weights, problem: problem, beta: beta)

@@ -29,15 +29,18 @@ public struct LocalEnergy: Sendable {
 
     public init(strengths: [Double], samples: Int, beta: Double = 1) throws(FlatMinimaError) {
         guard !strengths.isEmpty else {
-            throw .invalidOption(option: "--perturbations", message: "needs at least one value")
+            throw .invalidOption(option: RequestKeys.option(["perturbations"]), message: "needs at least one value")
         }
         guard strengths.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-            throw .invalidOption(option: "--perturbations", message: "must be finite numbers >= 0 (flip probabilities at most 1)")
+            throw .invalidOption(option: RequestKeys.option(["perturbations"]),
+                                 message: "must be finite numbers >= 0 (flip probabilities at most 1)")
         }
         guard samples >= 2, samples <= 1_000_000 else {
-            throw .invalidOption(option: "--samples", message: "must be in [2, 10^6] (got \(samples)): at least 2 for a standard error")
+            throw .invalidOption(option: RequestKeys.option(["samples"]),
+                                 message: "must be in [2, 10^6] (got \(samples)): at least 2 for a standard error")
         }
-        guard beta > 0, beta.isFinite else { throw .invalidOption(option: "--loss-beta", message: "must be > 0 (got \(beta))") }
+        guard beta > 0, beta.isFinite else { throw .invalidOption(option: RequestKeys.option(["loss_beta"]),
+                                                                  message: "must be > 0 (got \(beta))") }
         self.strengths = strengths
         self.samples = samples
         self.beta = beta
@@ -47,7 +50,8 @@ public struct LocalEnergy: Sendable {
     public func curve(_ weights: [Double], problem: Problem, generator: Generator) throws(FlatMinimaError) -> [Point] {
         let model = problem.model, p = Double(problem.train.count)
         if model.weights == .binary, let bad = strengths.first(where: { $0 > 1 }) {
-            throw .invalidOption(option: "--perturbations", message: "flip probabilities must be in [0, 1] (got \(bad))")
+            throw .invalidOption(option: RequestKeys.option(["perturbations"]),
+                                 message: "flip probabilities must be in [0, 1] (got \(bad))")
         }
         let base = Double(model.energy(weights: weights, on: problem.train)) / p
         let loss = Loss.crossEntropy(beta: beta)
@@ -72,7 +76,8 @@ public struct LocalEnergy: Sendable {
                 losses.append(model.totalLoss(weights: perturbed, on: problem.train, loss: loss) / p - baseLoss)
             }
             let (mean, error) = meanAndError(values), (lossMean, lossError) = meanAndError(losses)
-            return Point(strength: strength, mean: mean, standardError: error, loss: lossMean, lossStandardError: lossError)
+            return Point(strength: strength, mean: mean, standardError: error, loss: lossMean,
+                         lossStandardError: lossError)
         }
     }
 }

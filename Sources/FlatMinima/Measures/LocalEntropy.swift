@@ -27,16 +27,18 @@ public struct LocalEntropy: Sendable {
 
     public init(lambdas: [Double], options: MessagePassingOptions) throws(FlatMinimaError) {
         guard !lambdas.isEmpty, lambdas.allSatisfy({ $0 >= 0 && $0 <= 100 }) else {
-            throw .invalidOption(option: "--lambdas", message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the reference; tanh λ = 1 to double precision beyond ~19) (got \(lambdas.map { "\($0)" }.joined(separator: ",")))")
+            throw .invalidOption(option: RequestKeys.option(["lambdas"]),
+                    message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the reference; tanh λ = 1 to double precision beyond ~19) (got \(lambdas.map { "\($0)" }.joined(separator: ",")))")
         }
         self.lambdas = lambdas
         self.options = options
     }
 
     /// The curve around `reference` (binary weights) on `problem`.
-    public func curve(around reference: [Double], problem: Problem, generator: Generator) throws(FlatMinimaError) -> [Point] {
+    public func curve(around reference: [Double], problem: Problem,
+                      generator: Generator) throws(FlatMinimaError) -> [Point] {
         guard problem.model.weights == .binary else {
-            throw .invalidOption(option: "--measure", message: "local-entropy needs binary weights")
+            throw .invalidOption(option: RequestKeys.option(["measure"]), message: "local-entropy needs binary weights")
         }
         let engine = options.engine(problem, generator: generator)
         let n = Double(reference.count)
@@ -56,8 +58,8 @@ public struct LocalEntropy: Sendable {
             // e^{−λN}); a fixed point below that (less log 2 of slack for the Bethe approximation), or NaN,
             // describes an empty set, not a converged curve point.
             let meaningful = phi.isFinite && q.isFinite && phi >= -lambda - log(2.0)
-            return Point(lambda: lambda, freeEntropy: phi, overlap: q, distance: d, entropy: phi - lambda * q, ceiling: ceiling,
-                         converged: change < options.tolerance && meaningful)
+            return Point(lambda: lambda, freeEntropy: phi, overlap: q, distance: d, entropy: phi - lambda * q,
+                         ceiling: ceiling, converged: change < options.tolerance && meaningful)
         }
     }
 }

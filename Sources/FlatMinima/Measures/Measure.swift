@@ -38,7 +38,7 @@ public enum Measure: Sendable {
         case let .hessian(estimator):
             let top: [Double]
             do { top = try estimator.topEigenvalues(weights: weights, problem: problem, generator: generator) } catch {
-                throw .runtime("--measure hessian: \(error)")
+                throw .runtime("\(RequestKeys.flag("measure")) hessian: \(error)")
             }
             let trace = estimator.trace(weights: weights, problem: problem, generator: generator)
             return [("hessian_top", .doubles(top)), ("hessian_trace", .double(trace.mean)),

@@ -7,7 +7,7 @@
 /// votes needed. The inputs are kept column-major (ξ^μ_a contiguous in μ) for that loop.
 /// In the spirit of RRRMC.jl's models: energy, energy change of a move, and its cache update;
 /// `recomputedEnergy` is the slow oracle the tests compare against.
-public struct FlipCache {
+@_spi(Benchmarks) public struct FlipCache {
     public let model: Model
     /// Current binary weights (±1).
     public private(set) var weights: [Double]
@@ -34,7 +34,7 @@ public struct FlipCache {
     }
 
     /// Recomputes every cached stability and the energy from scratch (clears rounding drift).
-    public mutating func refresh() {
+    mutating func refresh() {
         let p = patternCount, n = model.fanIn
         stabilities.withUnsafeMutableBufferPointer { t in
             for i in t.indices { t[i] = 0 }
@@ -124,7 +124,7 @@ public struct FlipCache {
     }
 
     /// E(w) recomputed from the patterns, ignoring the cache: the test oracle.
-    public func recomputedEnergy(patterns: PatternSet) -> Int {
+    func recomputedEnergy(patterns: PatternSet) -> Int {
         model.energy(weights: weights, on: patterns)
     }
 }

@@ -50,28 +50,29 @@ public struct Model: Sendable, Hashable, Codable {
     /// `pm1Inputs` says whether inputs are ±1, where binary weights need an odd fan-in to avoid ties.
     public func validate(pm1Inputs: Bool) throws(FlatMinimaError) {
         guard inputs > 0, inputs <= 1_000_000_000 else {
-            throw .invalidOption(option: "-N", message: "must be an integer in [1, 10^9] (got \(inputs))")
+            throw .invalidOption(option: RequestKeys.option(["N"]),
+                                 message: "must be an integer in [1, 10^9] (got \(inputs))")
         }
         if kind == .committee {
             guard hidden >= 1, hidden % 2 == 1, hidden <= inputs else {
-                throw .invalidOption(option: "-K/--hidden",
+                throw .invalidOption(option: RequestKeys.option(["K"]),
                                      message: "must be a positive odd integer at most N = \(inputs) (got \(hidden))")
             }
             if architecture == .tree, inputs % hidden != 0 {
-                throw .invalidOption(option: "-K/--hidden",
+                throw .invalidOption(option: RequestKeys.option(["K"]),
                                      message: "must divide N = \(inputs) for a tree committee (got \(hidden))")
             }
         }
         // A unit's stability is at most √n (binary weights, ±1 inputs) and rarely above a few units of it
         // otherwise; margins beyond 100 are unsatisfiable at any size this tool can hold.
         guard margin.isFinite, margin >= 0, margin <= Self.largestMargin else {
-            throw .invalidOption(option: "--margin",
+            throw .invalidOption(option: RequestKeys.option(["margin"]),
                                  message: "must be a number in [0, \(Int(Self.largestMargin))] (got \(margin))")
         }
         if weights == .binary, pm1Inputs, fanIn % 2 == 0 {
             let what = kind == .perceptron || architecture == .full ? "N" : "N/K"
             let reason = "(ties w·x = 0 are possible otherwise)"
-            throw .invalidOption(option: "-N",
+            throw .invalidOption(option: RequestKeys.option(["N"]),
                                  message: "\(what) = \(fanIn) must be odd with binary weights and ±1 inputs \(reason)")
         }
     }

@@ -84,7 +84,7 @@ extension Special {
 
     /// log H(x), fast: agrees with `logH` to a few ulps relative over the whole line.
     @inlinable @inline(__always)
-    public static func logHFast(_ x: Double) -> Double {
+    @_spi(Benchmarks) public static func logHFast(_ x: Double) -> Double {
         let (l, q) = tailParts(x)
         if x >= 0 { return l - q - log2 }
         return log1p(-0.5 * exp(l - q))
@@ -93,7 +93,7 @@ extension Special {
     /// H(x), fast: ½ t e^{P(t) − x²/2} for x ≥ 0, one minus that for x < 0 (a few ulps relative for
     /// x ≥ 0, a few ulps absolute for x < 0).
     @inlinable @inline(__always)
-    public static func HFast(_ x: Double) -> Double {
+    static func HFast(_ x: Double) -> Double {
         let y = abs(x) * 0.707_106_781_186_547_524_400_844_362_104_849
         let t = 2 / (2 + y)
         let tail = 0.5 * t * exp(erfcxSeries(t) - 0.5 * x * x)
@@ -104,7 +104,7 @@ extension Special {
     /// √(2/π)/erfcx(x/√2), one exponential; for x < 0, e^{−x²/2}/√(2π) over H(x) = 1 − ½ t e^{P − x²/2}.
     /// Agrees with GSL's `gsl_sf_hazard` (`GoverH`) to ~1e−14 relative (see FastGaussianTests).
     @inlinable @inline(__always)
-    public static func GoverHFast(_ x: Double) -> Double {
+    @_spi(Benchmarks) public static func GoverHFast(_ x: Double) -> Double {
         guard !x.isNaN else { return x }
         let y = abs(x) * 0.707_106_781_186_547_524_400_844_362_104_849
         let t = 2 / (2 + y)
@@ -118,7 +118,7 @@ extension Special {
     /// log t and P where both arguments are non-negative, through H itself (≥ ½) where an argument is
     /// negative. Accurate to ~1e−16 absolute, which is what a message (|u| ≲ 30) needs.
     @inlinable @inline(__always)
-    public static func halfLogHRatio(_ a: Double, _ b: Double) -> Double {
+    @_spi(Benchmarks) public static func halfLogHRatio(_ a: Double, _ b: Double) -> Double {
         let ya = abs(a) * 0.707_106_781_186_547_524_400_844_362_104_849
         let yb = abs(b) * 0.707_106_781_186_547_524_400_844_362_104_849
         let ta = 2 / (2 + ya), tb = 2 / (2 + yb)

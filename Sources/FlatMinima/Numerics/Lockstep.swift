@@ -9,11 +9,11 @@ import Synchronization
 /// BP, and AMP on real inputs, split patterns over every core, because their sums' rounding depends on
 /// the split and a sweep's results must not depend on `--jobs`.
 /// (`Atomic` needs the Synchronization module: Swift 6 on Linux, macOS 15 on Apple platforms.)
-public enum Parallelism {
+enum Parallelism {
     private static let perRun = Atomic<Int>(0)
 
     /// Cores available to one run (≥ 1).
-    public static var coresPerRun: Int {
+    static var coresPerRun: Int {
         get {
             let value = perRun.load(ordering: .relaxed)
             return value > 0 ? value : max(1, ProcessInfo.processInfo.activeProcessorCount)
@@ -22,7 +22,7 @@ public enum Parallelism {
     }
 
     /// Sets `coresPerRun` for `concurrentRuns` runs executing side by side.
-    public static func share(among concurrentRuns: Int) {
+    static func share(among concurrentRuns: Int) {
         coresPerRun = max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, concurrentRuns))
     }
 }
@@ -42,9 +42,8 @@ final class LockstepTeam: @unchecked Sendable {
     private let condition = NSCondition()
     private let exited = DispatchSemaphore(value: 0)
     private var job: (@Sendable (Int) -> Void)? = nil
-    /// Polls before blocking. Measured at N = 1001 (rsgd, 40 epochs): 300–6000 spins all give 42 ms;
-    /// 0 (block at once) 51 ms; 20 000 and more make runs bimodal (up to 60 ms), the long spin slowing
-    /// the working thread on this virtual machine.
+    /// Polls before blocking: enough to catch a round that ends within a few microseconds, few enough
+    /// that a spinning helper does not take the working thread's core for long (BENCHMARKS.md).
     private static let spins = 2_000
 
     init(size: Int) {

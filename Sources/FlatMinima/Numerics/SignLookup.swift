@@ -16,10 +16,9 @@ import Foundation
 // AVX2 instruction vpshufb looks up 32 indices in 16-byte tables at once, so the tables are split into
 // planes of 7 bits (T = Σ_k 2^{7k} P_k; 4 to 7 planes for b = 25, 32, 39 or 46) and each plane's look-ups
 // are summed separately (`fm_lookup16_avx2`). One look-up covers three matrix entries, where a
-// multiply-add kernel spends one 16-bit multiply per entry and 16-bit limb: at N = 2001 a 46-bit product
-// takes ~55 µs on one core instead of ~190 µs with three limbs (BENCHMARKS.md). The sign indices are
-// stored once per run (`SignLookupMatrix`, 4 bits per three entries: a sixth of the Int8 matrix), so large
-// problems also read less memory.
+// multiply-add kernel spends one 16-bit multiply per entry and 16-bit limb (timings in BENCHMARKS.md).
+// The sign indices are stored once per run (`SignLookupMatrix`, 4 bits per three entries: a sixth of the
+// Int8 matrix), so large problems also read less memory.
 
 /// The sign indices of a ±1 matrix (rows × columns, entry (r, c) at x[r·rowStride + c·columnStride])
 /// for `SignLookupTables` products. Rows come in blocks of 16 and columns in words of 12 (four groups of
@@ -80,7 +79,7 @@ final class SignLookupMatrix: @unchecked Sendable {
         let correction = tables.correction
         if instructions.hasAVX2 {
             // All the words block by block while the tables (32·planes bytes per word) fit in three
-            // quarters of the L2 cache (BENCHMARKS.md: faster than chunks up to N ≈ 20001 at 46 bits);
+            // quarters of the L2 cache (the block order reuses each block's tables; BENCHMARKS.md);
             // beyond, chunks over all the blocks whose tables take at most half the L1 cache (up to 64 words,
             // a power of two). The blocking changes the order of exact integer sums only, never a result.
             for r in blocks.lowerBound * Self.blockRows ..< blocks.upperBound * Self.blockRows { out[r] = -correction }

@@ -18,17 +18,17 @@ import Glibc
 /// x ≈ 40 must return 0, not abort the process.
 public enum Special {
     /// √(2π).
-    public static let sqrt2pi = 2.506_628_274_631_000_502_415_765_284_811
+    @usableFromInline static let sqrt2pi = 2.506_628_274_631_000_502_415_765_284_811
     /// log 2.
-    public static let log2 = 0.693_147_180_559_945_309_417_232_121_458
+    @usableFromInline static let log2 = 0.693_147_180_559_945_309_417_232_121_458
 
     /// Standard normal density G(x) = e^{−x²/2}/√(2π).
     @inlinable
-    public static func G(_ x: Double) -> Double { exp(-0.5 * x * x) / sqrt2pi }
+    static func G(_ x: Double) -> Double { exp(-0.5 * x * x) / sqrt2pi }
 
     /// Gaussian tail H(x) = ½ erfc(x/√2) (underflows to 0 beyond x ≈ 38.5; use `logH` there).
     @inlinable
-    public static func H(_ x: Double) -> Double {
+    static func H(_ x: Double) -> Double {
         GSL.initialize()
         return 0.5 * GSL.erfc(x * 0.5.squareRoot())
     }
@@ -37,7 +37,7 @@ public enum Special {
     /// log1p(−H(−x)) for x < 0 (where log erfc − log 2 would cancel to an absolute error of 1e−16 on
     /// a result as small as H(−x)).
     @inlinable
-    public static func logH(_ x: Double) -> Double {
+    @_spi(Benchmarks) public static func logH(_ x: Double) -> Double {
         GSL.initialize()
         if x >= 0 { return GSL.logErfc(x * 0.5.squareRoot()) - log2 }
         return log1p(-0.5 * GSL.erfc(-x * 0.5.squareRoot()))
@@ -45,14 +45,14 @@ public enum Special {
 
     /// G(x)/H(x), the normal hazard function: → 0 for x → −∞, ~ x + 1/x for x → +∞.
     @inlinable
-    public static func GoverH(_ x: Double) -> Double {
+    @_spi(Benchmarks) public static func GoverH(_ x: Double) -> Double {
         GSL.initialize()
         return GSL.hazard(x)
     }
 
     /// atanh(erf(x)), odd in x, ~ sign(x)(x² + log(|x|√π) + log 2)/2 for large |x|.
     @inlinable
-    public static func atanhErf(_ x: Double) -> Double {
+    @_spi(Benchmarks) public static func atanhErf(_ x: Double) -> Double {
         GSL.initialize()
         // Computed at |x| and signed, so that it is exactly odd.
         let a = abs(x)
@@ -72,13 +72,13 @@ public enum Special {
 
     /// log(1 + e^x) without overflow (softplus).
     @inlinable
-    public static func log1pexp(_ x: Double) -> Double {
+    static func log1pexp(_ x: Double) -> Double {
         x > 0 ? x + log1p(exp(-x)) : log1p(exp(x))
     }
 
     /// The logistic function 1/(1 + e^{−x}), without overflow.
     @inlinable
-    public static func logistic(_ x: Double) -> Double {
+    static func logistic(_ x: Double) -> Double {
         if x >= 0 { return 1 / (1 + exp(-x)) }
         let e = exp(x)
         return e / (1 + e)

@@ -16,7 +16,8 @@ public struct DataTable: Sendable {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw .invalidData(path: path, message: "cannot be read (\(FileManager.default.fileExists(atPath: path) ? "not UTF-8 text or unreadable" : "no such file"))")
+            throw .invalidData(path: path,
+                    message: "cannot be read (\(FileManager.default.fileExists(atPath: path) ? "not UTF-8 text or unreadable" : "no such file"))")
         }
         var rows: [[Double]] = [], labels: [Double] = []
         var features = -1
@@ -33,20 +34,24 @@ public struct DataTable: Sendable {
                 continue
             }
             guard cells.count >= 2 else {
-                throw .invalidData(path: path, message: "line \(lineNumber): needs at least one feature column and a label")
+                throw .invalidData(path: path,
+                                   message: "line \(lineNumber): needs at least one feature column and a label")
             }
             if features < 0 { features = cells.count - 1 }
             guard cells.count == features + 1 else {
-                throw .invalidData(path: path, message: "line \(lineNumber): \(cells.count) columns, expected \(features + 1)")
+                throw .invalidData(path: path,
+                                   message: "line \(lineNumber): \(cells.count) columns, expected \(features + 1)")
             }
             var row = [Double]()
             row.reserveCapacity(features)
             for (column, value) in numbers.enumerated() {
                 guard let value else {
-                    throw .invalidData(path: path, message: "line \(lineNumber), column \(column + 1): '\(cells[column])' is not a number")
+                    throw .invalidData(path: path,
+                            message: "line \(lineNumber), column \(column + 1): '\(cells[column])' is not a number")
                 }
                 guard value.isFinite else {
-                    throw .invalidData(path: path, message: "line \(lineNumber), column \(column + 1): \(cells[column]) is not a finite number")
+                    throw .invalidData(path: path,
+                            message: "line \(lineNumber), column \(column + 1): \(cells[column]) is not a finite number")
                 }
                 if column < features { row.append(value) }
             }

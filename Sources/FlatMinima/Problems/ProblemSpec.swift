@@ -78,7 +78,7 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
             if task == .teacher { try Self.checkTestPatterns(testPatterns) }
         case .data:
             guard let file = dataFile, !file.isEmpty else {
-                throw .invalidOption(option: "--data", message: "a data task needs a CSV file")
+                throw .invalidOption(option: RequestKeys.option(["data"]), message: "a data task needs a CSV file")
             }
             try Self.checkTestFraction(testFraction)
         }

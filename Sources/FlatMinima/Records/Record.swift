@@ -27,7 +27,8 @@ public struct Record: Sendable, Equatable {
             switch self {
             case let .int(v): return String(v)
             case let .double(v): return Value.number(v) ?? "NA"
-            case let .string(v): return v.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
+            case let .string(v):
+                return v.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
             case let .bool(v): return v ? "1" : "0"
             case let .doubles(v): return v.map { Value.number($0) ?? "NA" }.joined(separator: ",")
             case .null: return "NA"
@@ -58,7 +59,8 @@ public struct Record: Sendable, Equatable {
     public init(_ fields: [Field] = []) { self.fields = fields }
 
     public static func == (a: Record, b: Record) -> Bool {
-        a.fields.count == b.fields.count && zip(a.fields, b.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+        a.fields.count == b.fields.count
+            && zip(a.fields, b.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
     public subscript(name: String) -> Value? {
@@ -82,7 +84,11 @@ public struct Record: Sendable, Equatable {
             case "\t": out += "\\t"
             case "\r": out += "\\r"
             default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 {
+                    out += String(format: "\\u%04x", scalar.value)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
             }
         }
         return out + "\""
@@ -121,14 +127,17 @@ public enum RecordFormat: String, Sendable, CaseIterable {
     public static func align(_ rows: [[String]]) -> String {
         guard let header = rows.first else { return "" }
         var widths = header.map(\.count)
-        for row in rows { for (j, cell) in row.enumerated() where j < widths.count { widths[j] = max(widths[j], cell.count) } }
+        for row in rows {
+            for (j, cell) in row.enumerated() where j < widths.count { widths[j] = max(widths[j], cell.count) }
+        }
         func pad(_ cell: String, _ width: Int) -> String {
             let padding = String(repeating: " ", count: max(0, width - cell.count))
             return Double(cell) != nil || cell == "NA" ? padding + cell : cell + padding
         }
         var lines: [String] = []
         for (i, row) in rows.enumerated() {
-            lines.append(row.enumerated().map { pad($1, widths[$0]) }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+            lines.append(row.enumerated().map { pad($1, widths[$0]) }.joined(separator: "  ")
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
             if i == 0 { lines.append(widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")) }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -42,19 +42,25 @@ public struct SavedConfiguration: Codable, Sendable {
     public static func load(path: String) throws(FlatMinimaError) -> [SavedConfiguration] {
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
-            throw .invalidData(path: path, message: "cannot be read (\(FileManager.default.fileExists(atPath: path) ? "unreadable" : "no such file"))")
+            throw .invalidData(path: path,
+                    message: "cannot be read (\(FileManager.default.fileExists(atPath: path) ? "unreadable" : "no such file"))")
         }
         var result: [SavedConfiguration] = []
-        for (index, line) in text.split(separator: "\n").enumerated() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+        for (index, line) in text.split(separator: "\n").enumerated()
+        where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let saved: SavedConfiguration
             do { saved = try JSONDecoder().decode(SavedConfiguration.self, from: Data(line.utf8)) } catch {
-                throw .invalidData(path: path, message: "line \(index + 1): not a FlatMinima configuration (\(error.localizedDescription))")
+                throw .invalidData(path: path,
+                        message: "line \(index + 1): not a FlatMinima configuration (\(error.localizedDescription))")
             }
             guard saved.format == formatName else {
-                throw .invalidData(path: path, message: "line \(index + 1): format '\(saved.format)', expected '\(formatName)'")
+                throw .invalidData(path: path,
+                                   message: "line \(index + 1): format '\(saved.format)', expected '\(formatName)'")
             }
             // The saved problem is checked like command-line options, but reported against the file.
-            do { try saved.problem.model.validate(pm1Inputs: saved.problem.task != .data && saved.problem.inputs == .pm1) } catch {
+            do {
+                try saved.problem.model.validate(pm1Inputs: saved.problem.task != .data && saved.problem.inputs == .pm1)
+            } catch {
                 throw .invalidData(path: path, message: "line \(index + 1): field problem.model: \(error.description)")
             }
             if saved.problem.task != .data {
@@ -66,7 +72,8 @@ public struct SavedConfiguration: Codable, Sendable {
                 throw .invalidData(path: path, message: "line \(index + 1): field weights: \(bad)")
             }
             guard saved.weights.count == saved.problem.model.weightCount || saved.problem.task == .data else {
-                throw .invalidData(path: path, message: "line \(index + 1): \(saved.weights.count) weights, the model has \(saved.problem.model.weightCount)")
+                throw .invalidData(path: path,
+                        message: "line \(index + 1): \(saved.weights.count) weights, the model has \(saved.problem.model.weightCount)")
             }
             result.append(saved)
         }
@@ -80,9 +87,13 @@ public struct SavedConfiguration: Codable, Sendable {
         let model = problem.model
         switch model.weights {
         case .binary:
-            if let bad = weights.first(where: { $0 != 1 && $0 != -1 }) { return "binary weights must be ±1 (got \(bad))" }
+            if let bad = weights.first(where: { $0 != 1 && $0 != -1 }) {
+                return "binary weights must be ±1 (got \(bad))"
+            }
         case .spherical:
-            if let bad = weights.first(where: { !$0.isFinite }) { return "spherical weights must be finite (got \(bad))" }
+            if let bad = weights.first(where: { !$0.isFinite }) {
+                return "spherical weights must be finite (got \(bad))"
+            }
             let n = model.fanIn
             if weights.count == model.weightCount {
                 for k in 0..<model.hidden where weights[(k * n)..<((k + 1) * n)].allSatisfy({ $0 == 0 }) {
@@ -97,10 +108,12 @@ public struct SavedConfiguration: Codable, Sendable {
     public func instance(path: String) throws(FlatMinimaError) -> Problem {
         let problem = try Problem(problem)
         guard String(problem.train.fingerprint) == fingerprint else {
-            throw .invalidData(path: path, message: "the regenerated instance differs from the saved one (fingerprint \(problem.train.fingerprint), saved \(fingerprint)); saved by FlatMinima \(version)")
+            throw .invalidData(path: path,
+                    message: "the regenerated instance differs from the saved one (fingerprint \(problem.train.fingerprint), saved \(fingerprint)); saved by FlatMinima \(version)")
         }
         guard weights.count == problem.model.weightCount else {
-            throw .invalidData(path: path, message: "\(weights.count) weights, the model has \(problem.model.weightCount)")
+            throw .invalidData(path: path,
+                               message: "\(weights.count) weights, the model has \(problem.model.weightCount)")
         }
         return problem
     }

@@ -75,7 +75,8 @@ public struct SolverParameters: Sendable, Hashable {
         for (name, value) in given {
             guard let spec = specs.first(where: { $0.name == name }) else {
                 let known = specs.map(\.name).joined(separator: ", ")
-                throw .invalidOption(option: name, message: "is not a parameter of solver \(solver) (accepted: \(known))")
+                throw .invalidOption(option: name,
+                                     message: "is not a parameter of solver \(solver) (accepted: \(known))")
             }
             try spec.check(value)
             values[name] = value

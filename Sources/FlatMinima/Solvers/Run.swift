@@ -7,14 +7,14 @@ import Foundation
 /// bookkeeping), and the test error comes from `Problem.testError`.
 public enum Run {
     /// The fields every record starts with, in this order.
-    public static let commonFields = [
+    static let commonFields = [
         "model", "weights", "arch", "K", "N", "P", "alpha", "task", "inputs", "margin", "solver",
         "instance_seed", "seed", "solved", "train_errors", "train_error_rate", "test_error",
         "iterations", "converged", "seconds", "version",
     ]
 
     /// Solves `problem` with `solver` (built from `entry` with `parameters`) using the solver seed `seed`.
-    public static func execute(_ problem: Problem, entry: SolverEntry, solver: any Solver,
+    static func execute(_ problem: Problem, entry: SolverEntry, solver: any Solver,
                                parameters: SolverParameters, seed: UInt64,
                                observer: any SolverObserver = NullObserver(),
                                measures: [Measure] = []) throws -> Record {
@@ -28,7 +28,8 @@ public enum Run {
                              observer: any SolverObserver = NullObserver(),
                              measures: [Measure] = []) throws -> (record: Record, weights: [Double]) {
         if let reason = entry.unsupported(problem.model) {
-            throw FlatMinimaError.invalidOption(option: "--solver", message: "\(entry.name) \(reason)")
+            throw FlatMinimaError.invalidOption(option: RequestKeys.option(["solver"]),
+                                                message: "\(entry.name) \(reason)")
         }
         let generator = Generator(base: seed, stream: Seeds.SolverStream.solver.rawValue)
         let start = DispatchTime.now().uptimeNanoseconds

@@ -108,7 +108,7 @@ public enum SolverRegistry {
     /// The entry named `name`; throws naming `--solver` and the accepted names.
     public static func entry(named name: String) throws(FlatMinimaError) -> SolverEntry {
         guard let entry = all.first(where: { $0.name == name }) else {
-            throw .invalidOption(option: "--solver",
+            throw .invalidOption(option: RequestKeys.option(["solver"]),
                                  message: "unknown solver '\(name)' (accepted: \(all.map(\.name).joined(separator: ", ")))")
         }
         return entry

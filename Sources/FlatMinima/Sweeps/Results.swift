@@ -61,11 +61,13 @@ public enum Results {
         let torn = !(lines.last ?? "").isEmpty
         lines.removeLast()
         guard let header = lines.first else {
-            throw .invalidData(path: path, message: "not a FlatMinima results file (empty; expected a header starting run_id, run, sweep)")
+            throw .invalidData(path: path,
+                    message: "not a FlatMinima results file (empty; expected a header starting run_id, run, sweep)")
         }
         let columns = header.components(separatedBy: "\t")
         guard Array(columns.prefix(3)) == leadingColumns else {
-            throw .invalidData(path: path, message: "not a FlatMinima results file (its header does not start with run_id, run, sweep); refusing to touch it")
+            throw .invalidData(path: path,
+                    message: "not a FlatMinima results file (its header does not start with run_id, run, sweep); refusing to touch it")
         }
         var seen = Set<String>()
         for column in columns {
@@ -78,11 +80,13 @@ public enum Results {
             let cells = line.components(separatedBy: "\t")
             let location = "\(path):\(offset + 1)"
             guard cells.count == columns.count else {
-                throw .invalidData(path: location, message: "a row of \(cells.count) cells, but the header has \(columns.count) columns (corrupt file)")
+                throw .invalidData(path: location,
+                        message: "a row of \(cells.count) cells, but the header has \(columns.count) columns (corrupt file)")
             }
             guard !cells[0].isEmpty else { throw .invalidData(path: location, message: "empty run_id (corrupt file)") }
             guard let run = Int(cells[1]), run >= 0 else {
-                throw .invalidData(path: location, message: "run must be a non-negative integer (got '\(cells[1])'; corrupt file)")
+                throw .invalidData(path: location,
+                                   message: "run must be a non-negative integer (got '\(cells[1])'; corrupt file)")
             }
             rows.append(cells)
             rowLines.append(offset + 1)
@@ -145,7 +149,8 @@ public enum Results {
         /// Cuts a torn last line (bytes after the last newline) off the file, so that the next row is
         /// appended on a line of its own instead of being glued to the torn one.
         static func dropTornRow(_ path: String) throws(FlatMinimaError) {
-            guard let data = FileManager.default.contents(atPath: path), let last = data.last, last != UInt8(ascii: "\n") else { return }
+            guard let data = FileManager.default.contents(atPath: path), let last = data.last,
+                  last != UInt8(ascii: "\n") else { return }
             let keep = (data.lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
             guard truncate(path, off_t(keep)) == 0 else { throw .runtime("cannot drop the torn last line of \(path)") }
         }
@@ -186,7 +191,8 @@ public enum Results {
     /// each run_id, orders rows by run index and columns by first appearance. A run_id seen twice is
     /// dropped when both rows agree (apart from `isIncidental` columns) and refused otherwise, naming
     /// both files and lines and the columns that differ.
-    public static func merge(_ tables: [(path: String, table: Table)]) throws(FlatMinimaError) -> (table: Table, duplicates: Int) {
+    public static func merge(_ tables: [(path: String, table: Table)])
+        throws(FlatMinimaError) -> (table: Table, duplicates: Int) {
         var columns: [String] = []
         var seenColumns = Set<String>()
         var hashes: [String: String] = [:]
@@ -198,7 +204,8 @@ public enum Results {
         }
         if hashes.count > 1 {
             let list = hashes.map { "\($0.value) has sweep \($0.key)" }.sorted().joined(separator: "; ")
-            throw .invalidData(path: tables.map(\.path).joined(separator: ","), message: "outputs of different specs cannot be merged (\(list))")
+            throw .invalidData(path: tables.map(\.path).joined(separator: ","),
+                               message: "outputs of different specs cannot be merged (\(list))")
         }
         var byID: [String: (run: Int, cells: [String], origin: String)] = [:]
         var duplicates = 0
@@ -208,9 +215,11 @@ public enum Results {
                 let cells = columns.map { table.value(row, $0) ?? "NA" }
                 let origin = "\(path):\(table.line(ofRow: index))"
                 if let first = byID[id] {
-                    let differing = columns.indices.filter { !isIncidental(columns[$0]) && first.cells[$0] != cells[$0] }.map { columns[$0] }
+                    let differing = columns.indices
+                        .filter { !isIncidental(columns[$0]) && first.cells[$0] != cells[$0] }.map { columns[$0] }
                     guard differing.isEmpty else {
-                        throw .invalidData(path: origin, message: "run_id \(id) is also at \(first.origin) with other values (\(differing.prefix(5).joined(separator: ", "))\(differing.count > 5 ? ", ..." : "")); refusing to choose")
+                        throw .invalidData(path: origin,
+                                message: "run_id \(id) is also at \(first.origin) with other values (\(differing.prefix(5).joined(separator: ", "))\(differing.count > 5 ? ", ..." : "")); refusing to choose")
                     }
                     duplicates += 1
                     continue

@@ -10,15 +10,15 @@ import Foundation
 ///   tables, dates and multi-line strings are not supported and are reported as errors.
 /// - **JSON**: an object with the same structure (tables are objects, arrays of tables are arrays of
 ///   objects); the line of a key is that of its first occurrence in the file.
-public struct SpecDocument: Sendable {
-    public indirect enum Value: Sendable, Equatable, CustomStringConvertible {
+struct SpecDocument: Sendable {
+    indirect enum Value: Sendable, Equatable, CustomStringConvertible {
         case string(String)
         case integer(Int)
         case double(Double)
         case bool(Bool)
         case array([Value])
 
-        public var description: String {
+        var description: String {
             switch self {
             case let .string(s): return s
             case let .integer(i): return String(i)
@@ -29,7 +29,7 @@ public struct SpecDocument: Sendable {
         }
 
         /// The kind, for "wrong type" errors.
-        public var kind: String {
+        var kind: String {
             switch self {
             case .string: return "a string"
             case .integer: return "an integer"
@@ -41,37 +41,38 @@ public struct SpecDocument: Sendable {
     }
 
     /// One `key = value` with its line (1-based).
-    public struct Entry: Sendable {
-        public let key: String
-        public let value: Value
-        public let line: Int
+    struct Entry: Sendable {
+        let key: String
+        let value: Value
+        let line: Int
     }
 
     /// A table: its entries in file order and the line of its header (0 for the top level).
-    public struct Table: Sendable {
-        public var entries: [Entry] = []
-        public var line: Int = 0
-        public func entry(_ key: String) -> Entry? { entries.first { $0.key == key } }
+    struct Table: Sendable {
+        var entries: [Entry] = []
+        var line: Int = 0
+        func entry(_ key: String) -> Entry? { entries.first { $0.key == key } }
     }
 
-    public let path: String
-    public var root = Table()
+    let path: String
+    var root = Table()
     /// `[name]` tables.
-    public var tables: [(name: String, table: Table)] = []
+    var tables: [(name: String, table: Table)] = []
     /// `[[name]]` arrays of tables.
-    public var arrays: [(name: String, tables: [Table])] = []
+    var arrays: [(name: String, tables: [Table])] = []
 
     /// An error at `line` of this file, naming `key`.
-    public func error(_ line: Int, _ key: String?, _ message: String) -> FlatMinimaError {
+    func error(_ line: Int, _ key: String?, _ message: String) -> FlatMinimaError {
         .invalidData(path: path + (line > 0 ? ":\(line)" : ""), message: (key.map { "key '\($0)': " } ?? "") + message)
     }
 
-    public func table(_ name: String) -> Table? { tables.first { $0.name == name }?.table }
-    public func array(_ name: String) -> [Table] { arrays.first { $0.name == name }?.tables ?? [] }
+    func table(_ name: String) -> Table? { tables.first { $0.name == name }?.table }
+    func array(_ name: String) -> [Table] { arrays.first { $0.name == name }?.tables ?? [] }
 
     /// Reads `path`: JSON when it ends in `.json` or starts with `{`, TOML otherwise.
-    public static func load(path: String) throws(FlatMinimaError) -> SpecDocument {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+    static func load(path: String) throws(FlatMinimaError) -> SpecDocument {
+        guard let data = FileManager.default.contents(atPath: path),
+              let text = String(data: data, encoding: .utf8) else {
             throw .invalidData(path: path, message: "cannot read the spec file (missing, unreadable or not UTF-8)")
         }
         if path.hasSuffix(".json") || text.drop(while: \.isWhitespace).first == "{" {
@@ -82,7 +83,7 @@ public struct SpecDocument: Sendable {
 
     // MARK: TOML subset
 
-    public static func parseTOML(_ text: String, path: String) throws(FlatMinimaError) -> SpecDocument {
+    static func parseTOML(_ text: String, path: String) throws(FlatMinimaError) -> SpecDocument {
         var document = SpecDocument(path: path)
         enum Target { case root, table(Int), array(Int) }
         var target = Target.root
@@ -98,7 +99,9 @@ public struct SpecDocument: Sendable {
             line = line.trimmingCharacters(in: .whitespaces)
             if line.isEmpty { continue }
             if line.hasPrefix("[[") {
-                guard line.hasSuffix("]]") else { throw fail(lineNumber, nil, "malformed array-of-tables header '\(excerpt(line))'") }
+                guard line.hasSuffix("]]") else {
+                    throw fail(lineNumber, nil, "malformed array-of-tables header '\(excerpt(line))'")
+                }
                 let name = String(line.dropFirst(2).dropLast(2)).trimmingCharacters(in: .whitespaces)
                 guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(excerpt(name))'") }
                 if document.tables.contains(where: { $0.name == name }) {
@@ -114,9 +117,11 @@ public struct SpecDocument: Sendable {
                 continue
             }
             if line.hasPrefix("[") {
-                guard line.hasSuffix("]") else { throw fail(lineNumber, nil, "malformed table header '\(excerpt(line))'") }
+                guard line.hasSuffix("]") else { throw fail(lineNumber, nil,
+                                                            "malformed table header '\(excerpt(line))'") }
                 let name = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
-                guard isBareKey(name) else { throw fail(lineNumber, nil, "unsupported table name '\(excerpt(name))' (dotted names are not supported)") }
+                guard isBareKey(name) else { throw fail(lineNumber, nil,
+                        "unsupported table name '\(excerpt(name))' (dotted names are not supported)") }
                 guard !document.tables.contains(where: { $0.name == name }), !document.arrays.contains(where: { $0.name == name }) else {
                     throw fail(lineNumber, name, "table defined twice")
                 }
@@ -124,10 +129,12 @@ public struct SpecDocument: Sendable {
                 target = .table(document.tables.count - 1)
                 continue
             }
-            guard let equals = line.firstIndex(of: "=") else { throw fail(lineNumber, nil, "expected 'key = value', got '\(excerpt(line))'") }
+            guard let equals = line.firstIndex(of: "=") else { throw fail(lineNumber, nil,
+                    "expected 'key = value', got '\(excerpt(line))'") }
             var key = String(line[..<equals]).trimmingCharacters(in: .whitespaces)
             if key.count >= 2, key.first == "\"", key.last == "\"" { key = String(key.dropFirst().dropLast()) }
-            guard isBareKey(key) else { throw fail(lineNumber, excerpt(key), "unsupported key (use letters, digits, '_' and '-')") }
+            guard isBareKey(key) else { throw fail(lineNumber, excerpt(key),
+                                                   "unsupported key (use letters, digits, '_' and '-')") }
             var valueText = String(line[line.index(after: equals)...]).trimmingCharacters(in: .whitespaces)
             // Arrays may span lines: read on until the brackets balance.
             while bracketDepth(valueText) > 0, index < lines.count {
@@ -200,7 +207,7 @@ public struct SpecDocument: Sendable {
 
     /// The deepest nesting of arrays a value may have. A spec needs two levels at most (an axis is a
     /// flat list); the limit keeps the recursive readers of both syntaxes far from the stack's end.
-    public static let maximumNesting = 64
+    static let maximumNesting = 64
 
     struct ValueScanner {
         let characters: [Character]
@@ -281,7 +288,7 @@ public struct SpecDocument: Sendable {
 
     // MARK: JSON
 
-    public static func parseJSON(_ text: String, path: String) throws(FlatMinimaError) -> SpecDocument {
+    static func parseJSON(_ text: String, path: String) throws(FlatMinimaError) -> SpecDocument {
         var document = SpecDocument(path: path)
         let object: Any
         do {
@@ -289,7 +296,9 @@ public struct SpecDocument: Sendable {
         } catch {
             throw .invalidData(path: path, message: "not valid JSON (\((error as NSError).localizedDescription))")
         }
-        guard let top = object as? [String: Any] else { throw .invalidData(path: path, message: "the top level must be an object") }
+        guard let top = object as? [String: Any] else {
+            throw .invalidData(path: path, message: "the top level must be an object")
+        }
         let lines = text.components(separatedBy: "\n")
         func line(of key: String) -> Int {
             (lines.firstIndex { $0.contains("\"\(key)\"") } ?? -1) + 1

@@ -65,7 +65,7 @@ public enum Summary {
 
     /// Wilson score interval for s successes in n trials at z (1.96: 95 %). Its ends are exactly 0 at s = 0
     /// and 1 at s = n (rounding would leave 5.6e−17 and 1 − 1e−16), and it always contains s/n.
-    public static func wilson(successes s: Int, trials n: Int, z: Double = 1.959963984540054) -> (low: Double, high: Double) {
+    static func wilson(successes s: Int, trials n: Int, z: Double = 1.959963984540054) -> (low: Double, high: Double) {
         guard n > 0 else { return (0, 1) }
         let p = Double(s) / Double(n), nn = Double(n), z2 = z * z
         let centre = (p + z2 / (2 * nn)) / (1 + z2 / nn)
@@ -83,25 +83,32 @@ public enum Summary {
     }
 
     static func statisticCell(_ rows: [[String]], table: Results.Table, statistic: Statistic) -> Cell {
-        if statistic == .count { return Cell(value: Double(rows.count), low: nil, high: nil, successes: nil, runs: rows.count) }
+        if statistic == .count { return Cell(value: Double(rows.count), low: nil, high: nil, successes: nil,
+                                             runs: rows.count) }
         let column = statistic.column!
         let values = rows.compactMap { table.value($0, column).flatMap(Double.init) }.filter(\.isFinite)
         switch statistic {
         case .success:
             let s = values.filter { $0 == 1 }.count, n = values.count
             let (low, high) = wilson(successes: s, trials: n)
-            return Cell(value: n > 0 ? Double(s) / Double(n) : nil, low: n > 0 ? low : nil, high: n > 0 ? high : nil, successes: s, runs: n)
+            return Cell(value: n > 0 ? Double(s) / Double(n) : nil, low: n > 0 ? low : nil, high: n > 0 ? high : nil,
+                        successes: s, runs: n)
         case .mean:
-            return Cell(value: values.isEmpty ? nil : values.reduce(0, +) / Double(values.count), low: nil, high: nil, successes: nil, runs: values.count)
+            return Cell(value: values.isEmpty ? nil : values.reduce(0, +) / Double(values.count), low: nil, high: nil,
+                        successes: nil, runs: values.count)
         case .median:
             let sorted = values.sorted()
-            let m: Double? = sorted.isEmpty ? nil : sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            let m: Double? = sorted.isEmpty ? nil
+                : sorted.count % 2 == 1 ? sorted[sorted.count / 2]
+                : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
             return Cell(value: m, low: nil, high: nil, successes: nil, runs: values.count)
         case .stderr:
-            guard values.count >= 2 else { return Cell(value: nil, low: nil, high: nil, successes: nil, runs: values.count) }
+            guard values.count >= 2 else { return Cell(value: nil, low: nil, high: nil, successes: nil,
+                                                       runs: values.count) }
             let mean = values.reduce(0, +) / Double(values.count)
             let variance = values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)
-            return Cell(value: (variance / Double(values.count)).squareRoot(), low: nil, high: nil, successes: nil, runs: values.count)
+            return Cell(value: (variance / Double(values.count)).squareRoot(), low: nil, high: nil, successes: nil,
+                        runs: values.count)
         case .min:
             return Cell(value: values.min(), low: nil, high: nil, successes: nil, runs: values.count)
         case .max:

@@ -132,7 +132,7 @@ public struct SweepPlan: Sendable {
     /// Runs one run and returns its row: run_id, run, sweep, the spec's requested problem values, then
     /// the solve record (a record field that differs from the requested value of the same name, such as
     /// the realised α = P/N, is kept as NAME_actual). A run that fails keeps its row, with `error` set.
-    public func execute(_ run: SweepSpec.Run) -> [(String, String)] {
+    func execute(_ run: SweepSpec.Run) -> [(String, String)] {
         var cells: [(String, String)] = [("run_id", run.id), ("run", String(run.index)), ("sweep", sweep.hash)]
         cells += run.problem.map { ($0.key, $0.value) }
         do {

@@ -76,7 +76,7 @@ public struct SweepSpec: Sendable {
     /// anything is enumerated, so that a mistyped range fails at once instead of exhausting memory.
     public static let maximumRuns = 10_000_000
 
-    public let document: SpecDocument
+    let document: SpecDocument
     public let name: String
     public let replicates: Int
     public let instanceSeed: Int

@@ -57,10 +57,14 @@ public enum ReplicaSymmetric {
     ///     ∫Dz log 2cosh(s z) = s √(2/π) + (2/s) ∫_0^40 dt G(t/s) log(1 + e^{−2t}).
     static func binaryPriorAverages(_ s: Double, measure: GaussianMeasure) -> (tanh2: Double, log2cosh: Double) {
         if s <= 1 {
-            return (measure.average { z in let t = tanh(s * z); return t * t }, measure.average { Special.log2cosh(s * $0) })
+            return (measure.average { z in let t = tanh(s * z); return t * t },
+                    measure.average { Special.log2cosh(s * $0) })
         }
         do {
-            let sech2 = try Quadrature.finite(from: 0, to: 40) { t in let c = 1 / cosh(t); return Special.G(t / s) * c * c }
+            let sech2 = try Quadrature.finite(from: 0, to: 40) { t in
+                let c = 1 / cosh(t)
+                return Special.G(t / s) * c * c
+            }
             let tail = try Quadrature.finite(from: 0, to: 40) { t in Special.G(t / s) * log1p(exp(-2 * t)) }
             return (1 - 2 / s * sech2, s * (2 / Double.pi).squareRoot() + 2 / s * tail)
         } catch {
@@ -84,7 +88,8 @@ public enum ReplicaSymmetric {
     /// As α → 0 (q₀ below 10⁻²⁹⁰, where the root is no longer representable to full precision) the limit
     /// is returned: q = q̂ = q₀, s = log 2 + α log H(κ) (exact to O(α²)).
     public static func binaryStorage(alpha: Double, margin: Double = 0,
-                                     measure: GaussianMeasure = .standard) -> (q: Double, qHat: Double, entropy: Double) {
+                                     measure: GaussianMeasure = .standard)
+        -> (q: Double, qHat: Double, entropy: Double) {
         let ratio = Special.GoverH(margin), q0 = alpha * ratio * ratio
         if q0 / 4 < 1e-290 { return (q0, q0, Special.log2 + alpha * Special.logH(margin)) }
         func conjugate(_ q: Double, _ x: Double) -> Double {
@@ -96,7 +101,9 @@ public enum ReplicaSymmetric {
         func residual(_ q: Double, _ x: Double) -> Double {
             binaryPriorAverages(conjugate(q, x).squareRoot(), measure: measure).tanh2 - q
         }
-        guard let (q, x) = (try? smallestRoot(from: min(1e-13, q0 / 4), residual)) ?? nil else { return (.nan, .nan, .nan) }
+        guard let (q, x) = (try? smallestRoot(from: min(1e-13, q0 / 4), residual)) ?? nil else {
+            return (.nan, .nan, .nan)
+        }
         let qHat = conjugate(q, x)
         let s = -qHat * x / 2 + binaryPriorAverages(qHat.squareRoot(), measure: measure).log2cosh
             + alpha * channelAverage(q: q, x: x, margin: margin, measure: measure) { Special.logH($0) }
@@ -146,16 +153,21 @@ public enum ReplicaSymmetric {
             let ratio = Special.GoverH(margin)
             var low = min(0.25, alpha * ratio * ratio / 4)
             while stationarity(low, 1 - low) >= 0 && low > 1e-300 { low /= 100 }
-            let y = try Roots.brent(in: log(low) ... log(0.5), tolerance: 1e-12) { y in stationarity(exp(y), -expm1(y)) }
+            let y = try Roots.brent(in: log(low) ... log(0.5), tolerance: 1e-12) { y in
+                stationarity(exp(y), -expm1(y))
+            }
             (q, x) = (exp(y), -expm1(y))
         } else {
             // Root in (½, 1): F(x → 0) = 1 − α/α_c > 0.
             var low = min(0.25, (1 - alpha / sphericalCapacity(margin: margin)) / 1e3)
             while stationarity(1 - low, low) <= 0 && low > 1e-300 { low /= 100 }
-            let y = try Roots.brent(in: log(low) ... log(0.5), tolerance: 1e-12) { y in stationarity(-expm1(y), exp(y)) }
+            let y = try Roots.brent(in: log(low) ... log(0.5), tolerance: 1e-12) { y in
+                stationarity(-expm1(y), exp(y))
+            }
             (q, x) = (-expm1(y), exp(y))
         }
-        let s = 0.5 * (q <= 0.5 ? log1p(-q) : log(x)) + alpha / 2 * channelAverage(q: q, x: x, margin: margin, measure: measure, sphericalCombination)
+        let s = 0.5 * (q <= 0.5 ? log1p(-q) : log(x)) + alpha / 2 * channelAverage(q: q, x: x, margin: margin,
+                measure: measure, sphericalCombination)
         guard s.isFinite else { throw GSLError.failure }
         return (q, x, s)
     }
@@ -182,8 +194,11 @@ public enum ReplicaSymmetric {
     /// the entropy reached zero; with the adaptive quadrature of `channelAverage` and
     /// `binaryPriorAverages` it does not, up to κ = 10 at least, though at large κ the zero lies close
     /// below the end of the branch).
-    public static func binaryCapacity(margin: Double = 0, measure: GaussianMeasure = .standard) throws(GSLError) -> Double {
-        func entropy(_ alpha: Double) -> Double { binaryStorage(alpha: alpha, margin: margin, measure: measure).entropy }
+    public static func binaryCapacity(margin: Double = 0,
+                                      measure: GaussianMeasure = .standard) throws(GSLError) -> Double {
+        func entropy(_ alpha: Double) -> Double {
+            binaryStorage(alpha: alpha, margin: margin, measure: measure).entropy
+        }
         let unit = min(1, annealedBinaryCapacity(margin: margin)) / 100
         guard unit.isFinite, unit > 0 else { throw GSLError.invalid }
         var previous = 1e-2 * unit
@@ -218,7 +233,9 @@ public enum ReplicaSymmetric {
     static func channel(_ q: Double, _ x: Double, measure: GaussianMeasure) -> Double {
         let c = (q / x).squareRoot()
         if c <= 2 { return 2 * measure.average { v in Special.H(-c * v) * Special.logH(-c * v) } }
-        let value = try? Quadrature.finite(from: -14, to: 14) { t in Special.G(t / c) / c * Special.H(-t) * Special.logH(-t) }
+        let value = try? Quadrature.finite(from: -14, to: 14) { t in
+            Special.G(t / c) / c * Special.H(-t) * Special.logH(-t)
+        }
         return 2 * (value ?? .nan)
     }
 
@@ -240,7 +257,9 @@ public enum ReplicaSymmetric {
         if c <= 2 {
             return measure.average { v in v * Special.G(c * v) * Special.atanhErf(c * v / root2) } / (c * x * x)
         }
-        let k = try? Quadrature.finite(from: 0, to: 20) { t in Special.G(t / c) * t * Special.G(t) * Special.atanhErf(t / root2) }
+        let k = try? Quadrature.finite(from: 0, to: 20) { t in
+            Special.G(t / c) * t * Special.G(t) * Special.atanhErf(t / root2)
+        }
         return 2 * (k ?? .nan) / (q * q.squareRoot() * x.squareRoot())
     }
 
@@ -252,7 +271,8 @@ public enum ReplicaSymmetric {
     /// The prior's update minus the overlap, q(q̂) − q, at (q, x = 1 − q): ∫Dz tanh(q̂ + √q̂ z) − q
     /// (binary); q̂/(1 + q̂) − q (Gaussian), taken as x − 1/(1 + q̂) for q > ½ so that it keeps its digits
     /// as x → 0.
-    static func overlapResidual(_ qHat: Double, q: Double, x: Double, prior: Prior, measure: GaussianMeasure) -> Double {
+    static func overlapResidual(_ qHat: Double, q: Double, x: Double, prior: Prior,
+                                measure: GaussianMeasure) -> Double {
         switch prior {
         case .binary:
             let s = qHat.squareRoot()
@@ -271,7 +291,8 @@ public enum ReplicaSymmetric {
     /// root of q(q̂(q)) − q on (start, 1 − floor], start = min(10⁻⁶, q₀/4) below the small-α root
     /// q ≈ q₀ = 2α/π (q̂ = 2α Ψ′(0) = 2α/π and q(q̂) ≈ q̂ for either prior); nil where the branch does not
     /// exist (beyond the spinodal of a binary teacher, or, for a Gaussian one, 1 − q below 10⁻³⁰⁰).
-    static func lowerBranch(alpha: Double, prior: Prior, measure: GaussianMeasure) throws(GSLError) -> (q: Double, x: Double)? {
+    static func lowerBranch(alpha: Double, prior: Prior,
+                            measure: GaussianMeasure) throws(GSLError) -> (q: Double, x: Double)? {
         func residual(_ q: Double, _ x: Double) -> Double {
             overlapResidual(conjugate(q, x, alpha: alpha, measure: measure), q: q, x: x, prior: prior, measure: measure)
         }
@@ -329,7 +350,8 @@ public enum ReplicaSymmetric {
     /// Throws `GSLError.underflow` for a Gaussian teacher whose 1 − q is below 10⁻³⁰⁰ (α ≳ 10¹⁵⁰).
     public static func bayesOptimalTeacher(alpha: Double, prior: Prior,
                                            measure: GaussianMeasure = .standard) throws(GSLError)
-        -> (branchQ: Double?, branchFreeEntropy: Double?, q: Double, oneMinusQ: Double, bayesError: Double, gibbsError: Double) {
+        -> (branchQ: Double?, branchFreeEntropy: Double?, q: Double, oneMinusQ: Double, bayesError: Double,
+            gibbsError: Double) {
         func errors(_ q: Double, _ x: Double) -> (bayes: Double, gibbs: Double) {
             q <= 0.5 ? (acos(q.squareRoot()) / Double.pi, acos(q) / Double.pi)
                      : (asin(x.squareRoot()) / Double.pi, 2 * asin((x / 2).squareRoot()) / Double.pi)
@@ -347,7 +369,8 @@ public enum ReplicaSymmetric {
             switch prior {
             case .binary:
                 let s = qHat.squareRoot()
-                psiMinusCoupling = measure.average { z in Special.log2cosh(qHat + s * z) - Special.log2 } - qHat / 2 - q * qHat / 2
+                psiMinusCoupling = measure.average { z in Special.log2cosh(qHat + s * z) - Special.log2 }
+                    - qHat / 2 - q * qHat / 2
             case .gaussian:
                 psiMinusCoupling = (x * qHat - log1p(qHat)) / 2
             }
@@ -367,7 +390,8 @@ public enum ReplicaSymmetric {
     public static func binaryTeacherTransitions(measure: GaussianMeasure = .standard) throws(GSLError)
         -> (transition: Double, spinodal: Double) {
         let transition = try Roots.brent(in: 1.0 ... 1.4, tolerance: 1e-6) { alpha throws(GSLError) -> Double in
-            (try bayesOptimalTeacher(alpha: alpha, prior: .binary, measure: measure).branchFreeEntropy ?? -10) + Special.log2
+            let entropy = try bayesOptimalTeacher(alpha: alpha, prior: .binary, measure: measure).branchFreeEntropy
+            return (entropy ?? -10) + Special.log2
         }
         var low = 1.3, high = 1.7
         while high - low > 1e-4 {

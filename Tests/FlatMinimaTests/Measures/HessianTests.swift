@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 @Suite struct HessianTests {
     static func problems() throws -> [Problem] {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 func doubles(_ record: Record, _ key: String) -> [Double] {
     if case let .doubles(values)? = record[key] { return values }
@@ -31,14 +31,16 @@ func doubles(_ record: Record, _ key: String) -> [Double] {
             for r in [sa, fbp] { #expect(Set(r.fields.map(\.name)).count == r.fields.count, "duplicate field names") }
             #expect(sa["solved"] == .int(1) && fbp["solved"] == .int(1))
             let gap = doubles(sa, "local_energy")[0] - doubles(fbp, "local_energy")[0]
-            let se = (pow(doubles(sa, "local_energy_se")[0], 2) + pow(doubles(fbp, "local_energy_se")[0], 2)).squareRoot()
+            let se = (pow(doubles(sa, "local_energy_se")[0], 2) + pow(doubles(fbp, "local_energy_se")[0],
+                                                                      2)).squareRoot()
             #expect(gap > 10 * se, "local energy gap \(gap), standard error \(se)")
             for point in [2, 3] {
                 func deficit(_ r: Record) -> Double {
                     let c = doubles(r, "local_entropy_ceiling")[point]
                     return (c - doubles(r, "local_entropy_curve")[point]) / c
                 }
-                #expect(doubles(sa, "local_entropy_converged")[point] == 1 && doubles(fbp, "local_entropy_converged")[point] == 1)
+                #expect(doubles(sa, "local_entropy_converged")[point] == 1 && doubles(fbp,
+                        "local_entropy_converged")[point] == 1)
                 #expect(deficit(fbp) < 0.5 * deficit(sa), "λ index \(point): fbp \(deficit(fbp)) vs sa \(deficit(sa))")
             }
         }
@@ -49,10 +51,12 @@ func doubles(_ record: Record, _ key: String) -> [Double] {
     @Test func curvesAreConsistent() throws {
         let problem = try Problem(binaryPerceptron(501, alpha: 0.3, instance: 3))
         let w = (0..<501).map { _ in 1.0 }
-        let energy = try LocalEnergy(strengths: [0, 0.5], samples: 10).curve(w, problem: problem, generator: Generator(seed: 1))
+        let energy = try LocalEnergy(strengths: [0, 0.5], samples: 10).curve(w, problem: problem,
+                                                                             generator: Generator(seed: 1))
         #expect(energy[0].mean == 0 && energy[0].standardError == 0)
         let entry = try SolverRegistry.entry(named: "fbp")
-        let solution = try entry.build([:]).0.solve(problem, generator: Generator(seed: 2), observer: NullObserver()).weights
+        let solution = try entry.build([:]).0.solve(problem, generator: Generator(seed: 2),
+                                                    observer: NullObserver()).weights
         let curve = try LocalEntropy(lambdas: [10, 3, 1], options: MessagePassingOptions())
             .curve(around: solution, problem: problem, generator: Generator(seed: 3))
         for point in curve {

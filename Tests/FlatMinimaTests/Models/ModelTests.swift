@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// The slow, obviously-correct twins of the model kernels: plain loops over patterns, units, inputs.
 enum Oracle {

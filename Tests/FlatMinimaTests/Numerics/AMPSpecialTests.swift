@@ -1,20 +1,23 @@
 import CKernels
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// AMP's array versions of G/H and tanh (CKernels `fm_goverh_array`, `fm_tanh_array`): the portable, AVX2
 /// and AVX-512 builds give the same bits, and agree with the scalar functions they replace; the same for
 /// the row and column rounds (`fm_amp_rows`, `fm_amp_columns`), whose AVX-512 copy runs eight lanes.
 struct AMPSpecialTests {
     static let arguments: [Double] = Array(stride(from: -40.0, through: 40.0, by: 0.0137))
-        + [-1e3, 1e3, 1e8, 0, -0.0, 1e-300, -1e-300, 1e-9, -1e-9, 19, 22, -22, 354, -354, 709.5, -709.5, .infinity, -.infinity, .nan]
+        + [-1e3, 1e3, 1e8, 0, -0.0, 1e-300, -1e-300, 1e-9, -1e-9, 19, 22, -22, 354, -354, 709.5, -709.5, .infinity,
+           -.infinity, .nan]
 
-    static func apply(_ f: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void, _ x: [Double]) -> [Double] {
+    static func apply(_ f: (UnsafePointer<Double>, UnsafeMutablePointer<Double>, Int) -> Void,
+                      _ x: [Double]) -> [Double] {
         var out = [Double](repeating: 0, count: x.count)
         // Every tail length (the last 1–3 entries go through a padded vector).
         for n in [x.count, x.count - 1, x.count - 2, x.count - 3] {
-            out.withUnsafeMutableBufferPointer { o in x.withUnsafeBufferPointer { f($0.baseAddress!, o.baseAddress!, n) } }
+            out.withUnsafeMutableBufferPointer { o in x.withUnsafeBufferPointer { f($0.baseAddress!, o.baseAddress!,
+                                                                                    n) } }
         }
         return out
     }
@@ -91,7 +94,8 @@ struct AMPSpecialTests {
             #expect(Self.rounds(fm_amp_rows_avx2, fm_amp_columns_avx2, count: count, seed: UInt64(count)) == portable)
         }
         if InstructionSet.hardware.hasAVX512VBMI {
-            #expect(Self.rounds(fm_amp_rows_avx512, fm_amp_columns_avx512, count: count, seed: UInt64(count)) == portable)
+            #expect(Self.rounds(fm_amp_rows_avx512, fm_amp_columns_avx512, count: count,
+                                seed: UInt64(count)) == portable)
         }
     }
 }

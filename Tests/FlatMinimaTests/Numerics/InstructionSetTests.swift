@@ -1,5 +1,5 @@
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// The instruction-set ladder (InstructionSet.swift): the environment only lowers it, the levels this CPU
 /// runs start at the portable one, and the dense kernels give the portable loop's bits at every level.

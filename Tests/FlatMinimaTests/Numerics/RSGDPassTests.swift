@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// rsgd's fused pass (`fm_rsgd_pull_sign_avx2`, `fm_rsgd_pull_sign_avx512`; PackedReplicas.swift has the
 /// equations) against the pass written out site by site in Swift:
@@ -19,10 +19,12 @@ import Testing
     func vectorPassesMatchTheEquations(_ entries: Int) {
         let y = entries - 1
         let g = Generator(seed: UInt64(100 + entries))
-        let table: [Float] = (0...y).map { c in Float(tanh(0.7 * Double(2 * c - y))) } + [Float](repeating: 0, count: 32)
+        let table: [Float] = (0...y).map { c in Float(tanh(0.7 * Double(2 * c - y))) } + [Float](repeating: 0,
+                                                                                                 count: 32)
         for (lo, hi) in [(0, 1), (64, 71), (0, 16), (64, 95), (128, 256), (0, 1001)] {
             let n = hi
-            var start = State(h: [], w: [], counts: [], targets: [], bits: (0..<((n + 63) / 64)).map { _ in UInt64(g.uniform() * 0x1p53) })
+            var start = State(h: [], w: [], counts: [], targets: [],
+                              bits: (0..<((n + 63) / 64)).map { _ in UInt64(g.uniform() * 0x1p53) })
             for _ in 0..<n {
                 let positive = g.uniform() < 0.5
                 // c counts the replicas at +1 including this one: a flip keeps it in [0, y].
@@ -54,7 +56,8 @@ import Testing
                 for (name, kernel) in kernels {
                     var s = start
                     kernel(&s.h, &s.w, &s.counts, &s.targets, table, entries, &s.bits, sums, lo, hi, rate, pull, clip)
-                    #expect(s == expected, "\(name), \(entries) entries, sites [\(lo), \(hi)), η = \(rate), clip = \(clip)")
+                    #expect(s == expected,
+                            "\(name), \(entries) entries, sites [\(lo), \(hi)), η = \(rate), clip = \(clip)")
                 }
             }
         }

@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// AMP's exact products by table look-up (SignLookup.swift): against Int64 sums of the rounded integers,
 /// for both layouts (rows of the matrix and of its transpose), sizes that leave partial blocks and

@@ -1,7 +1,7 @@
 import CGSL
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// Reference values computed with mpmath at 40 digits:
 ///   H(x) = erfc(x/√2)/2, log H(x) (log1p(−H(−x)) for x < 0), G(x)/H(x),

@@ -1,7 +1,7 @@
 import CKernels
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// The AVX2 + FMA kernels of BP (CKernels) against the portable Swift functions they replace: vector e^x
 /// and log x against libm over the ranges BP feeds them, and the single-precision message ½[log H(a) − log H(b)]

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// Problem and measure requests: read from text (a spec's keys) or set as values (a command line's
 /// flags), one validator; errors name canonical keys and render as the command line's flags.

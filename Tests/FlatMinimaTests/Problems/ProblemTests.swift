@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 @Suite struct ProblemTests {
     let perceptron = Model(kind: .perceptron, weights: .binary, inputs: 101)
@@ -26,7 +26,8 @@ import FlatMinima
     @Test func teacherLabelsComeFromTeacher() throws {
         for kind in [Model(kind: .perceptron, weights: .binary, inputs: 101),
                      Model(kind: .committee, weights: .spherical, architecture: .full, hidden: 3, inputs: 40)] {
-            let problem = try Problem(ProblemSpec(model: kind, task: .teacher, inputs: .pm1, patterns: 200, instanceSeed: 2))
+            let problem = try Problem(ProblemSpec(model: kind, task: .teacher, inputs: .pm1, patterns: 200,
+                                                  instanceSeed: 2))
             let teacher = try #require(problem.teacher)
             #expect(problem.model.errors(weights: teacher, on: problem.train, margin: 0) == 0)
             #expect(problem.testError(teacher) == 0)
@@ -50,7 +51,8 @@ import FlatMinima
     /// measured test error on 10 000 fresh patterns must agree within 5 binomial standard errors.
     @Test func testErrorMatchesArccosLaw() throws {
         let model = Model(kind: .perceptron, weights: .spherical, inputs: 200)
-        let problem = try Problem(ProblemSpec(model: model, task: .teacher, inputs: .gaussian, patterns: 10, instanceSeed: 5))
+        let problem = try Problem(ProblemSpec(model: model, task: .teacher, inputs: .gaussian, patterns: 10,
+                                              instanceSeed: 5))
         let teacher = try #require(problem.teacher)
         let g = Generator(seed: 8)
         for noise in [0.3, 1.0, 3.0] {

@@ -1,5 +1,5 @@
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// The Wilson score interval of sweep tables (`flatminima table --stat success`).
 @Suite struct SummaryTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// Slow twin of the least-action rule: for every pattern with too few votes, the missing number of wrong
 /// units nearest their threshold get σ x_k added (ties impossible with these random inputs).

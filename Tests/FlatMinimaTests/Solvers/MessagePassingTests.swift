@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 func binaryPerceptron(_ n: Int, alpha: Double, instance: Int, task: ProblemSpec.Task = .storage,
                       inputs: ProblemSpec.Inputs = .pm1) -> ProblemSpec {

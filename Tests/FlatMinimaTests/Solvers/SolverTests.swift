@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// Records every step, to check that solvers report progress.
 final class Recorder: SolverObserver {

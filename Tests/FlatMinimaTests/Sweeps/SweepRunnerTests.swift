@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// A sweep run by the library alone: plan, runner, observer, shard and the shared range count.
 @Suite struct SweepRunnerTests {

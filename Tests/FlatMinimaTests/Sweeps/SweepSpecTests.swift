@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 /// Specs, results files and tables on bad input: every refusal is a thrown error naming the file, line
 /// and key (never a trap), and the enumeration of runs is unchanged by the bounds.
@@ -86,13 +86,15 @@ import Testing
         #expect(sweep.runCount == all.count)
         for count in 1...5 {
             for index in 0..<count {
-                #expect(sweep.runs(shard: index, of: count).map(\.id) == SweepSpec.shard(all, index: index, count: count).map(\.id))
+                #expect(sweep.runs(shard: index, of: count).map(\.id) == SweepSpec.shard(all, index: index,
+                                                                                         count: count).map(\.id))
             }
         }
     }
 
     @Test func jsonBooleansStayBooleans() throws {
-        let document = try SpecDocument.load(path: spec("{\"a\": true, \"b\": 1, \"c\": 1.5, \"d\": false}", name: "s.json"))
+        let document = try SpecDocument.load(path: spec("{\"a\": true, \"b\": 1, \"c\": 1.5, \"d\": false}",
+                                                        name: "s.json"))
         #expect(document.root.entry("a")?.value == .bool(true))
         #expect(document.root.entry("b")?.value == .integer(1))
         #expect(document.root.entry("c")?.value == .double(1.5))
@@ -126,7 +128,8 @@ import Testing
         let (merged, duplicates) = try Results.merge([("a.tsv", a), ("same.tsv", same)])
         #expect(duplicates == 1 && merged.rows.count == 2 && merged.rows[1][4] == "0.2")
         let other = try Results.read(path: results(Self.header + "b\t1\ts\t1\t0.2\tNA\n"))
-        #expect(throws: FlatMinimaError.invalidData(path: "other.tsv:2", message: "run_id b is also at a.tsv:3 with other values (solved); refusing to choose")) {
+        #expect(throws: FlatMinimaError.invalidData(path: "other.tsv:2",
+                message: "run_id b is also at a.tsv:3 with other values (solved); refusing to choose")) {
             try Results.merge([("a.tsv", a), ("other.tsv", other)])
         }
     }

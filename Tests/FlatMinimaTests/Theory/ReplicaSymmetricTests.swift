@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import FlatMinima
+@_spi(Benchmarks) @testable import FlatMinima
 
 @Suite struct ReplicaSymmetricTests {
     /// s(0) = log 2 exactly (no constraint); the saddle point at α = 0 is q = q̂ = 0.
@@ -113,7 +113,8 @@ import Testing
         let tanh2 = try Quadrature.finite(from: -40, to: 0) { z in Special.G(z) * tanh(s * z) * tanh(s * z) } * 2
         let log2cosh = try Quadrature.finite(from: -40, to: 0) { z in Special.G(z) * Special.log2cosh(s * z) } * 2
         let fast = ReplicaSymmetric.binaryPriorAverages(s, measure: .standard)
-        #expect(abs(fast.tanh2 - tanh2) < 1e-11 && abs(fast.log2cosh - log2cosh) < 1e-11, "\(fast) vs \(tanh2), \(log2cosh)")
+        #expect(abs(fast.tanh2 - tanh2) < 1e-11 && abs(fast.log2cosh - log2cosh) < 1e-11,
+                "\(fast) vs \(tanh2), \(log2cosh)")
     }
 
     /// Regression: `theory capacity --margin 2.5` (and above) gave no value: 200-node Gauss–Hermite on the
@@ -133,11 +134,12 @@ import Testing
         }
     }
 
-    /// Regression: near Gardner's capacity the spherical saddle point (q → 1) was beyond 200-node
-    /// Gauss–Hermite (s(1.999) was −7.641 instead of −7.605) and at α = α_c it threw "GSL error 4".
+    /// Near Gardner's capacity the spherical saddle point (q → 1) is beyond 200-node Gauss–Hermite
+    /// (which would give s(1.999) = −7.641 instead of −7.605), and at α = α_c no GSL error may escape.
     /// References from mpmath (30 digits, quadrature split at the kink, bisection in log(1 − q)).
     @Test(arguments: [(1.9, 0.0, 0.970874917455627, -3.14672372946), (1.999, 0.0, 0.99974632279627, -7.60459726519),
-                      (0.5195, 1.0, 0.999903063351617, -6.59393156695), (0.03, 5.0, 0.786239674134952, -0.840630942667)])
+                      (0.5195, 1.0, 0.999903063351617, -6.59393156695), (0.03, 5.0, 0.786239674134952,
+                                                                         -0.840630942667)])
     func sphericalStorageNearCapacity(alpha: Double, margin: Double, q: Double, entropy: Double) throws {
         let rs = try ReplicaSymmetric.sphericalStorage(alpha: alpha, margin: margin)
         #expect(abs(rs.q - q) < 1e-12 && abs(rs.oneMinusQ - (1 - q)) < 1e-12 * (1 - q) + 1e-15)

@@ -86,7 +86,7 @@ public struct SGD: Solver {
 
 extension PatternSet {
     /// `DirectionKernel.direction` on this set's inputs (dispatching on the storage type).
-    public func direction(_ kernel: DirectionKernel, batch: ArraySlice<Int>, weights: [Double],
+    @_spi(Benchmarks) public func direction(_ kernel: DirectionKernel, batch: ArraySlice<Int>, weights: [Double],
                           into d: inout [Double]) -> Int {
         batch.withContiguousStorageIfAvailable { b in
             labels.withUnsafeBufferPointer { l in

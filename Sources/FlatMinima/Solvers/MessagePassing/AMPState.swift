@@ -14,8 +14,8 @@ final class AMPState: @unchecked Sendable {
     /// The prior; a cone's reference and overlap may change between runs of iterations (continuation).
     var prior: AMPPrior
     let workers: Int
-    /// Helper threads for the ±1 path's two passes per iteration (a dispatch per pass costs tens of
-    /// microseconds on a virtual machine; the team's threads spin between passes). Set by `AMP.solve`,
+    /// Helper threads for the ±1 path's two passes per iteration (a dispatch per pass would cost more than
+    /// a short pass; the team's threads spin between passes). Set by `AMP.solve`,
     /// which stops it; without one the passes use `DispatchQueue.concurrentPerform`.
     var team: LockstepTeam? = nil
     /// ±1 inputs: 7-bit planes of the tables (`AMP.planeCount`; 7, the most precise, unless set).

@@ -58,8 +58,10 @@ public struct MessagePassingOptions: Sendable {
 
     static func specs(maxIters: String, damping: String = "0.5", tol: String = "1e-5") -> [ParameterSpec] {
         [
-            ParameterSpec("max_iters", .integer(1...100_000_000), default: maxIters, help: "message-passing iterations"),
-            ParameterSpec("damping", .real(0...0.999), default: damping, help: "d in u ← d·u_old + (1−d)·u_new, in [0, 1)"),
+            ParameterSpec("max_iters", .integer(1...100_000_000), default: maxIters,
+                          help: "message-passing iterations"),
+            ParameterSpec("damping", .real(0...0.999), default: damping,
+                          help: "d in u ← d·u_old + (1−d)·u_new, in [0, 1)"),
             ParameterSpec("tol", .real(1e-15...1), default: tol, help: "convergence: largest message change below tol"),
             ParameterSpec("schedule", .choice(["parallel", "sequential"]), default: "parallel",
                           help: "parallel updates, or random-sequential over patterns"),

@@ -18,19 +18,19 @@ public enum Field {
         a.isNaN || b.isNaN ? .nan : max(a, b)
     }
 
-    @inlinable public static func clamp(_ h: Double) -> Double {
+    @inlinable static func clamp(_ h: Double) -> Double {
         h.isNaN ? h : min(limit, max(-limit, h))
     }
 
     /// 1 − tanh²(h) = 1/cosh²(h), without cancellation for large |h|.
-    @inlinable public static func oneMinusM2(_ h: Double) -> Double {
+    @inlinable static func oneMinusM2(_ h: Double) -> Double {
         let e = exp(-2 * abs(h))
         return 4 * e / ((1 + e) * (1 + e))
     }
 
     /// atanh(tanh a · tanh b) = ½[log 2cosh(a + b) − log 2cosh(a − b)], stable for large |a|, |b|;
     /// an infinite `a` (tanh a = ±1) gives ±b.
-    @inlinable public static func product(_ a: Double, _ b: Double) -> Double {
+    @inlinable static func product(_ a: Double, _ b: Double) -> Double {
         if a.isInfinite { return a > 0 ? b : -b }
         if b.isInfinite { return b > 0 ? a : -a }
         return 0.5 * (Special.log2cosh(a + b) - Special.log2cosh(a - b))
