@@ -2,7 +2,7 @@
 // the machine they were measured on are in BENCHMARKS.md.
 import Benchmark
 import Foundation
-import FlatMinima
+@_spi(Benchmarks) import FlatMinima
 
 /// 1000 arguments spread over [−40, 40].
 let arguments = (0..<1000).map { -40 + 80 * Double($0) / 999 }

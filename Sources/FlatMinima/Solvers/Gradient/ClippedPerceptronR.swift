@@ -118,7 +118,7 @@ public struct ClippedPerceptronR: Solver {
 
 /// ±1 vectors packed 64 per word (bit set = +1, padding bits zero), for the popcount overlap
 /// a·b = n − 2·popcount(a ⊕ b).
-public struct PackedSigns: Sendable {
+@_spi(Benchmarks) public struct PackedSigns: Sendable {
     public let count: Int
     public let dimension: Int
     public let words: Int

@@ -171,7 +171,7 @@ struct LatentNetwork {
 }
 
 /// The mini-batch direction d = −√n ∂L_B/∂w of a `Loss`, generic over the stored input type.
-public struct DirectionKernel: Sendable {
+@_spi(Benchmarks) public struct DirectionKernel: Sendable {
     public let model: Model
     /// The loss (its β changes with the schedule).
     public var loss: Loss
