@@ -59,20 +59,13 @@ final class AMPState: @unchecked Sendable {
         let binary = prior.isBinary
         for i in 0..<n { m[i] = initialScale * (2 * generator.uniform() - 1) }
         for i in 0..<n { v[i] = binary ? 1 - m[i] * m[i] : 1 }
-        a = .allocate(capacity: n)
-        a.initialize(repeating: 0, count: n)
-        b = .allocate(capacity: n)
-        b.initialize(repeating: 0, count: n)
-        g = .allocate(capacity: p)
-        g.initialize(repeating: 0, count: p)
-        nextG = .allocate(capacity: p)
-        nextG.initialize(repeating: 0, count: p)
-        dg = .allocate(capacity: p)
-        dg.initialize(repeating: 0, count: p)
-        omega = .allocate(capacity: p)
-        omega.initialize(repeating: 0, count: p)
-        bigV = .allocate(capacity: p)
-        bigV.initialize(repeating: 1, count: p)
+        a = .allocate(count: n, filledWith: 0)
+        b = .allocate(count: n, filledWith: 0)
+        g = .allocate(count: p, filledWith: 0)
+        nextG = .allocate(count: p, filledWith: 0)
+        dg = .allocate(count: p, filledWith: 0)
+        omega = .allocate(count: p, filledWith: 0)
+        bigV = .allocate(count: p, filledWith: 1)
         // Real inputs: every core, because the rounding of the per-core sums depends on the split (and a
         // sweep's results must not depend on --jobs). ±1 inputs: the fixed-point sums are exact, so the
         // run takes only its share of the cores.

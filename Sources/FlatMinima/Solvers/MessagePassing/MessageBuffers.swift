@@ -54,21 +54,14 @@ final class MessageBuffers: @unchecked Sendable {
         self.workers = workers
         messages = .allocate(capacity: n * p)
         for e in 0..<(n * p) { messages[e] = Float(initialScale * (2 * generator.uniform() - 1)) }
-        cavity = .allocate(capacity: n)
-        cavity.initialize(repeating: 0, count: n)
+        cavity = .allocate(count: n, filledWith: 0)
         for row in 0..<p { for j in 0..<n { cavity[j] += Double(messages[row * n + j]) } }
-        external = .allocate(capacity: n)
-        external.initialize(repeating: 0, count: n)
-        fields = .allocate(capacity: n)
-        fields.initialize(repeating: 0, count: n)
-        sums = .allocate(capacity: workers * n)
-        sums.initialize(repeating: 0, count: workers * n)
-        changes = .allocate(capacity: workers)
-        changes.initialize(repeating: 0, count: workers)
-        edgeScratch = .allocate(capacity: 2 * workers * n)
-        edgeScratch.initialize(repeating: 0, count: 2 * workers * n)
-        unitScratch = .allocate(capacity: workers * (6 * units + 1))
-        unitScratch.initialize(repeating: 0, count: workers * (6 * units + 1))
+        external = .allocate(count: n, filledWith: 0)
+        fields = .allocate(count: n, filledWith: 0)
+        sums = .allocate(count: workers * n, filledWith: 0)
+        changes = .allocate(count: workers, filledWith: 0)
+        edgeScratch = .allocate(count: 2 * workers * n, filledWith: 0)
+        unitScratch = .allocate(count: workers * (6 * units + 1), filledWith: 0)
     }
 
     deinit {
@@ -115,5 +108,14 @@ final class MessageBuffers: @unchecked Sendable {
         var change = 0.0
         for w in 0..<count { change = Field.largest(change, changes[w]) }
         return change
+    }
+}
+
+extension UnsafeMutablePointer {
+    /// `count` elements, each `value`, to be freed with `deallocate()` by the buffer's owner.
+    static func allocate(count: Int, filledWith value: Pointee) -> UnsafeMutablePointer {
+        let pointer = allocate(capacity: count)
+        pointer.initialize(repeating: value, count: count)
+        return pointer
     }
 }
