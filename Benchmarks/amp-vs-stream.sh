@@ -23,7 +23,9 @@ while [ $i -lt "$rounds" ]; do
   slope=$("$here/slope.sh" "$bin" amp "$n" "$alpha" 1000 3000 5 "$@" 2>/dev/null)
   amp=$(echo "$slope" | sed -n 's/.*: \([0-9.]*\) ms per iteration.*/\1/p')
   low=$(echo "$slope" | sed -n 's/.*; \(-*[0-9.]*\) ms from the minima/\1/p')
-  python3 -c "print('round $((i + 1)): stream twice %.1f us (best %.1f), AMP %.1f us per iteration (minima %.1f): ratio %.2f %.2f' % ($median, $best, $amp * 1e3, $low * 1e3, $amp * 1e3 / $median, $low * 1e3 / $best))"
+  python3 -c "
+print('round $((i + 1)): stream twice %.1f us (best %.1f), AMP %.1f us per iteration (minima %.1f): '
+      'ratio %.2f %.2f' % ($median, $best, $amp * 1e3, $low * 1e3, $amp * 1e3 / $median, $low * 1e3 / $best))"
   i=$((i + 1))
 done > "$rounds_log"
 cat "$rounds_log"
@@ -32,4 +34,5 @@ import statistics, sys
 rows = [line.split()[-2:] for line in sys.stdin]
 for k, name in enumerate(['typical (medians)', 'least disturbed (best, minima)']):
     r = [float(row[k]) for row in rows]
-    print('%s: median ratio over %d rounds %.2f (range %.2f-%.2f)' % (name, len(r), statistics.median(r), min(r), max(r)))" < "$rounds_log"
+    print('%s: median ratio over %d rounds %.2f (range %.2f-%.2f)'
+          % (name, len(r), statistics.median(r), min(r), max(r)))" < "$rounds_log"

@@ -24,4 +24,6 @@ for line in sys.stdin:
 k1, k2 = sorted(times)
 m1, m2 = statistics.median(times[k1]), statistics.median(times[k2])
 low = (min(times[k2]) - min(times[k1])) / (k2 - k1) * 1e3
-print('$solver N=$n alpha=$alpha $*: %.3f ms per iteration (medians %.1f ms at %d, %.1f ms at %d); %.3f ms from the minima' % ((m2 - m1) / (k2 - k1) * 1e3, m1 * 1e3, k1, m2 * 1e3, k2, low))"
+slope = (m2 - m1) / (k2 - k1) * 1e3
+print('$solver N=$n alpha=$alpha $*: %.3f ms per iteration (medians %.1f ms at %d, %.1f ms at %d); '
+      '%.3f ms from the minima' % (slope, m1 * 1e3, k1, m2 * 1e3, k2, low))"

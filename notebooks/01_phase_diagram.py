@@ -29,7 +29,8 @@
 # %%
 import sys
 from pathlib import Path
-sys.path.insert(0, str(next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "Package.swift").exists()) / "notebooks"))
+root = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "Package.swift").exists())
+sys.path.insert(0, str(root / "notebooks"))
 import fmdata as fm
 import pandas as pd
 

@@ -26,7 +26,8 @@
 # %%
 import sys
 from pathlib import Path
-sys.path.insert(0, str(next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "Package.swift").exists()) / "notebooks"))
+root = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "Package.swift").exists())
+sys.path.insert(0, str(root / "notebooks"))
 import fmdata as fm
 import numpy as np
 import pandas as pd
@@ -112,7 +113,8 @@ for (alpha, solver, instance), run in points[points["converged"] == 1].groupby([
     for d in [0.01, 0.05, 0.1]:
         if run["d"].min() <= d <= run["d"].max():
             s = np.interp(d, run["d"], run["S"])
-            rows.append({"alpha": alpha, "solver": solver, "d": d, "ratio": s / (-d * np.log(d) - (1 - d) * np.log(1 - d))})
+            ceiling_d = -d * np.log(d) - (1 - d) * np.log(1 - d)
+            rows.append({"alpha": alpha, "solver": solver, "d": d, "ratio": s / ceiling_d})
 ratios = pd.DataFrame(rows)
 summary = ratios.groupby(["alpha", "solver", "d"])["ratio"].agg(["mean", "sem", "count"]).round(4)
 print(summary.unstack("d").to_string())

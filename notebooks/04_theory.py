@@ -20,7 +20,8 @@
 # %%
 import sys
 from pathlib import Path
-sys.path.insert(0, str(next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "Package.swift").exists()) / "notebooks"))
+root = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "Package.swift").exists())
+sys.path.insert(0, str(root / "notebooks"))
 import fmdata as fm
 import numpy as np
 import pandas as pd
@@ -50,7 +51,8 @@ fig.tight_layout()
 fm.save(fig, "storage-entropy")
 plt.show()
 print("capacities at these margins:")
-print(capacity[capacity["margin"].isin([0, 0.5, 1])].pivot(index="margin", columns="weights", values="alpha_c").round(6).to_string())
+table = capacity[capacity["margin"].isin([0, 0.5, 1])].pivot(index="margin", columns="weights", values="alpha_c")
+print(table.round(6).to_string())
 
 # %% [markdown]
 # The binary curves stop where the replica-symmetric saddle point with q < 1 ceases to exist (some way

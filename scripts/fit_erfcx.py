@@ -49,7 +49,9 @@ for piece in range(PIECES):
         approx = mp.fsum(mp.mpf(c) * s ** j for j, c in enumerate(mono))
         worst = max(worst, abs(approx - target(lo + (hi - lo) * (s + 1) / 2)))
 
-rows = "\n".join("        " + ", ".join(repr(c) for c in row) + "," for row in table)
+# Five coefficients per line keeps the generated lines within 120 characters.
+rows = "\n".join("        " + ", ".join(repr(c) for c in row[h:h + 5]) + ","
+                 for row in table for h in range(0, len(row), 5))
 n = DEGREE + 1
 swift = f'''import Foundation
 

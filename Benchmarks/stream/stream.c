@@ -73,7 +73,10 @@ static void *helper(void *unused) {
     return NULL;
 }
 
-static int compare(const void *a, const void *b) { const double x = *(const double *)a, y = *(const double *)b; return (x > y) - (x < y); }
+static int compare(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
 
 int main(int argc, char **argv) {
     if (argc != 3) { fprintf(stderr, "usage: stream N ALPHA\n"); return 2; }
@@ -94,8 +97,8 @@ int main(int argc, char **argv) {
         }
         qsort(times, REPS, sizeof(double), compare);
         if (wide == 0 || __builtin_cpu_supports("avx512bw"))
-            printf("N=%ld P=%ld: streaming the Int8 matrix twice on 2 threads (%s): best %.1f us, median %.1f us\n", N, P,
-                   wide ? "AVX-512" : "AVX2", times[0] * 1e6, times[REPS / 2] * 1e6);
+            printf("N=%ld P=%ld: streaming the Int8 matrix twice on 2 threads (%s): best %.1f us, median %.1f us\n",
+                   N, P, wide ? "AVX-512" : "AVX2", times[0] * 1e6, times[REPS / 2] * 1e6);
         if (!__builtin_cpu_supports("avx512bw")) { wide = 1; break; }
     }
     pthread_join(thread, NULL);

@@ -147,14 +147,15 @@ enum SolverSelection {
         for option in options {
             let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else {
-                throw FlatMinimaError.invalidOption(option: "-o/--option",
-                                                    message: "must be NAME=VALUE or SOLVER.NAME=VALUE (got '\(option)')")
+                throw FlatMinimaError.invalidOption(
+                    option: "-o/--option", message: "must be NAME=VALUE or SOLVER.NAME=VALUE (got '\(option)')")
             }
             let key = parts[0].split(separator: ".", maxSplits: 1).map(String.init)
             if key.count == 2 {
                 guard entries.contains(where: { $0.name == key[0] }) else {
                     throw FlatMinimaError.invalidOption(
-                        option: "-o/--option", message: "'\(option)' names solver \(key[0]), which is not among --solver")
+                        option: "-o/--option",
+                        message: "'\(option)' names solver \(key[0]), which is not among --solver")
                 }
                 given[key[0], default: [:]][key[1]] = parts[1]
             } else {
@@ -162,8 +163,8 @@ enum SolverSelection {
                 guard !takers.isEmpty else {
                     let accepted = Set(entries.flatMap { $0.parameters.map(\.name) }).sorted().joined(separator: ", ")
                     let names = entries.map(\.name).joined(separator: ", ")
-                    throw FlatMinimaError.invalidOption(option: key[0],
-                                                        message: "is not a parameter of \(names) (accepted: \(accepted))")
+                    throw FlatMinimaError.invalidOption(
+                        option: key[0], message: "is not a parameter of \(names) (accepted: \(accepted))")
                 }
                 for e in takers { given[e.name, default: [:]][key[0]] = parts[1] }
             }
@@ -174,7 +175,8 @@ enum SolverSelection {
                 if let other = values["max_iters"], other != String(maxIters) {
                     throw FlatMinimaError.invalidOption(
                         option: "--max-iters",
-                        message: "\(maxIters) conflicts with -o max_iters=\(other) for \(entry.name); give the limit once")
+                        message: "\(maxIters) conflicts with -o max_iters=\(other) for \(entry.name); "
+                            + "give the limit once")
                 }
                 values["max_iters"] = String(maxIters)
             }

@@ -16,16 +16,20 @@ final class TraceRecorder: SolverObserver, @unchecked Sendable {
     static func table(_ runs: [(Record, TraceRecorder)]) -> String {
         var columns: [String] = []
         for (_, recorder) in runs {
-            for step in recorder.steps { for (name, _) in step.values where !columns.contains(name) { columns.append(name) } }
+            for step in recorder.steps {
+                for (name, _) in step.values where !columns.contains(name) { columns.append(name) }
+            }
         }
-        var text = (["instance_seed", "seed", "solver", "step", "train_errors"] + columns).joined(separator: "\t") + "\n"
+        let header = ["instance_seed", "seed", "solver", "step", "train_errors"] + columns
+        var text = header.joined(separator: "\t") + "\n"
         for (record, recorder) in runs {
             let key = ["instance_seed", "seed", "solver"].map { record[$0]?.text ?? "NA" }
             for step in recorder.steps {
                 let values = Dictionary(step.values, uniquingKeysWith: { a, _ in a })
                 // (γ = ∞ at the end of a focusing protocol is written as inf, not as a missing value.)
                 let cells = columns.map { name in
-                    values[name].map { $0.isInfinite ? ($0 > 0 ? "inf" : "-inf") : Record.Value.double($0).text } ?? "NA"
+                    guard let value = values[name] else { return "NA" }
+                    return value.isInfinite ? (value > 0 ? "inf" : "-inf") : Record.Value.double(value).text
                 }
                 text += (key + [String(step.iteration), step.energy >= 0 ? String(step.energy) : "NA"] + cells)
                     .joined(separator: "\t") + "\n"
@@ -50,7 +54,8 @@ enum AtomicFile {
                 let temporary = file.path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
                 staged.append((temporary, file.path, file.option))
                 guard FileManager.default.createFile(atPath: temporary, contents: Data(file.text.utf8)) else {
-                    throw FlatMinimaError.runtime("\(file.option): cannot write \(file.path) (\(String(cString: strerror(errno))))")
+                    let cause = String(cString: strerror(errno))
+                    throw FlatMinimaError.runtime("\(file.option): cannot write \(file.path) (\(cause))")
                 }
             }
         } catch {

@@ -44,7 +44,7 @@ public struct HessianEstimator: Sendable {
     }
 
     /// H v at `weights`.
-    public static func product(_ v: [Double], weights: [Double], problem: Problem, beta: Double) -> [Double] {
+    static func product(_ v: [Double], weights: [Double], problem: Problem, beta: Double) -> [Double] {
         let model = problem.model, set = problem.train
         let n = model.fanIn, k = model.hidden
         let scale = 1 / Double(n).squareRoot(), committeeScale = 1 / Double(k).squareRoot()
@@ -124,7 +124,7 @@ public struct HessianEstimator: Sendable {
     }
 
     /// Eigenvalues (descending) of a dense symmetric matrix, row-major, by GSL's `gsl_eigen_symm`.
-    public static func symmetricEigenvalues(_ matrix: [Double], size m: Int) throws(GSLError) -> [Double] {
+    static func symmetricEigenvalues(_ matrix: [Double], size m: Int) throws(GSLError) -> [Double] {
         try GSL.symmetricEigenvalues(matrix, size: m)
     }
 

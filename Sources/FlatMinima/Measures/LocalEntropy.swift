@@ -27,8 +27,10 @@ public struct LocalEntropy: Sendable {
 
     public init(lambdas: [Double], options: MessagePassingOptions) throws(FlatMinimaError) {
         guard !lambdas.isEmpty, lambdas.allSatisfy({ $0 >= 0 && $0 <= 100 }) else {
+            let given = lambdas.map { "\($0)" }.joined(separator: ",")
             throw .invalidOption(option: RequestKeys.option(["lambdas"]),
-                    message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the reference; tanh λ = 1 to double precision beyond ~19) (got \(lambdas.map { "\($0)" }.joined(separator: ",")))")
+                                 message: "needs at least one value, each λ in [0, 100] (λ ≥ 0 couples to the "
+                                     + "reference; tanh λ = 1 to double precision beyond ~19) (got \(given))")
         }
         self.lambdas = lambdas
         self.options = options

@@ -62,7 +62,7 @@ public enum Loss: Sendable, Hashable {
 
     /// ℓ′(Δ).
     @inlinable
-    public func derivative(_ delta: Double) -> Double {
+    func derivative(_ delta: Double) -> Double {
         switch self {
         case let .crossEntropy(beta): return -Special.logistic(-beta * delta)
         case let .hinge(margin): return delta < margin ? -1 : 0
@@ -73,7 +73,7 @@ public enum Loss: Sendable, Hashable {
     /// c = −ℓ′(Δ), the weight of a pattern in a descent step: the β-logistic of the cross-entropy, or
     /// 1/0 for the hinge (Δ < κ) and least-action (Δ ≤ κ) rules.
     @inlinable
-    public func coefficient(_ delta: Double) -> Double {
+    func coefficient(_ delta: Double) -> Double {
         switch self {
         case let .crossEntropy(beta): return Special.logistic(-beta * delta)
         case let .hinge(margin): return delta < margin ? 1 : 0

@@ -82,7 +82,7 @@ extension Model {
     /// The factor √(n/|v_k|²) that puts unit k of the flat vector `v` on the sphere |w_k|² = n of the
     /// spherical weights (0 for a zero unit). |v_k|² is summed in index order.
     @inlinable
-    public func sphereScale(_ v: UnsafeBufferPointer<Double>, unit k: Int) -> Double {
+    func sphereScale(_ v: UnsafeBufferPointer<Double>, unit k: Int) -> Double {
         let n = fanIn
         var s = 0.0
         for i in k * n ..< (k + 1) * n { s += v[i] * v[i] }
@@ -90,7 +90,7 @@ extension Model {
     }
 
     /// w ← v with every unit projected on its sphere, w_k = √n v_k/|v_k| (`sphereScale`); `w` may be `v`.
-    public func projectOntoSphere(_ v: [Double], into w: inout [Double]) {
+    func projectOntoSphere(_ v: [Double], into w: inout [Double]) {
         let n = fanIn
         for k in 0..<hidden {
             let scale = v.withUnsafeBufferPointer { sphereScale($0, unit: k) }

@@ -48,7 +48,7 @@ public struct PatternSet: Sendable, Equatable {
     }
 
     /// Bytes taken by the inputs.
-    public var bytes: Int { storage.bytes }
+    var bytes: Int { storage.bytes }
 
     /// Input i of pattern μ.
     public func value(_ mu: Int, _ i: Int) -> Double {
@@ -63,8 +63,7 @@ public struct PatternSet: Sendable, Equatable {
 
     /// Runs `visitor` on the stored inputs with their concrete element type, so that kernels are
     /// compiled (and specialised) once per storage type.
-    @inlinable
-    public func visit<V: PatternVisitor>(_ visitor: V) -> V.Result {
+    func visit<V: PatternVisitor>(_ visitor: V) -> V.Result {
         switch storage {
         case let .signs(x): return x.withUnsafeBufferPointer { visitor.visit($0, labels: labels) }
         case let .reals(x): return x.withUnsafeBufferPointer { visitor.visit($0, labels: labels) }
@@ -73,7 +72,7 @@ public struct PatternSet: Sendable, Equatable {
 }
 
 /// A computation over a pattern set's inputs, generic over their element type.
-public protocol PatternVisitor {
+protocol PatternVisitor {
     associatedtype Result
     func visit<X: PatternScalar>(_ inputs: UnsafeBufferPointer<X>, labels: [Double]) -> Result
 }
@@ -81,7 +80,7 @@ public protocol PatternVisitor {
 extension PatternSet {
     /// A 64-bit FNV-1a fingerprint of the inputs and labels: saved configurations carry it, so that
     /// regenerating their instance can be checked bit for bit.
-    public var fingerprint: UInt64 {
+    var fingerprint: UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ byte: UInt8) { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
         func mix64(_ value: UInt64) {
@@ -100,7 +99,7 @@ extension PatternSet {
 
 extension PatternSet {
     /// The inputs with the labels absorbed, ξ^μ = σ^μ x^μ, in the same compact storage (BP's patterns).
-    public var labelsAbsorbed: Storage {
+    var labelsAbsorbed: Storage {
         func absorb<X: PatternScalar>(_ x: [X]) -> [X] {
             (0..<x.count).map { X(input: labels[$0 / dimension] * x[$0].asDouble) }
         }
@@ -113,7 +112,7 @@ extension PatternSet {
 
 extension PatternSet.Storage {
     /// Bytes taken by the inputs.
-    public var bytes: Int {
+    var bytes: Int {
         switch self {
         case let .signs(x): return x.count
         case let .reals(x): return 8 * x.count

@@ -42,7 +42,7 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
     }
 
     /// The most training patterns accepted.
-    public static let largestPatterns = 1_000_000_000
+    static let largestPatterns = 1_000_000_000
 
     /// P = round(α · number of weights): α = P/N for perceptrons and trees, P/(K·N) fully connected.
     /// (Loads that would give more than `largestPatterns` give `largestPatterns + 1`, which `validate`
@@ -59,7 +59,7 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
     /// Bytes the problem and a solver's working copy of it take: the stored patterns (1 byte per ±1
     /// input, 8 per real one), a column-major working copy in Doubles (as simulated annealing keeps),
     /// per-pattern and per-weight state, and a chunk of test patterns.
-    public var memoryEstimate: Double {
+    var memoryEstimate: Double {
         let p = Double(patterns), n = Double(model.inputs), k = Double(model.hidden)
         let stored = (inputs == .pm1 && task != .data ? 1.0 : 8.0) * p * n
         return stored + 8 * (p * n + 4 * p * k + 8 * Double(model.weightCount)) + 8 * n * 256
@@ -93,7 +93,7 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
     }
 
     /// The number of fresh test patterns of a teacher task: 1 ... 10^7.
-    public static func checkTestPatterns(_ count: Int) throws(FlatMinimaError) {
+    static func checkTestPatterns(_ count: Int) throws(FlatMinimaError) {
         guard count >= 1, count <= 10_000_000 else {
             throw .invalidOption(option: RequestKeys.option(["test_patterns"]),
                                  message: "must be in [1, 10^7] (got \(count))")
@@ -101,7 +101,7 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
     }
 
     /// The fraction of a data file held out for testing: in [0, 1).
-    public static func checkTestFraction(_ fraction: Double) throws(FlatMinimaError) {
+    static func checkTestFraction(_ fraction: Double) throws(FlatMinimaError) {
         guard fraction >= 0, fraction < 1 else {
             throw .invalidOption(option: RequestKeys.option(["test_fraction"]),
                                  message: "must be in [0, 1) (got \(fraction))")

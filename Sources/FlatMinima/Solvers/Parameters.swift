@@ -33,7 +33,8 @@ public struct ParameterSpec: Sendable, Hashable {
     /// The accepted range in words, e.g. "a number in [0.001, 1000]".
     public var accepted: String {
         switch kind {
-        case let .real(range): return "a number in [\(Self.compact(range.lowerBound)), \(Self.compact(range.upperBound))]"
+        case let .real(range):
+            return "a number in [\(Self.compact(range.lowerBound)), \(Self.compact(range.upperBound))]"
         case let .integer(range): return "an integer in [\(range.lowerBound), \(range.upperBound)]"
         case let .choice(values): return "one of " + values.joined(separator: "|")
         case let .text(format): return format

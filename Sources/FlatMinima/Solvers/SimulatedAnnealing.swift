@@ -40,7 +40,7 @@ public struct SimulatedAnnealing: Solver {
     }
 
     /// β at sweep t of T.
-    public func beta(sweep t: Int) -> Double {
+    func beta(sweep t: Int) -> Double {
         let f = maxSweeps > 1 ? Double(t) / Double(maxSweeps - 1) : 1
         return geometric ? betaStart * pow(betaEnd / betaStart, f) : betaStart + (betaEnd - betaStart) * f
     }

@@ -108,8 +108,9 @@ public enum SolverRegistry {
     /// The entry named `name`; throws naming `--solver` and the accepted names.
     public static func entry(named name: String) throws(FlatMinimaError) -> SolverEntry {
         guard let entry = all.first(where: { $0.name == name }) else {
+            let accepted = all.map(\.name).joined(separator: ", ")
             throw .invalidOption(option: RequestKeys.option(["solver"]),
-                                 message: "unknown solver '\(name)' (accepted: \(all.map(\.name).joined(separator: ", ")))")
+                                 message: "unknown solver '\(name)' (accepted: \(accepted))")
         }
         return entry
     }

@@ -213,7 +213,9 @@ public enum ReplicaSymmetric {
                 for _ in 0..<40 {
                     let mid = (previous + high) / 2, sm = entropy(mid)
                     if !sm.isFinite { high = mid; continue }
-                    if sm <= 0 { return try Roots.brent(in: previous ... mid, tolerance: 1e-9 * unit * 100) { entropy($0) } }
+                    if sm <= 0 {
+                        return try Roots.brent(in: previous ... mid, tolerance: 1e-9 * unit * 100) { entropy($0) }
+                    }
                     previous = mid
                 }
                 throw GSLError.invalid

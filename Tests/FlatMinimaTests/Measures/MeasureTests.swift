@@ -22,10 +22,12 @@ func doubles(_ record: Record, _ key: String) -> [Double] {
             for name in ["sa", "fbp"] {
                 let entry = try SolverRegistry.entry(named: name)
                 let (solver, parameters) = try entry.build([:])
-                records[name] = try Run.execute(problem, entry: entry, solver: solver, parameters: parameters, seed: 1, measures: [
+                let measures: [Measure] = [
                     .localEnergy(try LocalEnergy(strengths: [0.01], samples: 100)),
                     .localEntropy(try LocalEntropy(lambdas: [8, 4, 2, 1.5], options: MessagePassingOptions())),
-                ])
+                ]
+                records[name] = try Run.execute(problem, entry: entry, solver: solver, parameters: parameters, seed: 1,
+                                                measures: measures)
             }
             let sa = try #require(records["sa"]), fbp = try #require(records["fbp"])
             for r in [sa, fbp] { #expect(Set(r.fields.map(\.name)).count == r.fields.count, "duplicate field names") }

@@ -62,20 +62,18 @@ struct AMPSpecialTests {
         #expect(Self.apply({ fm_tanh_array($0, $1, $2) }, [40, -40, .infinity, -.infinity]) == [1, -1, 1, -1])
     }
 
-    typealias RowsKernel = (UnsafePointer<Int64>?, UnsafePointer<Double>?, UnsafePointer<Double>?, Int, UnsafePointer<Double>?,
-                            UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
-                            UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
-                            UnsafeMutablePointer<Double>?) -> Void
-    typealias ColumnsKernel = (UnsafePointer<Int64>?, Int, UnsafePointer<Double>?, UnsafeMutablePointer<Double>?,
-                               UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?,
-                               UnsafeMutablePointer<Double>?) -> Void
+    typealias In = UnsafePointer<Double>?
+    typealias Out = UnsafeMutablePointer<Double>?
+    typealias RowsKernel = (UnsafePointer<Int64>?, In, In, Int, In, In, Out, Out, Out, Out, Out, Out) -> Void
+    typealias ColumnsKernel = (UnsafePointer<Int64>?, Int, In, Out, Out, Out, Out, Out) -> Void
 
     /// Every output of a row round and of a column round, as bit patterns, on `count` entries.
     static func rounds(_ rows: RowsKernel, _ columns: ColumnsKernel, count: Int, seed: UInt64) -> [UInt64] {
         let g = Generator(seed: seed)
         // Products over a wide range (some far in the tails of G/H and tanh), a NaN-free mix of labels.
         let dots = (0..<count).map { _ in Int64((2 * g.uniform() - 1) * pow(10, 4 * g.uniform()) * 1e6) }
-        let oldG = (0..<count).map { _ in 2 * g.uniform() - 1 }, labels = (0..<count).map { _ in g.uniform() < 0.5 ? -1.0 : 1.0 }
+        let oldG = (0..<count).map { _ in 2 * g.uniform() - 1 }
+        let labels = (0..<count).map { _ in g.uniform() < 0.5 ? -1.0 : 1.0 }
         let k = [1e-6, 1 / Double(2001).squareRoot(), 0.4, 0.3, 1 / 0.4.squareRoot(), 1 / 0.4]
         let blocks = (count + 15) / 16
         var omega = [Double](repeating: 0, count: count), gg = omega, dg = omega, c = omega

@@ -150,7 +150,8 @@ import Testing
     /// s ≈ α log H(κ).
     @Test func sphericalStorageAtTheEnds() throws {
         #expect(throws: GSLError.invalid) { try ReplicaSymmetric.sphericalStorage(alpha: 2, margin: 0) }
-        #expect(throws: GSLError.invalid) { try ReplicaSymmetric.sphericalStorage(alpha: ReplicaSymmetric.sphericalCapacity(margin: 1), margin: 1) }
+        let capacity = ReplicaSymmetric.sphericalCapacity(margin: 1)
+        #expect(throws: GSLError.invalid) { try ReplicaSymmetric.sphericalStorage(alpha: capacity, margin: 1) }
         for alpha in [1e-10, 1e-300] {
             let rs = try ReplicaSymmetric.sphericalStorage(alpha: alpha, margin: 0)
             #expect(abs(rs.entropy / (alpha * -log(2)) - 1) < 1e-9, "\(rs.entropy)")
@@ -183,8 +184,8 @@ import Testing
         }
         for alpha in [1e4, 1e6, 1e9, 1e100] {
             let t = try ReplicaSymmetric.bayesOptimalTeacher(alpha: alpha, prior: .gaussian)
-            #expect(t.oneMinusQ > 0 && abs(t.bayesError * alpha - 0.4417) < 1e-3 && abs(t.gibbsError * alpha - 0.6247) < 1e-3,
-                    "α \(alpha): \(t)")
+            #expect(t.oneMinusQ > 0 && abs(t.bayesError * alpha - 0.4417) < 1e-3
+                        && abs(t.gibbsError * alpha - 0.6247) < 1e-3, "α \(alpha): \(t)")
         }
         #expect(throws: GSLError.underflow) { try ReplicaSymmetric.bayesOptimalTeacher(alpha: 1e160, prior: .gaussian) }
         // A binary teacher far above the transition is learnt perfectly: q = 1 and zero errors are right.

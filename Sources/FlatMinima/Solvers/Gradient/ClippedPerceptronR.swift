@@ -54,7 +54,7 @@ public struct ClippedPerceptronR: Solver {
     /// The automatic reinforcement rate: 0.001 at N = 1001 (measured: 10/10 at α = 0.5 and 0.6; 0.003 and
     /// above freeze the hidden states too early), scaled like Baldassi's bound √(2/(πN)): at N = 4001 it
     /// is 0.0005, which solves α = 0.5 in 4/4 and 0.6 in 3/4 where 0.001 solves 0.5 in 1/4 (README).
-    public static func automaticRate(inputs n: Int) -> Double { 0.001 * (1001 / Double(n)).squareRoot() }
+    static func automaticRate(inputs n: Int) -> Double { 0.001 * (1001 / Double(n)).squareRoot() }
 
     public static func unsupported(_ model: Model) -> String? {
         model.kind == .perceptron && model.weights == .binary
@@ -161,13 +161,13 @@ public struct ClippedPerceptronR: Solver {
 
     /// Σ_i a^μ_i b_i for row μ and a packed vector b.
     @inline(__always)
-    public func overlap(_ mu: Int, _ b: Row) -> Int {
+    func overlap(_ mu: Int, _ b: Row) -> Int {
         b.bits.withUnsafeBufferPointer { overlap(mu, $0.baseAddress!) }
     }
 
     /// Σ_i a^μ_i b_i for row μ and a packed vector b given as `words` words.
     @inline(__always)
-    public func overlap(_ mu: Int, _ b: UnsafePointer<UInt64>) -> Int {
+    func overlap(_ mu: Int, _ b: UnsafePointer<UInt64>) -> Int {
         var differ = 0
         bits.withUnsafeBufferPointer { a in
             let base = mu * words

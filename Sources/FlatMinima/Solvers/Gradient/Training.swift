@@ -31,7 +31,7 @@ public struct Schedule: Sendable, Hashable {
         self.cap = cap
     }
 
-    public mutating func advance() { value = min(cap, value * factor + step) }
+    mutating func advance() { value = min(cap, value * factor + step) }
 }
 
 /// The shared options of the gradient solvers, declared once.
@@ -249,13 +249,13 @@ struct LatentNetwork {
 
 /// Mini-batches drawn without replacement: a fresh random order of the P patterns every epoch, cut into
 /// consecutive batches (the last one of an epoch may be shorter).
-public struct BatchSampler {
+struct BatchSampler {
     private var order: [Int]
     private var position: Int
-    public let size: Int
+    let size: Int
     let generator: Generator
 
-    public init(count: Int, size: Int, generator: Generator) {
+    init(count: Int, size: Int, generator: Generator) {
         order = generator.permutation(count)
         position = 0
         self.size = size
@@ -263,7 +263,7 @@ public struct BatchSampler {
     }
 
     /// The next batch; `epochEnded` is true when it was the last batch of an epoch.
-    public mutating func next() -> (batch: ArraySlice<Int>, epochEnded: Bool) {
+    mutating func next() -> (batch: ArraySlice<Int>, epochEnded: Bool) {
         let end = min(order.count, position + size)
         let batch = order[position..<end]
         position = end
