@@ -3,7 +3,7 @@
 #   make demo    release build, then a comparison table of every solver on a few instances
 #   make test    installs GSL if missing, builds and runs the whole test suite (optimised)
 #   make bench   package-benchmark suite in Benchmarks/ (a sub-package; results in BENCHMARKS.md)
-#   make validate  the long validations behind the README's measured numbers (~18 min)
+#   make validate  the long validations behind docs/VALIDATION.md's measured numbers (~18 min)
 #   make cluster-test  a real one-node Slurm (installed and started as root): a sweep as a 4-task job
 #                array plus a merge job, checked against the single-process run (~30 s once installed)
 #   make deps    installs the system dependencies (GSL, pkg-config) when pkg-config cannot find GSL

@@ -1,5 +1,5 @@
 #!/bin/sh
-# `make validate`: the long validations behind the README's measured numbers, too slow for `make test`.
+# `make validate`: the long validations behind docs/VALIDATION.md's measured numbers, too slow for `make test`.
 # Runs the specs in sweeps/ and prints their tables. Usage: scripts/validate.sh PATH/TO/flatminima
 # (all of it: 17 min 49 s on this project's 2 cores, 2026-12-01, build included; 20 min 33 s on 2026-11-23).
 set -e
@@ -9,11 +9,11 @@ echo "(results in $out)"
 run() {
   "$bin" sweep "sweeps/$1.toml" --out "$out/$1.tsv" --resume
 }
-echo "== Binary perceptron storage, N = 1001, 10 instances per load: rbp and fbp (README 'Message passing') =="
+echo "== Binary perceptron storage, N = 1001, 10 instances per load: rbp and fbp (docs/VALIDATION.md 'Message passing') =="
 run message-passing
 "$bin" table "$out/message-passing.tsv" --rows alpha --cols solver --stat success
 echo
-echo "== Committee machines K = 5, fbp and rsgd, 3 instances per load (README 'Message passing') =="
+echo "== Committee machines K = 5, fbp and rsgd, 3 instances per load (docs/VALIDATION.md 'Message passing') =="
 for arch in full tree; do
   run committee-$arch
   echo "-- $arch"
@@ -28,11 +28,11 @@ done
 "$bin" table "$out/bp-entropy.tsv" --rows alpha --stat mean:free_entropy
 "$bin" table "$out/bp-entropy.tsv" --rows alpha --stat stderr:free_entropy
 echo
-echo "== Gradient solvers and CP+R, binary perceptron, N = 1001 (README 'Entropic gradient solvers') =="
+echo "== Gradient solvers and CP+R, binary perceptron, N = 1001 (docs/VALIDATION.md 'Entropic gradient solvers') =="
 run gradient-solvers
 "$bin" table "$out/gradient-solvers.tsv" --rows alpha --cols solver --stat success
 echo
-echo "== The same at N = 4001, 4 instances per load (README) =="
+echo "== The same at N = 4001, 4 instances per load (docs/VALIDATION.md) =="
 for spec in gradient-solvers-4001:solver,opt_ps gradient-solvers-4001-low:solver \
             gradient-solvers-4001-long:solver,opt_beta_factor gradient-solvers-4001-rsgd:solver; do
   name=${spec%%:*}
