@@ -10,6 +10,8 @@
 #   make notebooks  executes notebooks/NN_*.py against data/ and re-exports Notebooks-export/ (~1 min
 #                after the one-time install of the pinned Python packages into .venv-notebooks/)
 #   make notebooks-check  the same execution without writing anything (CI runs it)
+#   make python-test  installs the Python companion (python/) into the notebooks' environment and runs its
+#                tests, an end-to-end sweep → DataFrame → figure among them (CI runs it)
 #   make data    regenerates the tables in data/ from sweeps/ (resumes; hours: data/README.md)
 #
 # CPU tuning stays here, never in Package.swift: `make MARCH=native build` adds -march=native.
@@ -21,7 +23,8 @@ SWIFTFLAGS := $(if $(MARCH),-Xcc -march=$(MARCH) -Xswiftc -target-cpu -Xswiftc $
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN         = .build/release/flatminima
 
-.PHONY: all deps build debug test demo bench validate cluster-test clean notebooks notebooks-check data
+.PHONY: all deps build debug test demo bench validate cluster-test clean notebooks notebooks-check data \
+        python-test
 
 all: build
 
@@ -77,6 +80,10 @@ notebooks: $(VENV)/.installed
 
 notebooks-check: $(VENV)/.installed
 	$(VENV)/bin/python notebooks/build.py --check
+
+python-test: build $(VENV)/.installed
+	$(VENV)/bin/pip install -q --disable-pip-version-check --no-deps ./python
+	FLATMINIMA=$(CURDIR)/$(BIN) $(VENV)/bin/python -m pytest -q python/tests
 
 data: build
 	sh scripts/make-data.sh $(BIN) data

@@ -50,13 +50,8 @@ print(f"RS capacity (binary, kappa = 0): {alpha_c:.4f}")
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), sharey=True)
 for ax, n in zip(axes, [1001, 4001]):
     part = success[success["N"] == n]
-    for solver in fm.SOLVERS:
-        s = part[part["solver"] == solver].sort_values("alpha")
-        if s.empty:
-            continue
-        ax.errorbar(s["alpha"], s["p"], yerr=[s["p"] - s["low"], s["high"] - s["p"]],
-                    color=fm.COLOURS[solver], marker=fm.MARKERS[solver], ms=5, lw=1.2, capsize=2,
-                    label=solver)
+    fm.plot_success(part, x="alpha", hue="solver", ax=ax, order=fm.SOLVERS, colours=fm.COLOURS,
+                    markers=fm.MARKERS, legend=False, labels=False)
     ax.axvspan(0.77, 0.78, color="k", alpha=0.12, lw=0)
     ax.axvline(alpha_c, color="k", ls="--", lw=1)
     ax.text(alpha_c - 0.004, 0.5, "α_c", va="center", ha="right")

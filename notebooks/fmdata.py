@@ -1,5 +1,6 @@
-"""Shared helpers of the FlatMinima notebooks: locate the repository, read the tables in data/,
-Wilson intervals, rank correlations and a common figure style.
+"""Shared helpers of the FlatMinima notebooks: locate the repository, read the tables in data/ and a
+common figure style; Wilson intervals, success tables, rank correlations and the plotting helpers come
+from the Python companion in python/flatminima.
 
 The notebooks read only the TSV tables in data/ (each produced by a spec in sweeps/, see
 data/README.md); nothing here runs a solver.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +27,12 @@ def repo_root() -> Path:
 
 ROOT = repo_root()
 DATA = ROOT / "data"
+
+# The statistics and plotting helpers are the Python companion's (python/flatminima), used from the
+# checkout so that the notebooks need no installation step.
+sys.path.insert(0, str(ROOT / "python"))
+import flatminima as companion  # noqa: E402
+from flatminima import plot_success, plot_curves, spearman, wilson  # noqa: E402,F401
 
 
 def table(name: str) -> pd.DataFrame:
@@ -64,26 +72,10 @@ def provenance(*names: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def wilson(successes: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """Wilson score interval of a binomial proportion (95 % by default), as `flatminima table` prints."""
-    if n == 0:
-        return (math.nan, math.nan)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    # The interval contains p; clamp against rounding (at p = 1 the upper end can come out 1 − 1e−16).
-    return (max(0.0, min(centre - half, p)), min(1.0, max(centre + half, p)))
-
-
 def success_table(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Fraction solved with its Wilson interval for every group of `by`."""
-    rows = []
-    for key, group in frame.groupby(by):
-        key = key if isinstance(key, tuple) else (key,)
-        k, n = int(group["solved"].sum()), len(group)
-        low, high = wilson(k, n)
-        rows.append({**dict(zip(by, key)), "solved": k, "runs": n, "p": k / n, "low": low, "high": high})
-    return pd.DataFrame(rows)
+    """Fraction solved with its Wilson interval for every group of `by` (the companion's, without the
+    count of failed runs, which the tables in data/ do not have)."""
+    return companion.success_table(frame, by).drop(columns="errors")
 
 
 def floats(cell) -> np.ndarray:
@@ -91,14 +83,6 @@ def floats(cell) -> np.ndarray:
     if isinstance(cell, float) and math.isnan(cell):
         return np.array([])
     return np.array([float(v) if v != "NA" else math.nan for v in str(cell).split(",")])
-
-
-def spearman(x, y) -> tuple[float, int]:
-    """Spearman's rank correlation (Pearson on average ranks) and the number of pairs used."""
-    frame = pd.DataFrame({"x": x, "y": y}).dropna()
-    if len(frame) < 3:
-        return (math.nan, len(frame))
-    return (float(frame["x"].rank().corr(frame["y"].rank())), len(frame))
 
 
 def save(fig, name: str) -> None:

@@ -13,14 +13,10 @@ struct Solve: ParsableCommand {
         Examples:
           flatminima solve --solver sa -N 501 --alpha 0.2 --format json
           flatminima solve --weights spherical --solver perceptron -N 1000 --alpha 1.5
-          flatminima solve --solver sa -N 1001 --alpha 0.3 --instances 5 --format table
-          flatminima solve --model committee -K 3 --arch full -N 201 \\
-              --alpha 0.1 --solver sa
-          flatminima solve --data data/digits.csv --weights spherical
+          flatminima solve --solver sa,fbp -N 1001 --alpha 0.3 --instances 5
 
-        Solver parameters: -o NAME=VALUE, or -o SOLVER.NAME=VALUE when
-        several solvers run. Solvers, their parameters and defaults:
-        \(ListSolvers.listing(indent: "  "))
+        Solver parameters: -o NAME=VALUE, or -o SOLVER.NAME=VALUE when several
+        solvers run; 'flatminima solvers [NAME]' lists them with defaults and ranges.
         """
     )
 

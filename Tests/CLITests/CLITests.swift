@@ -64,7 +64,7 @@ enum CLI {
     @Test func help() throws {
         let r = try CLI.run(["solve", "--help"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("--instance-seed") && r.stdout.contains("beta_end"))
+        #expect(r.stdout.contains("--instance-seed") && r.stdout.contains("flatminima solvers"))
         let named = try CLI.run(["help", "theory"])
         #expect(named.status == 0 && named.stdout.contains("Replica-symmetric"))
         let unknown = try CLI.run(["help", "frobnicate"])
