@@ -193,7 +193,16 @@ enum SummaryTable {
             let rows = [["field", "value"]] + records[0].fields.map { [$0.name, $0.value.short] }
             return RecordFormat.align(rows)
         }
-        var text = RecordFormat.table.render(records, columns: columns)
+        // The requested measures as columns: one per curve point, in order of first appearance.
+        let measures = records.map(measureCells)
+        var extra: [String] = []
+        for cells in measures { for (name, _) in cells where !extra.contains(name) { extra.append(name) } }
+        var table = [columns + extra]
+        for (record, cells) in zip(records, measures) {
+            let values = Dictionary(cells, uniquingKeysWith: { first, _ in first })
+            table.append(columns.map { record[$0]?.short ?? "NA" } + extra.map { values[$0] ?? "NA" })
+        }
+        var text = RecordFormat.align(table)
         // One summary row per (solver, N, alpha) cell, in order of first appearance.
         func cell(_ r: Record) -> [String] { ["solver", "N", "alpha"].map { r[$0]?.short ?? "NA" } }
         var cells: [[String]] = []
@@ -212,5 +221,32 @@ enum SummaryTable {
         }
         text += "\n" + RecordFormat.align(rows)
         return text
+    }
+
+    /// A record's width measures as (column, value) cells: the local energy at each perturbation
+    /// (`local_energy@0.01`), the local entropy as a fraction of its ceiling at each coupling
+    /// (`S/ceiling@λ=4`), the cone volume at each angle, and the Hessian's top eigenvalue and trace.
+    static func measureCells(_ record: Record) -> [(String, String)] {
+        func list(_ key: String) -> [Double]? {
+            if case let .doubles(values)? = record[key] { return values }
+            return nil
+        }
+        func short(_ x: Double) -> String { Record.Value.double(x).short }
+        var cells: [(String, String)] = []
+        if let strengths = list("local_energy_perturbation"), let energies = list("local_energy") {
+            for (p, e) in zip(strengths, energies) { cells.append(("local_energy@\(short(p))", short(e))) }
+        }
+        if let lambdas = list("local_entropy_lambda"), let entropies = list("local_entropy_curve"),
+           let ceilings = list("local_entropy_ceiling") {
+            for (lambda, (s, c)) in zip(lambdas, zip(entropies, ceilings)) {
+                cells.append(("S/ceiling@λ=\(short(lambda))", c > 0 ? short(s / c) : "NA"))
+            }
+        }
+        if let angles = list("cone_angle"), let volumes = list("cone_volume") {
+            for (angle, v) in zip(angles, volumes) { cells.append(("cone_volume@\(short(angle))", short(v))) }
+        }
+        if let top = list("hessian_top"), let first = top.first { cells.append(("hessian_top", short(first))) }
+        if let trace = record["hessian_trace"] { cells.append(("hessian_trace", trace.short)) }
+        return cells
     }
 }

@@ -42,4 +42,19 @@ import Testing
         let schedule = try #require(parameters.first { $0["name"] as? String == "schedule" })
         #expect(schedule["choices"] as? [String] == ["geometric", "linear"])
     }
+
+    /// The terminal table of several runs shows the requested measures, one column per curve point.
+    @Test func tableShowsRequestedMeasures() throws {
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "101", "--alpha", "0.1", "--instances", "2",
+                             "--measure", "local-energy", "--perturbations", "0.01,0.05", "--format", "table"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n")
+        let header = try #require(lines.first).split(separator: " ", omittingEmptySubsequences: true)
+        #expect(header.suffix(2) == ["local_energy@0.01", "local_energy@0.05"], "\(header)")
+        for row in lines.dropFirst(2).prefix(2) {
+            let cells = row.split(separator: " ", omittingEmptySubsequences: true)
+            let energies = cells.suffix(2).compactMap { Double($0) }
+            #expect(energies.count == 2 && energies.allSatisfy { $0 >= 0 && $0 < 0.5 }, "\(row)")
+        }
+    }
 }
