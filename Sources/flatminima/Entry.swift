@@ -58,6 +58,6 @@ struct FlatMinimaCommand: ParsableCommand {
         """,
         version: FlatMinima.version,
         subcommands: [Solve.self, MeasureCommand.self, Theory.self, SweepCommand.self, MergeCommand.self,
-                      TableCommand.self, ListSolvers.self]
+                      TableCommand.self, ListSolvers.self, FieldsCommand.self]
     )
 }
