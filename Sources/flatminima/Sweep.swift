@@ -106,7 +106,13 @@ final class Progress: SweepObserver, @unchecked Sendable {
         if !quiet, !terminal { Output.error("sweep: \(runs) runs to do\n") }
     }
 
-    func unwritten(_ error: any Error) { Output.error("flatminima: error: \(error)\n") }
+    func unwritten(_ error: any Error) {
+        // The sweep stops and throws this error at its end: say now that it has stopped.
+        if !quiet { Output.error((terminal ? "\n" : "") + "sweep: a row could not be written; no run is started "
+                                 + "after it\n") }
+    }
+
+    func note(_ message: String) { Output.error("sweep: \(message)\n") }
 
     func finished() {
         lock.withLock {
