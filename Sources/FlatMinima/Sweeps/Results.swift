@@ -66,10 +66,10 @@ public enum Results {
         guard let text = String(data: data, encoding: .utf8) else {
             throw .invalidData(path: path, message: "not a FlatMinima results file (not UTF-8 text)")
         }
-        // Lines end in \n; a \r before it (CRLF, or a file with mixed endings) belongs to the line break.
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-            line.last == "\r" ? String(line.dropLast()) : String(line)
-        }
+        // Lines end in \n or \r\n (a file may mix them). Swift takes "\r\n" for one Character, never
+        // equal to "\n", so both separators are named.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+            .map(String.init)
         // A complete file ends with a newline; anything after the last one is a torn row.
         let torn = !(lines.last ?? "").isEmpty
         lines.removeLast()

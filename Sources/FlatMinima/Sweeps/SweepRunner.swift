@@ -111,8 +111,8 @@ public struct SweepRunner: Sendable {
     /// The call that writes the results file's bytes (`write(2)`; tests inject failures).
     public let write: Results.Writer.WriteCall
 
-    /// The sidecar of results file `out`.
-    public static func sidecar(of out: String) -> String { out + ".json" }
+    /// The sidecar of results file `out`: FILE.json next to the file a symlink at `out` points to.
+    public static func sidecar(of out: String) -> String { Results.resolved(out) + ".json" }
 
     public init(plan: SweepPlan, out: String, shard: SweepShard = .whole,
                 jobs: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false,
