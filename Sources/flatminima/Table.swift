@@ -6,7 +6,8 @@ import Foundation
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Merge results files of one sweep (e.g. Slurm shards): refuses different specs, drops duplicate runs.",
+        abstract: "Merge results files of one sweep (e.g. Slurm shards): refuses different specs, drops duplicate "
+            + "runs.",
         discussion: """
         Rows are ordered by run index, columns by first appearance. A run found twice is kept once when both \
         rows agree (timings, version and commit apart) and refused when they differ; a corrupt input (a row \
@@ -54,7 +55,8 @@ struct MergeCommand: ParsableCommand {
         for path in inputs {
             let table = try Results.read(path: path)
             if table.droppedTornRow {
-                Output.error("flatminima: \(path): its last line was torn (no newline; an interrupted writer) and is left out\n")
+                Output.error("flatminima: \(path): its last line was torn (no newline; an interrupted writer) "
+                             + "and is left out\n")
             }
             let sidecar = try Sidecar.read(path: SweepRunner.sidecar(of: path))
             if let sweep {
@@ -94,7 +96,8 @@ struct MergeCommand: ParsableCommand {
         }
         try sidecar.write(to: SweepRunner.sidecar(of: out))
         try Results.write(merged, to: out)
-        Output.error("merge: \(merged.rows.count) runs from \(inputs.count) files (\(duplicates) duplicates dropped) → \(out)\n")
+        Output.error("merge: \(merged.rows.count) runs from \(inputs.count) files (\(duplicates) duplicates dropped) "
+                     + "→ \(out)\n")
         if let sweep, let spec {
             let present = Set(merged.rows.compactMap { merged.value($0, "run_id") })
             let missing = sweep.runs().filter { !present.contains($0.id) }.map(\.index)
@@ -158,13 +161,16 @@ struct TableCommand: ParsableCommand {
             throw FlatMinimaError.invalidOption(option: "--rows", message: "give at least one column (got '\(rows)')")
         }
         for key in rowKeys + colKeys + [statistic.column].compactMap({ $0 }) where table.column(key) == nil {
-            throw FlatMinimaError.invalidOption(option: rowKeys.contains(key) ? "--rows" : colKeys.contains(key) ? "--cols" : "--stat",
-                                                message: "no column '\(key)' in \(results) (columns: \(table.columns.joined(separator: ", ")))")
+            let option = rowKeys.contains(key) ? "--rows" : colKeys.contains(key) ? "--cols" : "--stat"
+            throw FlatMinimaError.invalidOption(option: option, message: "no column '\(key)' in \(results) "
+                                                + "(columns: \(table.columns.joined(separator: ", ")))")
         }
         if let column = statistic.column, !Summary.isNumeric(column, in: table) {
-            let example = table.rows.lazy.compactMap { table.value($0, column) }.first { $0 != "NA" && !$0.isEmpty } ?? ""
+            let example = table.rows.lazy.compactMap { table.value($0, column) }
+                .first { $0 != "NA" && !$0.isEmpty } ?? ""
             throw FlatMinimaError.invalidOption(option: "--stat",
-                    message: "column '\(column)' of \(results) is not numeric (e.g. '\(example)'); accepted: a column of numbers")
+                    message: "column '\(column)' of \(results) is not numeric (e.g. '\(example)'); accepted: a "
+                    + "column of numbers")
         }
         guard !table.rows.isEmpty else {
             throw FlatMinimaError.invalidData(path: results, message: "has no runs yet (only its header)")
@@ -184,11 +190,13 @@ struct TableCommand: ParsableCommand {
         }
         guard !selected.isEmpty else {
             throw FlatMinimaError.invalidOption(option: "--where",
-                    message: "no run of \(results) matches \(filters.joined(separator: " and ")) (of \(table.rows.count) runs)")
+                    message: "no run of \(results) matches \(filters.joined(separator: " and ")) "
+                    + "(of \(table.rows.count) runs)")
         }
         let failed = selected.filter { Results.failed($0, in: table) }.count
         if failed > 0 {
-            Output.error("table: \(failed) of \(selected.count) runs failed and have no results (see the error column of \(results)); each cell says how many\n")
+            Output.error("table: \(failed) of \(selected.count) runs failed and have no results (see the error "
+                         + "column of \(results)); each cell says how many\n")
         }
         func key(_ row: [String], _ keys: [String]) -> [String] { keys.map { table.value(row, $0) ?? "NA" } }
         let rowValues = Summary.sortKeys(Array(Set(selected.map { key($0, rowKeys) })))
@@ -201,11 +209,13 @@ struct TableCommand: ParsableCommand {
         func number(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "NA" }
 
         if format == .tsv {
-            var lines = [(rowKeys + colKeys + ["value", "low", "high", "successes", "runs", "errors"]).joined(separator: "\t")]
+            let names = rowKeys + colKeys + ["value", "low", "high", "successes", "runs", "errors"]
+            var lines = [names.joined(separator: "\t")]
             for r in rowValues {
                 for c in colValues {
                     guard let x = cell(r, c) else { continue }
-                    lines.append((r + c + [number(x.value), number(x.low), number(x.high), x.successes.map(String.init) ?? "NA",
+                    lines.append((r + c + [number(x.value), number(x.low), number(x.high),
+                                           x.successes.map(String.init) ?? "NA",
                                            String(x.runs), String(x.errors)]).joined(separator: "\t"))
                 }
             }
@@ -216,7 +226,8 @@ struct TableCommand: ParsableCommand {
             guard let x else { return "" }
             let errors = x.errors == 0 ? "" : x.errors == 1 ? "1 error" : "\(x.errors) errors"
             if statistic == .success, let s = x.successes {
-                return "\(s)/\(x.runs) \(number(x.value)) [\(number(x.low)), \(number(x.high))]" + (errors.isEmpty ? "" : " (\(errors))")
+                return "\(s)/\(x.runs) \(number(x.value)) [\(number(x.low)), \(number(x.high))]"
+                    + (errors.isEmpty ? "" : " (\(errors))")
             }
             if statistic == .count { return number(x.value) + (errors.isEmpty ? "" : " (\(errors))") }
             return number(x.value) + " (n=\(x.runs)" + (errors.isEmpty ? "" : ", \(errors)") + ")"
@@ -237,7 +248,8 @@ struct TableCommand: ParsableCommand {
     static func oneSweep(_ path: String) throws(FlatMinimaError) -> Results.Table {
         let table = try Results.read(path: path)
         if table.droppedTornRow {
-            Output.error("table: the last line of \(path) was torn (no newline; an interrupted writer) and is left out\n")
+            Output.error("table: the last line of \(path) was torn (no newline; an interrupted writer) and is "
+                         + "left out\n")
         }
         var first: [String: Int] = [:]
         for (index, row) in table.rows.enumerated() {
