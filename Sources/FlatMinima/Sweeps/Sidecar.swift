@@ -118,23 +118,23 @@ public struct Sidecar: Sendable, Equatable {
 
     /// The JSON text (one line).
     public var json: String {
-        let fields: [Record.Field] = [
-            ("format", .string(Self.format)),
-            ("spec_path", .string(specPath)),
-            ("sweep", .string(sweep)),
-            ("previous", .string("")),
-            ("name", .string(name)),
-            ("version", .string(version)),
-            ("git_commit", .string(gitCommit)),
-            ("gsl_version", .string(gslVersion)),
-            ("started", .string(started)),
-            ("host", .string(host)),
-            ("shard", .string(shard)),
-            ("runs", .int(runs)),
-            ("spec", .string(specText)),
+        func string(_ text: String) -> String { Record.Value.string(text).json }
+        let fields: [(String, String)] = [
+            ("format", string(Self.format)),
+            ("spec_path", string(specPath)),
+            ("sweep", string(sweep)),
+            ("previous", "[" + previous.map(string).joined(separator: ",") + "]"),
+            ("name", string(name)),
+            ("version", string(version)),
+            ("git_commit", string(gitCommit)),
+            ("gsl_version", string(gslVersion)),
+            ("started", string(started)),
+            ("host", string(host)),
+            ("shard", string(shard)),
+            ("runs", String(runs)),
+            ("spec", string(specText)),
         ]
-        let list = "[" + previous.map { Record.Value.string($0).json }.joined(separator: ",") + "]"
-        return Record(fields).json.replacingOccurrences(of: "\"previous\":\"\"", with: "\"previous\":" + list)
+        return "{" + fields.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
 
     /// Writes the sidecar to `path` atomically (a temporary file renamed over it).
