@@ -16,6 +16,11 @@ struct SweepCommand: ParsableCommand {
         The spec (see sweeps/*.toml) fixes options, grid axes (lists or "a:b:step" ranges), solvers with \
         their own options, replicates (instance seeds instance_seed, instance_seed+1, ...) and measures. \
         Finished runs are appended one whole row at a time; --resume skips the runs already in --out. \
+        One sweep at a time writes a results file: it holds the file's lock (flock), and a second sweep on \
+        the same --out is refused at once. The sidecar FILE.json (written before the header) names the spec; \
+        --resume refuses a file of another spec, rebuilds a missing sidecar, and accepts a spec that extends \
+        the file's (more values on an axis, more replicates): the finished runs are kept, the new ones run. \
+        A failed write (a full disk) cuts the file back to its last whole row and stops the sweep. \
         --shard i/n runs every run whose index is i mod n (0 <= i < n); under a Slurm job array the shard \
         is (SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN)/SLURM_ARRAY_TASK_STEP of SLURM_ARRAY_TASK_COUNT. Merge shard \
         outputs with 'flatminima merge'. Progress goes to stderr.
@@ -106,7 +111,13 @@ final class Progress: SweepObserver, @unchecked Sendable {
         if !quiet, !terminal { Output.error("sweep: \(runs) runs to do\n") }
     }
 
-    func unwritten(_ error: any Error) { Output.error("flatminima: error: \(error)\n") }
+    func unwritten(_ error: any Error) {
+        // The sweep stops and throws this error at its end: say now that it has stopped.
+        if !quiet { Output.error((terminal ? "\n" : "") + "sweep: a row could not be written; no run is started "
+                                 + "after it\n") }
+    }
+
+    func note(_ message: String) { Output.error("sweep: \(message)\n") }
 
     func finished() {
         lock.withLock {

@@ -6,15 +6,21 @@ import Foundation
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Merge results files of one sweep (e.g. Slurm shards): refuses different specs, drops duplicate runs.",
+        abstract: "Merge results files of one sweep (e.g. Slurm shards): refuses different specs, drops duplicate "
+            + "runs.",
         discussion: """
-        Rows are ordered by run index, columns by first appearance; the sidecar of the first input is copied to OUT.json. \
-        A run found twice is kept once when both rows agree (timings and version apart) and refused when they differ; \
-        a corrupt input (a row whose width is not the header's) is refused with its line. OUT is written to a \
-        temporary file and renamed, so it is whole or absent.
+        Rows are ordered by run index, columns by first appearance. A run found twice is kept once when both \
+        rows agree (timings, version and commit apart) and refused when they differ; a corrupt input (a row \
+        whose width is not the header's) is refused with its line. Every input needs its sidecar (FILE.json) \
+        of the same sweep; with --spec, the inputs may come from specs that SPEC extends (a grid with more \
+        values), an input without a sidecar is accepted when its rows are runs of SPEC, every row must be a \
+        run of SPEC, and the runs of SPEC missing from the inputs are listed on stderr. OUT.json is the \
+        merged sidecar (the spec's identity, the number of merged runs). OUT is written to a temporary file \
+        and renamed, so it is whole or absent.
 
-        Example:
+        Examples:
           flatminima merge part0.tsv part1.tsv part2.tsv part3.tsv --out results.tsv
+          flatminima merge part*.tsv --out results.tsv --spec sweeps/phase.toml
         """
     )
 
@@ -24,8 +30,14 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "Merged results file (must not exist, unless --force).")
     var out: String
 
+    @Option(help: "The sweep's spec: check every row against it, list its missing runs, write its sidecar.")
+    var spec: String?
+
     @Flag(help: "Overwrite --out if it exists (only if it is a FlatMinima results file).")
     var force = false
+
+    /// The most missing runs listed by index on stderr (the count is always given).
+    static let listedMissing = 50
 
     func run() throws {
         guard !inputs.isEmpty else { throw FlatMinimaError.invalidOption(option: "inputs",
@@ -36,21 +48,67 @@ struct MergeCommand: ParsableCommand {
                     message: "\(out) exists (use --force to replace it)") }
             _ = try Results.read(path: out)
         }
+        let sweep = try spec.map { path throws(FlatMinimaError) in try SweepSpec(path: path) }
+        let specRuns = sweep?.runIDs ?? []
         var tables: [(path: String, table: Results.Table)] = []
+        var sidecars: [(path: String, sidecar: Sidecar)] = []
         for path in inputs {
             let table = try Results.read(path: path)
             if table.droppedTornRow {
-                Output.error("flatminima: \(path): its last line was torn (no newline; an interrupted writer) and is left out\n")
+                Output.error("flatminima: \(path): its last line was torn (no newline; an interrupted writer) "
+                             + "and is left out\n")
             }
+            let sidecar = try Sidecar.read(path: SweepRunner.sidecar(of: path))
+            if let sweep {
+                _ = try Sidecar.check(table, path: path, sidecar: sidecar, against: sweep, specRuns: specRuns)
+            } else {
+                guard let sidecar else {
+                    throw FlatMinimaError.invalidData(path: path, message: "has no sidecar (\(path).json); give "
+                        + "--spec SPEC to check its rows against the spec and rebuild the sidecar")
+                }
+                for (index, row) in table.rows.enumerated() where !sidecar.accepts(table.value(row, "sweep") ?? "") {
+                    throw FlatMinimaError.invalidData(path: "\(path):\(table.line(ofRow: index))",
+                        message: "the row's sweep \(table.value(row, "sweep") ?? "") is not the sweep "
+                        + "\(sidecar.sweep) of its sidecar \(path).json")
+                }
+            }
+            if let sidecar { sidecars.append((path, sidecar)) }
             tables.append((path, table))
         }
-        let (merged, duplicates) = try Results.merge(tables)
-        try Results.write(merged, to: out)
-        if let sidecar = FileManager.default.contents(atPath: inputs[0] + ".json"),
-           !FileManager.default.createFile(atPath: out + ".json", contents: sidecar) {
-            Output.error("merge: warning: could not write the sidecar \(out).json (the merged table is complete)\n")
+        let identities = Set(sidecars.map(\.sidecar.sweep))
+        if sweep == nil, identities.count > 1 {
+            let list = sidecars.map { "\($0.path) has sweep \($0.sidecar.sweep)" }.joined(separator: "; ")
+            throw FlatMinimaError.invalidData(path: inputs.joined(separator: ","),
+                    message: "outputs of different specs cannot be merged (\(list)); give --spec SPEC when SPEC "
+                    + "extends each of them")
         }
-        Output.error("merge: \(merged.rows.count) runs from \(inputs.count) files (\(duplicates) duplicates dropped) → \(out)\n")
+        let identity = sweep?.identity ?? sidecars[0].sidecar.sweep
+        let (merged, duplicates) = try Results.merge(tables, sweep: identity)
+        let previous = Set(sidecars.flatMap { [$0.sidecar.sweep] + $0.sidecar.previous }).subtracting([identity])
+        var sidecar: Sidecar
+        if let sweep {
+            sidecar = Sidecar(spec: sweep, shard: "merged", runs: merged.rows.count, previous: previous.sorted())
+        } else {
+            sidecar = sidecars[0].sidecar
+            sidecar.shard = "merged"
+            sidecar.runs = merged.rows.count
+            sidecar.previous = previous.sorted()
+        }
+        try sidecar.write(to: SweepRunner.sidecar(of: out))
+        try Results.write(merged, to: out)
+        Output.error("merge: \(merged.rows.count) runs from \(inputs.count) files (\(duplicates) duplicates dropped) "
+                     + "→ \(out)\n")
+        if let sweep, let spec {
+            let present = Set(merged.rows.compactMap { merged.value($0, "run_id") })
+            let missing = sweep.runs().filter { !present.contains($0.id) }.map(\.index)
+            if !missing.isEmpty {
+                let shown = missing.prefix(Self.listedMissing).map(String.init).joined(separator: ", ")
+                    + (missing.count > Self.listedMissing ? ", ..." : "")
+                Output.error("merge: \(missing.count) of \(sweep.runCount) runs of \(spec) are missing from the "
+                             + "inputs (run \(shown)); run them with 'flatminima sweep \(spec) --out FILE "
+                             + "--resume' on a shard file\n")
+            }
+        }
     }
 }
 
@@ -96,20 +154,23 @@ struct TableCommand: ParsableCommand {
             throw FlatMinimaError.invalidOption(option: "--stat",
                     message: "must be success, count or mean|median|stderr|min|max:COLUMN (got '\(stat)')")
         }
-        let table = try Results.read(path: results)
+        let table = try Self.oneSweep(results)
         let rowKeys = rows.split(separator: ",").map(String.init)
         let colKeys = cols?.split(separator: ",").map(String.init) ?? []
         guard !rowKeys.isEmpty else {
             throw FlatMinimaError.invalidOption(option: "--rows", message: "give at least one column (got '\(rows)')")
         }
         for key in rowKeys + colKeys + [statistic.column].compactMap({ $0 }) where table.column(key) == nil {
-            throw FlatMinimaError.invalidOption(option: rowKeys.contains(key) ? "--rows" : colKeys.contains(key) ? "--cols" : "--stat",
-                                                message: "no column '\(key)' in \(results) (columns: \(table.columns.joined(separator: ", ")))")
+            let option = rowKeys.contains(key) ? "--rows" : colKeys.contains(key) ? "--cols" : "--stat"
+            throw FlatMinimaError.invalidOption(option: option, message: "no column '\(key)' in \(results) "
+                                                + "(columns: \(table.columns.joined(separator: ", ")))")
         }
         if let column = statistic.column, !Summary.isNumeric(column, in: table) {
-            let example = table.rows.lazy.compactMap { table.value($0, column) }.first { $0 != "NA" && !$0.isEmpty } ?? ""
+            let example = table.rows.lazy.compactMap { table.value($0, column) }
+                .first { $0 != "NA" && !$0.isEmpty } ?? ""
             throw FlatMinimaError.invalidOption(option: "--stat",
-                    message: "column '\(column)' of \(results) is not numeric (e.g. '\(example)'); accepted: a column of numbers")
+                    message: "column '\(column)' of \(results) is not numeric (e.g. '\(example)'); accepted: a "
+                    + "column of numbers")
         }
         guard !table.rows.isEmpty else {
             throw FlatMinimaError.invalidData(path: results, message: "has no runs yet (only its header)")
@@ -129,11 +190,13 @@ struct TableCommand: ParsableCommand {
         }
         guard !selected.isEmpty else {
             throw FlatMinimaError.invalidOption(option: "--where",
-                    message: "no run of \(results) matches \(filters.joined(separator: " and ")) (of \(table.rows.count) runs)")
+                    message: "no run of \(results) matches \(filters.joined(separator: " and ")) "
+                    + "(of \(table.rows.count) runs)")
         }
         let failed = selected.filter { Results.failed($0, in: table) }.count
         if failed > 0 {
-            Output.error("table: \(failed) of \(selected.count) runs failed and have no results (see the error column of \(results)); each cell says how many\n")
+            Output.error("table: \(failed) of \(selected.count) runs failed and have no results (see the error "
+                         + "column of \(results)); each cell says how many\n")
         }
         func key(_ row: [String], _ keys: [String]) -> [String] { keys.map { table.value(row, $0) ?? "NA" } }
         let rowValues = Summary.sortKeys(Array(Set(selected.map { key($0, rowKeys) })))
@@ -146,11 +209,13 @@ struct TableCommand: ParsableCommand {
         func number(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "NA" }
 
         if format == .tsv {
-            var lines = [(rowKeys + colKeys + ["value", "low", "high", "successes", "runs", "errors"]).joined(separator: "\t")]
+            let names = rowKeys + colKeys + ["value", "low", "high", "successes", "runs", "errors"]
+            var lines = [names.joined(separator: "\t")]
             for r in rowValues {
                 for c in colValues {
                     guard let x = cell(r, c) else { continue }
-                    lines.append((r + c + [number(x.value), number(x.low), number(x.high), x.successes.map(String.init) ?? "NA",
+                    lines.append((r + c + [number(x.value), number(x.low), number(x.high),
+                                           x.successes.map(String.init) ?? "NA",
                                            String(x.runs), String(x.errors)]).joined(separator: "\t"))
                 }
             }
@@ -161,7 +226,8 @@ struct TableCommand: ParsableCommand {
             guard let x else { return "" }
             let errors = x.errors == 0 ? "" : x.errors == 1 ? "1 error" : "\(x.errors) errors"
             if statistic == .success, let s = x.successes {
-                return "\(s)/\(x.runs) \(number(x.value)) [\(number(x.low)), \(number(x.high))]" + (errors.isEmpty ? "" : " (\(errors))")
+                return "\(s)/\(x.runs) \(number(x.value)) [\(number(x.low)), \(number(x.high))]"
+                    + (errors.isEmpty ? "" : " (\(errors))")
             }
             if statistic == .count { return number(x.value) + (errors.isEmpty ? "" : " (\(errors))") }
             return number(x.value) + " (n=\(x.runs)" + (errors.isEmpty ? "" : ", \(errors)") + ")"
@@ -175,5 +241,31 @@ struct TableCommand: ParsableCommand {
         } else {
             Output.write(RecordFormat.align([header] + body))
         }
+    }
+
+    /// The runs of a results file, each once: refuses rows of different sweeps and two rows of one run with
+    /// different results; drops exact duplicates and a torn last line, with one line on stderr each.
+    static func oneSweep(_ path: String) throws(FlatMinimaError) -> Results.Table {
+        let table = try Results.read(path: path)
+        if table.droppedTornRow {
+            Output.error("table: the last line of \(path) was torn (no newline; an interrupted writer) and is "
+                         + "left out\n")
+        }
+        var first: [String: Int] = [:]
+        for (index, row) in table.rows.enumerated() {
+            let sweep = table.value(row, "sweep") ?? ""
+            if first[sweep] == nil { first[sweep] = table.line(ofRow: index) }
+        }
+        if first.count > 1 {
+            let list = first.sorted { $0.value < $1.value }.prefix(3).map { "\($0.key) at line \($0.value)" }
+            throw FlatMinimaError.invalidData(path: path, message: "holds rows of \(first.count) different sweeps ("
+                + list.joined(separator: ", ") + "); a table summarises one sweep")
+        }
+        let (unique, duplicates) = try Results.merge([(path, table)])
+        if duplicates > 0 {
+            Output.error("table: \(path) holds \(duplicates) duplicate rows (a run_id twice, same results); "
+                         + "each run is counted once\n")
+        }
+        return unique
     }
 }

@@ -299,9 +299,12 @@ import Testing
                              "--shard", "0/3"]).status == 0)
         let lines = try String(contentsOf: good, encoding: .utf8).split(separator: "\n").map(String.init)
         let header = lines[0].components(separatedBy: "\t")
+        // Each hand-made file gets the shard's sidecar: merge refuses an input without one.
+        let sidecar = try Data(contentsOf: URL(fileURLWithPath: good.path + ".json"))
         func write(_ name: String, _ rows: [String]) throws -> String {
             let url = dir.appendingPathComponent(name)
             try (rows.joined(separator: "\n") + "\n").write(to: url, atomically: true, encoding: .utf8)
+            try sidecar.write(to: URL(fileURLWithPath: url.path + ".json"))
             return url.path
         }
         func edit(_ line: String, _ column: String, _ value: String) -> String {
@@ -336,6 +339,7 @@ import Testing
         // A torn last line is left out with one line on stderr saying so.
         let tornURL = dir.appendingPathComponent("torn.tsv")
         try (lines.joined(separator: "\n") + "\n").dropLast(4).write(to: tornURL, atomically: true, encoding: .utf8)
+        try sidecar.write(to: URL(fileURLWithPath: tornURL.path + ".json"))
         let d = try CLI.run(["merge", tornURL.path, "--out", dir.appendingPathComponent("t.tsv").path])
         #expect(d.status == 0 && d.stderr.contains("torn.tsv: its last line was torn"), "\(d.stderr)")
     }

@@ -10,6 +10,8 @@ flatminima=${FLATMINIMA:-$root/.build/release/flatminima}
 spec=$root/sweeps/cluster-test.toml
 [ -x "$flatminima" ] || { echo "cluster-test: build first (make build)"; exit 1; }
 if [ "$(id -u)" != 0 ]; then echo "cluster-test: needs root (it installs and starts slurm and munge)"; exit 1; fi
+# The job scripts must run on the old bash versions clusters still have (no arrays under set -u).
+sh "$root/scripts/slurm/check-portable.sh"
 
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
     echo "cluster-test: installing slurm-wlm and munge"

@@ -9,12 +9,18 @@ import Glibc
 public protocol SweepObserver: Sendable {
     /// Before the first run: the number of runs to do.
     func started(runs: Int)
-    /// A run's row could not be written (the sweep goes on; it fails at the end).
+    /// Something the user should know about the results file (duplicates found, a sidecar rebuilt).
+    func note(_ message: String)
+    /// A run's row could not be written (the sweep stops starting runs; it fails at the end).
     func unwritten(_ error: any Error)
     /// After each run's row is written (or failed to be).
     func finished()
     /// After the last run.
     func ended()
+}
+
+extension SweepObserver {
+    public func note(_ message: String) {}
 }
 
 /// An observer that ignores everything.
@@ -84,8 +90,12 @@ public struct SweepShard: Sendable, Equatable {
 }
 
 /// Runs a sweep's plan into a results file: every run of a shard, on `jobs` workers, each finished run
-/// appended as one whole row (`Results.Writer`), with a JSON sidecar describing the sweep. A file that
-/// exists is continued when `resume` is set (the runs already in it are skipped), refused otherwise.
+/// appended as one whole row (`Results.Writer`, which holds the file's lock: a second sweep on the same
+/// file is refused at once), with a JSON sidecar (`Sidecar`) written before the header. A file that exists
+/// is continued when `resume` is set, refused otherwise. On --resume the file's sidecar is checked against
+/// the spec (`Sidecar.check`): a missing one is rebuilt, one of a spec this spec extends (more values on an
+/// axis, more replicates, more solver blocks) is updated and the new runs are added, any other is refused.
+/// A failed write (a full disk) stops the sweep: no run is started after it.
 public struct SweepRunner: Sendable {
     /// How a sweep went: the runs of the file that failed (earlier ones included) and all its runs.
     public struct Outcome: Sendable, Equatable {
@@ -98,101 +108,105 @@ public struct SweepRunner: Sendable {
     public let shard: SweepShard
     public let jobs: Int
     public let resume: Bool
+    /// The call that writes the results file's bytes (`write(2)`; tests inject failures).
+    public let write: Results.Writer.WriteCall
 
-    /// The sidecar of results file `out`.
-    public static func sidecar(of out: String) -> String { out + ".json" }
+    /// The sidecar of results file `out`: FILE.json next to the file a symlink at `out` points to.
+    public static func sidecar(of out: String) -> String { Results.resolved(out) + ".json" }
 
     public init(plan: SweepPlan, out: String, shard: SweepShard = .whole,
-                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false) {
+                jobs: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false,
+                write: @escaping Results.Writer.WriteCall = Results.Writer.systemWrite) {
         self.plan = plan
         self.out = out
         self.shard = shard
         self.jobs = jobs
         self.resume = resume
+        self.write = write
     }
 
     /// Runs every run of the shard not yet in `out`; the observer sees each finished run.
     public func run(observer: any SweepObserver = SilentSweep()) throws -> Outcome {
         let sweep = plan.sweep
+        let identity = sweep.identity
+        let sidecarPath = Self.sidecar(of: out)
         var runs = sweep.runs(shard: shard.index, of: shard.count)
+        let shardRuns = runs.count
         var finished = 0, failedBefore = 0
-        let isNew = !FileManager.default.fileExists(atPath: out)
-        if !isNew {
-            guard resume else {
-                throw FlatMinimaError.invalidOption(
-                    option: "--out", message: "\(out) exists (use --resume to continue it, or choose another file)")
-            }
-            let existing = try Results.read(path: out)
-            let hashes = Set(existing.rows.compactMap { existing.value($0, "sweep") })
-            guard hashes.isSubset(of: [sweep.hash]) else {
-                throw FlatMinimaError.invalidData(
-                    path: out, message: "holds runs of another spec (sweep \(hashes.sorted().joined(separator: ","))"
-                    + "; this spec is \(sweep.hash)); refusing to resume into it")
-            }
-            let done = Set(existing.rows.compactMap { existing.value($0, "run_id") })
-            runs.removeAll { done.contains($0.id) }
-            finished = existing.rows.count
-            failedBefore = existing.rows.filter { Results.failed($0, in: existing) }.count
-        }
-        let writer = try Results.Writer(path: out, columns: plan.columns)
-        if isNew {
+        let existed = FileManager.default.fileExists(atPath: out)
+        let refusal = FlatMinimaError.invalidOption(
+            option: "--out", message: "\(out) exists (use --resume to continue it, or choose another file)")
+        if existed, !resume { throw refusal }
+        // The lock first: from here on no other sweep writes this file or its sidecar.
+        let writer = try Results.Writer(path: out, columns: [], write: write)
+        if writer.isEmpty {
+            // A new file (or one left empty by a crash before its header): the sidecar, then the header.
             do {
-                try Self.writeSidecar(Self.sidecar(of: out), sweep: sweep, shard: shard, runs: runs.count)
+                try Sidecar(spec: sweep, shard: "\(shard.index)/\(shard.count)", runs: shardRuns)
+                    .write(to: sidecarPath)
+                try writer.start(columns: plan.columns)
             } catch {
-                // Nothing has run yet: leave no results file without its sidecar.
-                unlink(out)
+                // Nothing has run yet: leave no results file of ours that has no header.
+                if !existed { unlink(out) }
                 throw error
             }
+        } else {
+            guard resume else { throw refusal }
+            let existing = try writer.table()
+            let sidecar = try Sidecar.read(path: sidecarPath)
+            let specRuns = sweep.runIDs
+            let match = try Sidecar.check(existing, path: out, sidecar: sidecar, against: sweep, specRuns: specRuns)
+            let (unique, duplicates) = try Results.merge([(out, existing)], sweep: identity)
+            if duplicates > 0 {
+                observer.note("\(out) holds \(duplicates) duplicate rows (a run_id twice, same results); "
+                              + "each run counts once")
+            }
+            if match != .same {
+                let previous = (sidecar.map { [$0.sweep] + $0.previous } ?? [])
+                    + existing.rows.compactMap { existing.value($0, "sweep") }
+                try Sidecar(spec: sweep, shard: "\(shard.index)/\(shard.count)", runs: shardRuns,
+                            previous: Array(Set(previous)).sorted()).write(to: sidecarPath)
+                observer.note(match == .rebuilt ? "wrote the missing sidecar \(sidecarPath)"
+                              : "\(out): the spec extends the sweep of its sidecar; finished runs are kept")
+            }
+            if existing.rows.contains(where: { existing.value($0, "sweep") != identity }) {
+                var table = existing
+                let column = table.column("sweep")!
+                table.rows = table.rows.map { var row = $0; row[column] = identity; return row }
+                try writer.rewrite(table)
+            }
+            let done = Set(unique.rows.compactMap { unique.value($0, "run_id") })
+            runs.removeAll { done.contains($0.id) }
+            finished = unique.rows.count
+            failedBefore = unique.rows.filter { Results.failed($0, in: unique) }.count
         }
         let todo = runs
         observer.started(runs: todo.count)
-        let next = Counter(), unwritten = Counter(), failed = Counter()
+        let next = Counter(), failed = Counter(), written = Counter()
+        let firstError = FirstError()
         let workers = min(jobs, max(1, todo.count))
         Parallelism.share(among: workers)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let i = next.take(below: todo.count) {
-                let cells = plan.execute(todo[i])
-                if cells.contains(where: { $0.0 == "error" }) { failed.increment() }
+                // Every row carries the sweep's identity (whatever the plan put in the sweep cell).
+                let cells = plan.execute(todo[i]).map { $0.0 == "sweep" ? ("sweep", identity) : $0 }
                 do {
                     try writer.append(cells)
+                    written.increment()
+                    if cells.contains(where: { $0.0 == "error" }) { failed.increment() }
                 } catch {
-                    unwritten.increment()
-                    observer.unwritten(error)
+                    // The file takes no more rows (a full disk): start no other run.
+                    next.stop()
+                    if firstError.set(error) { observer.unwritten(error) }
                 }
                 observer.finished()
             }
         }
         observer.ended()
-        if unwritten.value > 0 {
-            throw FlatMinimaError.runtime("\(unwritten.value) rows could not be written to \(out)")
+        if let error = firstError.value {
+            throw FlatMinimaError.runtime("\(error.message) [\(written.value) of \(todo.count) runs written]")
         }
         return Outcome(failures: failedBefore + failed.value, runs: finished + todo.count)
-    }
-
-    /// Writes the sidecar (atomically): format, spec path and hash, name, version, git commit, GSL version,
-    /// start time, host, shard, number of runs and the spec's text.
-    static func writeSidecar(_ path: String, sweep: SweepSpec, shard: SweepShard, runs: Int) throws(FlatMinimaError) {
-        let text = (try? String(contentsOfFile: sweep.document.path, encoding: .utf8)) ?? ""
-        let formatter = ISO8601DateFormatter()
-        let fields: [Record.Field] = [
-            ("format", .string("flatminima-sweep/1")),
-            ("spec_path", .string(sweep.document.path)),
-            ("sweep", .string(sweep.hash)),
-            ("name", .string(sweep.name)),
-            ("version", .string(FlatMinima.version)),
-            ("git_commit", .string(gitCommit())),
-            ("gsl_version", .string(GSL.version)),
-            ("started", .string(formatter.string(from: Date()))),
-            ("host", .string(ProcessInfo.processInfo.hostName)),
-            ("shard", .string("\(shard.index)/\(shard.count)")),
-            ("runs", .int(runs)),
-            ("spec", .string(text)),
-        ]
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data((Record(fields).json + "\n").utf8)),
-              rename(temporary, path) == 0 else {
-            throw .runtime("cannot write the sidecar \(path)")
-        }
     }
 
     /// The commit of the checkout the executable was built in (`git rev-parse HEAD` next to it), or
@@ -226,5 +240,22 @@ final class Counter: @unchecked Sendable {
         }
     }
     func increment() { lock.withLock { count += 1 } }
+    /// Makes `take` return nil from now on.
+    func stop() { lock.withLock { count = Int.max } }
     var value: Int { lock.withLock { count } }
+}
+
+/// The first error of several threads.
+final class FirstError: @unchecked Sendable {
+    private var error: FlatMinimaError?
+    private let lock = NSLock()
+    /// Keeps `error` when it is the first; returns whether it was.
+    func set(_ error: any Error) -> Bool {
+        lock.withLock {
+            guard self.error == nil else { return false }
+            self.error = error as? FlatMinimaError ?? .runtime("\(error)")
+            return true
+        }
+    }
+    var value: FlatMinimaError? { lock.withLock { error } }
 }
