@@ -110,14 +110,28 @@ public struct SweepPlan: Sendable {
         }
     }
 
-    /// The equivalent `flatminima solve` command of a run.
+    /// The equivalent `flatminima solve` command of a run, each value shell-quoted (`shellQuoted`) so that
+    /// the line can be pasted into a POSIX shell as it is.
     public func command(_ run: SweepSpec.Run) -> String {
-        var parts = ["flatminima solve"] + run.problem.map { "\(RequestKeys.flag($0.key)) \($0.value)" }
-        parts.append("--solver \(run.solver)")
-        parts += run.solverOptions.map { "-o \($0.key)=\($0.value)" }
-        parts += sweep.measure.map { "\(RequestKeys.flag($0.key)) \($0.value)" }
+        let q = Self.shellQuoted
+        var parts = ["flatminima solve"] + run.problem.map { "\(RequestKeys.flag($0.key)) \(q($0.value))" }
+        parts.append("--solver \(q(run.solver))")
+        parts += run.solverOptions.map { "-o \(q("\($0.key)=\($0.value)"))" }
+        parts += sweep.measure.map { "\(RequestKeys.flag($0.key)) \(q($0.value))" }
         parts.append("--instance-seed \(run.instanceSeed) --seed \(run.seed)")
         return parts.joined(separator: " ")
+    }
+
+    /// `word` as one word of a POSIX shell command line: unchanged when it holds only characters no shell
+    /// treats specially (letters, digits and `_ @ % + = : , . / -`), else in single quotes, each `'` inside
+    /// written `'\''` (close the quotes, an escaped quote, reopen them). The empty word is `''`.
+    public static func shellQuoted(_ word: String) -> String {
+        let plain = word.unicodeScalars.allSatisfy { c in
+            c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+                          || "_@%+=:,./-".unicodeScalars.contains(c))
+        }
+        if plain, !word.isEmpty { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// The header of the results file: the leading columns, the record's common fields, the spec's

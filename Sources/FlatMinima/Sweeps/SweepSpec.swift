@@ -209,21 +209,47 @@ public struct SweepSpec: Sendable {
     }
 
     /// Refuses [[solver]] blocks of the same solver whose option cells overlap: their runs would share
-    /// run ids, and one of each pair would be taken for the other on --resume and merge.
+    /// run ids, and one of each pair would be taken for the other on --resume and merge. Cells are
+    /// compared as the solver resolves them (`resolved`), so that `max_iters = 10` and `max_iters = 10.0`,
+    /// or a default written out and the same default omitted, are the same runs — which, with different
+    /// run ids, neither --resume nor merge could tell apart.
     static func checkDistinct(_ solvers: [SolverBlock], in document: SpecDocument) throws(FlatMinimaError) {
-        var seen: [String: Int] = [:]
+        var seen: [String: (line: Int, options: [Assignment])] = [:]
+        func written(_ cell: [Assignment]) -> String {
+            cell.isEmpty ? "its default options" : cell.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        }
         for block in solvers where solvers.filter({ $0.name == block.name }).count > 1 {
+            // An unknown solver is reported by the plan; its options are compared as written.
+            let parameters = (try? SolverRegistry.entry(named: block.name))?.parameters ?? []
             for cell in product(block.options) {
-                let key = block.name + "|" + cell.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
-                if let first = seen[key], first != block.line {
-                    let options = cell.isEmpty ? "its default options"
-                        : cell.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                let key = block.name + "|" + resolved(cell, parameters: parameters)
+                if let first = seen[key], first.line != block.line {
+                    let here = written(cell), there = written(first.options)
+                    let detail = here == there ? "\(block.name) with \(here)"
+                        : "\(block.name) with \(here) here and \(there) there, the same options once defaults are "
+                        + "filled in and numbers compared by value"
                     throw document.error(block.line, "name", "this [[solver]] block repeats the runs of the one at "
-                                         + "line \(first) (\(block.name) with \(options))")
+                                         + "line \(first.line) (\(detail))")
                 }
-                seen[key] = block.line
+                seen[key] = (block.line, cell)
             }
         }
+    }
+
+    /// The options of a solver cell as the solver sees them: every declared parameter, the omitted ones at
+    /// their defaults, numbers by value (10, 10.0 and 1e1 alike); sorted by name. Names the solver does not
+    /// declare keep their text (the plan refuses them).
+    static func resolved(_ cell: [Assignment], parameters: [ParameterSpec]) -> String {
+        func normalised(_ text: String, _ parameter: ParameterSpec?) -> String {
+            guard let parameter, parameter.isNumeric, let number = Double(text) else { return text }
+            return number == 0 ? "0" : "\(number)"
+        }
+        var values: [String: String] = [:]
+        for parameter in parameters { values[parameter.name] = normalised(parameter.defaultValue, parameter) }
+        for assignment in cell {
+            values[assignment.key] = normalised(assignment.value, parameters.first { $0.name == assignment.key })
+        }
+        return values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";")
     }
 
     /// Refuses a value that cannot be one cell of a TSV row (a tab or a line break).
