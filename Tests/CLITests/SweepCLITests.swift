@@ -177,7 +177,7 @@ import Testing
 
     @Test func jsonSpecsAreCheckedLikeToml() throws {
         let cases: [(String, String)] = [
-            // JSON nests only as deep as JSONSerialization allows; deeper than 64 is refused like TOML.
+            // Arrays nested deeper than 64 are refused in JSON as in TOML.
             (#"{"problem": {"N": 101, "alpha": "# + String(repeating: "[", count: 100) + "0.3" + String(repeating: "]",
                                                                                                         count: 100)
                 + #"}, "solver": [{"name": "sa"}]}"#, "key 'alpha': arrays nested more than 64 deep"),
