@@ -181,7 +181,7 @@ import Testing
             (#"{"problem": {"N": 101, "alpha": "# + String(repeating: "[", count: 100) + "0.3" + String(repeating: "]",
                                                                                                         count: 100)
                 + #"}, "solver": [{"name": "sa"}]}"#, "key 'alpha': arrays nested more than 64 deep"),
-            // true is a boolean, not the number 1 (on Linux it arrives as an NSNumber).
+            // true is a boolean, not the number 1.
             (#"{"problem": {"N": 101, "alpha": true}, "solver": [{"name": "sa"}]}"#,
              "key 'alpha': The value 'true' is invalid"),
             (#"{"replicates": 2, "instance_seed": 9223372036854775807, "solver": [{"name": "sa"}]}"#,
