@@ -6,6 +6,8 @@ import Foundation
 /// line and key.
 public struct SweepPlan: Sendable {
     public let sweep: SweepSpec
+    /// The sweep's identity (`SweepSpec.identity`), the `sweep` cell of every row.
+    public let identity: String
     /// The [measure] table as a request (read once; checked against each problem's model).
     let measureRequest: Result<MeasureRequest, RequestError>
 
@@ -14,6 +16,7 @@ public struct SweepPlan: Sendable {
     /// e.g. an explicit `batch` at most P; a data task's file is loaded once per cell for its P).
     public init(_ sweep: SweepSpec) throws(FlatMinimaError) {
         self.sweep = sweep
+        identity = sweep.identity
         measureRequest = Result { () throws(RequestError) in
             try MeasureRequest(values: sweep.measure.map { ($0.key, $0.value) })
         }
@@ -147,7 +150,7 @@ public struct SweepPlan: Sendable {
     /// the solve record (a record field that differs from the requested value of the same name, such as
     /// the realised α = P/N, is kept as NAME_actual). A run that fails keeps its row, with `error` set.
     func execute(_ run: SweepSpec.Run) -> [(String, String)] {
-        var cells: [(String, String)] = [("run_id", run.id), ("run", String(run.index)), ("sweep", sweep.hash)]
+        var cells: [(String, String)] = [("run_id", run.id), ("run", String(run.index)), ("sweep", identity)]
         cells += run.problem.map { ($0.key, $0.value) }
         do {
             let spec = try problemSpec(run.problem, instanceSeed: run.instanceSeed)

@@ -188,8 +188,7 @@ public struct SweepRunner: Sendable {
         Parallelism.share(among: workers)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let i = next.take(below: todo.count) {
-                // Every row carries the sweep's identity (whatever the plan put in the sweep cell).
-                let cells = plan.execute(todo[i]).map { $0.0 == "sweep" ? ("sweep", identity) : $0 }
+                let cells = plan.execute(todo[i])
                 do {
                     try writer.append(cells)
                     written.increment()
