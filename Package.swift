@@ -25,8 +25,8 @@ let package = Package(
         ),
         // C kernels for instructions beyond the x86-64 baseline (POPCNT, AVX2), chosen at run time.
         .target(name: "CKernels"),
-        // The git commit of the build (FlatMinima.build), written before every build by the BuildStamp
-        // plugin into this tiny module so that a changed stamp recompiles nothing else.
+        // The git commit of the build (FlatMinima.build), written by the BuildStamp plugin into this tiny
+        // module whenever a source file or git's HEAD or index changes.
         .plugin(name: "BuildStamp", capability: .buildTool()),
         .target(name: "FlatMinimaBuildStamp", plugins: ["BuildStamp"]),
         .target(
