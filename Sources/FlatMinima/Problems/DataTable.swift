@@ -7,7 +7,12 @@ import Foundation
 /// refuses a first row that mixes both (a typo or an "NA" in a headerless file would otherwise be taken
 /// for a header and silently drop a pattern): such a file needs `yes` or `no`.
 public enum DataHeader: String, Sendable, Hashable, Codable, CaseIterable {
-    case yes, no, auto
+    /// The first row names the columns.
+    case yes
+    /// The first row is data.
+    case no
+    /// A row of numbers is data, a row without numbers a header, a mix of both an error.
+    case auto
 }
 
 /// A real data set read from CSV: feature columns, then a ±1 label; an optional header row.
@@ -21,8 +26,11 @@ public enum DataHeader: String, Sendable, Hashable, Codable, CaseIterable {
 /// every feature with the training split's mean and standard deviation (constant features become 0), so
 /// that a perceptron without bias sees centred inputs of unit scale.
 public struct DataTable: Sendable {
+    /// The number of feature columns (all columns but the last, the label).
     public let features: Int
+    /// The feature values, one array of `features` numbers per data row, in file order.
     public let rows: [[Double]]
+    /// The labels, ±1, one per row.
     public let labels: [Double]
     /// The header's cells (nil without a header row).
     public let columnNames: [String]?
