@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        // RFC 4180 splitting of CSV data files (quoted fields, CRLF / CR / LF line ends).
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -23,9 +25,13 @@ let package = Package(
         ),
         // C kernels for instructions beyond the x86-64 baseline (POPCNT, AVX2), chosen at run time.
         .target(name: "CKernels"),
+        // The git commit of the build (FlatMinima.build), written by the BuildStamp plugin into this tiny
+        // module whenever a source file or git's HEAD or index changes.
+        .plugin(name: "BuildStamp", capability: .buildTool()),
+        .target(name: "FlatMinimaBuildStamp", plugins: ["BuildStamp"]),
         .target(
             name: "FlatMinima",
-            dependencies: ["CGSL", "CKernels"]
+            dependencies: ["CGSL", "CKernels", "FlatMinimaBuildStamp", .product(name: "CSV", package: "CSV.swift")]
         ),
         .executableTarget(
             name: "flatminima",

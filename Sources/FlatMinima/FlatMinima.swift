@@ -1,3 +1,5 @@
+import FlatMinimaBuildStamp
+
 /// FlatMinima: the statistical physics of wide flat minima in neural networks.
 ///
 /// Problems (storage, teacher–student, real data) for perceptrons and committee machines, solvers that
@@ -7,6 +9,37 @@
 public enum FlatMinima {
     /// The version written into every output record.
     public static let version = "0.1.0"
+
+    /// What this binary was built from and runs with: commit, GSL version and the kernel set in use.
+    public static let build = Build(commit: BuildStamp.commit, dirty: BuildStamp.dirty, gslVersion: GSL.version,
+                                    kernels: InstructionSet.current.description)
+
+    /// The provenance of a binary: the git commit it was built from (stamped at build time by the
+    /// BuildStamp plugin, never read from the directory it runs in), the GSL it is linked with and the
+    /// instruction set its C kernels use on this CPU (`FLATMINIMA_PORTABLE=1` lowers it to "portable").
+    public struct Build: Sendable, Equatable {
+        /// The full commit hash, or "unknown" for a build outside a git checkout (e.g. a source tarball).
+        public let commit: String
+        /// Whether Package.swift, Sources/ or Plugins/ had uncommitted changes when it was built.
+        public let dirty: Bool
+        /// The version of the GSL library linked at run time.
+        public let gslVersion: String
+        /// The kernel instruction set in use: portable, popcnt, avx2, avx2+fma, avx512bw or avx512vbmi.
+        public let kernels: String
+
+        /// The commit as records print it: the hash, with "+dirty" for a modified tree, or "unknown".
+        public var commitText: String { commit == "unknown" || !dirty ? commit : commit + "+dirty" }
+
+        /// Version, commit, GSL version and kernel set, one per line (`flatminima --version`).
+        public var summary: String {
+            """
+            flatminima \(FlatMinima.version)
+            commit \(commitText)
+            gsl \(gslVersion)
+            kernels \(kernels)
+            """
+        }
+    }
 }
 
 /// Errors of FlatMinima. Each carries the option (or file) it concerns and, for bad input, the accepted

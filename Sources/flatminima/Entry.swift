@@ -56,7 +56,7 @@ struct FlatMinimaCommand: ParsableCommand {
         discussion: """
         Problems are fixed by --instance-seed (patterns, labels, teacher); solvers' randomness by --seed, so every solver can be run on the very same instance. Records go to stdout, errors to stderr.
         """,
-        version: FlatMinima.version,
+        version: FlatMinima.build.summary,
         subcommands: [Solve.self, MeasureCommand.self, Theory.self, SweepCommand.self, MergeCommand.self,
                       TableCommand.self, ListSolvers.self, FieldsCommand.self]
     )

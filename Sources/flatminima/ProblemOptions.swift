@@ -8,6 +8,7 @@ extension ProblemSpec.Task: ExpressibleByArgument {}
 extension ProblemSpec.Inputs: ExpressibleByArgument {}
 extension ProblemSpec.TeacherPrior: ExpressibleByArgument {}
 extension RecordFormat: ExpressibleByArgument {}
+extension DataHeader: ExpressibleByArgument {}
 
 /// The flags that describe a problem instance (shared by every command that builds one).
 struct ProblemOptions: ParsableArguments {
@@ -55,6 +56,10 @@ struct ProblemOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Fraction of the data file held out for testing, in [0, 1) (default 0.2).")
     var testFraction: Double?
 
+    @Option(help: ArgumentHelp("Whether the data file's first row names the columns: yes | no | auto (default "
+                               + "auto: a row of numbers is data, a row of names a header, a mix an error)."))
+    var header: DataHeader?
+
     @Option(parsing: .unconditional, help: "Margin κ in [0, 100] on every unit's stability.")
     var margin: Double = 0
 
@@ -77,6 +82,7 @@ struct ProblemOptions: ParsableArguments {
         request.testPatterns = testPatterns
         request.data = data
         request.testFraction = testFraction
+        request.header = header
         request.margin = margin
         return request
     }

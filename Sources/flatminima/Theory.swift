@@ -37,7 +37,7 @@ struct Theory: ParsableCommand {
     static let maximumMargin = 1e6
 
     static func record(_ fields: [Record.Field]) -> Record {
-        Record(fields + [("version", .string(FlatMinima.version))])
+        Record(fields + Record.provenance)
     }
 
     struct Storage: ParsableCommand {

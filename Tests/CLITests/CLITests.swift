@@ -53,12 +53,13 @@ enum CLI {
 @Suite struct CLITests {
     static let requiredKeys = ["model", "weights", "arch", "K", "N", "P", "alpha", "task", "margin", "solver",
                                "instance_seed", "seed", "solved", "train_errors", "train_error_rate", "test_error",
-                               "iterations", "seconds", "version"]
+                               "iterations", "seconds", "version", "commit"]
 
     @Test func version() throws {
         let r = try CLI.run(["--version"])
         #expect(r.status == 0)
-        #expect(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+        let first = r.stdout.split(separator: "\n").first ?? ""
+        #expect(first.hasPrefix("flatminima ") && first.dropFirst(11).split(separator: ".").count == 3)
     }
 
     @Test func help() throws {

@@ -25,7 +25,7 @@ public struct Problem: Sendable {
             }
             // Before the file is read: the split needs a fraction in [0, 1).
             try ProblemSpec.checkTestFraction(spec.testFraction)
-            let table = try DataTable.load(path: path)
+            let table = try DataTable.load(path: path, header: spec.dataHeader ?? .auto)
             if spec.model.inputs != table.features {
                 spec.model.inputs = table.features
             }

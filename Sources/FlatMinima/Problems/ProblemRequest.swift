@@ -136,11 +136,13 @@ public struct ProblemRequest: Sendable, Hashable {
     public var testPatterns: Int?
     public var data: String?
     public var testFraction: Double?
+    /// Whether the data file's first row is a header (default auto: see `DataHeader`).
+    public var header: DataHeader?
     public var margin: Double = 0
 
     /// The keys of a problem request, in the order they are listed in messages.
     public static let keys = ["model", "weights", "arch", "K", "N", "alpha", "patterns", "task", "inputs",
-                              "teacher", "test_patterns", "data", "test_fraction", "margin"]
+                              "teacher", "test_patterns", "data", "test_fraction", "header", "margin"]
 
     /// N when neither -N nor a data file gives it.
     public static let defaultInputs = 1001
@@ -170,6 +172,7 @@ public struct ProblemRequest: Sendable, Hashable {
                 guard !text.isEmpty else { throw .unreadable(key, text) }
                 data = text
             case "test_fraction": testFraction = try RequestValue.number(text, key: key)
+            case "header": header = try RequestValue.choice(text, key: key) as DataHeader
             case "margin": margin = try RequestValue.number(text, key: key)
             default: throw .unknown(key)
             }
@@ -193,6 +196,7 @@ public struct ProblemRequest: Sendable, Hashable {
             if testPatterns != nil { throw RequestError(["test_patterns"], "applies to --task teacher only") }
         }
         if !isData, testFraction != nil { throw RequestError(["test_fraction"], "applies to --data only") }
+        if !isData, header != nil { throw RequestError(["header"], "applies to --data only") }
         if isData, inputKind != nil { throw RequestError(["inputs"], "is set by the data file; omit it with --data") }
         do {
             if let testPatterns { try ProblemSpec.checkTestPatterns(testPatterns) }
@@ -213,7 +217,8 @@ public struct ProblemRequest: Sendable, Hashable {
         let p = isData ? 0 : try patternCount(built)
         return ProblemSpec(model: built, task: isData ? .data : task, inputs: inputKind ?? .pm1, patterns: p,
                            teacherPrior: teacher, instanceSeed: UInt64(seed), testPatterns: testPatterns ?? 10_000,
-                           dataFile: data, testFraction: testFraction ?? 0.2)
+                           dataFile: data, testFraction: testFraction ?? 0.2,
+                           dataHeader: isData ? header ?? .auto : nil)
     }
 
     /// P from --alpha or --patterns for `model` (checked first).

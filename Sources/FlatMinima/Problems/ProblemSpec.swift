@@ -26,10 +26,13 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
     public var dataFile: String?
     /// The fraction of a data file's rows held out as the test split.
     public var testFraction: Double
+    /// Whether a data file's first row is a header (data task only; nil for the other tasks, and absent
+    /// from configurations saved before the key existed, which read it as `auto`).
+    public var dataHeader: DataHeader?
 
     public init(model: Model, task: Task = .storage, inputs: Inputs = .pm1, patterns: Int,
                 teacherPrior: TeacherPrior? = nil, instanceSeed: UInt64 = 1, testPatterns: Int = 10_000,
-                dataFile: String? = nil, testFraction: Double = 0.2) {
+                dataFile: String? = nil, testFraction: Double = 0.2, dataHeader: DataHeader? = nil) {
         self.model = model
         self.task = task
         self.inputs = inputs
@@ -39,6 +42,7 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
         self.testPatterns = testPatterns
         self.dataFile = dataFile
         self.testFraction = testFraction
+        self.dataHeader = task == .data ? dataHeader ?? .auto : dataHeader
     }
 
     /// The most training patterns accepted.

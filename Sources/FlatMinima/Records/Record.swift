@@ -4,6 +4,8 @@ import Foundation
 public struct Record: Sendable, Equatable {
     public enum Value: Sendable, Equatable {
         case int(Int)
+        /// An unsigned integer beyond `Int.max` (a seed of 2^63 or more); smaller ones are `.int`.
+        case unsigned(UInt64)
         case double(Double)
         case string(String)
         case bool(Bool)
@@ -14,6 +16,7 @@ public struct Record: Sendable, Equatable {
         public var json: String {
             switch self {
             case let .int(v): return String(v)
+            case let .unsigned(v): return String(v)
             case let .double(v): return Value.number(v) ?? "null"
             case let .string(v): return Record.quote(v)
             case let .bool(v): return v ? "true" : "false"
@@ -26,6 +29,7 @@ public struct Record: Sendable, Equatable {
         public var text: String {
             switch self {
             case let .int(v): return String(v)
+            case let .unsigned(v): return String(v)
             case let .double(v): return Value.number(v) ?? "NA"
             case let .string(v):
                 return v.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")
@@ -42,6 +46,11 @@ public struct Record: Sendable, Equatable {
             case let .doubles(values): return values.map { Value.double($0).short }.joined(separator: ",")
             default: return text
             }
+        }
+
+        /// A 64-bit seed as its decimal value: `.int` up to `Int.max`, `.unsigned` above (never negative).
+        public static func seed(_ value: UInt64) -> Value {
+            value <= UInt64(Int.max) ? .int(Int(value)) : .unsigned(value)
         }
 
         /// Shortest round-trip decimal of a finite double.
@@ -68,6 +77,12 @@ public struct Record: Sendable, Equatable {
     }
 
     public mutating func append(_ name: String, _ value: Value) { fields.append((name, value)) }
+
+    /// The fields that say what produced a record, in this order: FlatMinima's version and the git commit
+    /// the binary was built from (`FlatMinima.build.commitText`: the hash, "+dirty" or "unknown").
+    public static var provenance: [Field] {
+        [("version", .string(FlatMinima.version)), ("commit", .string(FlatMinima.build.commitText))]
+    }
 
     /// The record as one line of JSON, keys in record order.
     public var json: String {

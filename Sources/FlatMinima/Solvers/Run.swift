@@ -2,15 +2,15 @@ import Foundation
 
 /// Runs one solver on one problem and builds the output record.
 ///
-/// The record carries the instance description, both seeds, the solver's options and the version; the
-/// training errors are recomputed from the returned weights (never taken from the solver's own
-/// bookkeeping), and the test error comes from `Problem.testError`.
+/// The record carries the instance description, both seeds, the solver's options, the version and the
+/// build's commit (`Record.provenance`); the training errors are recomputed from the returned weights
+/// (never taken from the solver's own bookkeeping), and the test error comes from `Problem.testError`.
 public enum Run {
     /// The fields every record starts with, in this order.
     static let commonFields = [
         "model", "weights", "arch", "K", "N", "P", "alpha", "task", "inputs", "margin", "solver",
         "instance_seed", "seed", "solved", "train_errors", "train_error_rate", "test_error",
-        "iterations", "converged", "seconds", "version",
+        "iterations", "converged", "seconds", "version", "commit",
     ]
 
     /// Solves `problem` with `solver` (built from `entry` with `parameters`) using the solver seed `seed`.
@@ -102,8 +102,8 @@ public enum Run {
         r.append("inputs", .string(spec.task == .data ? "data" : spec.inputs.rawValue))
         r.append("margin", .double(model.margin))
         r.append("solver", .string(solver))
-        r.append("instance_seed", .int(Int(truncatingIfNeeded: spec.instanceSeed)))
-        r.append("seed", .int(Int(truncatingIfNeeded: seed)))
+        r.append("instance_seed", .seed(spec.instanceSeed))
+        r.append("seed", .seed(seed))
         r.append("solved", .int(errors == 0 ? 1 : 0))
         r.append("train_errors", .int(errors))
         r.append("train_error_rate", .double(Double(errors) / Double(problem.train.count)))
@@ -111,7 +111,7 @@ public enum Run {
         r.append("iterations", .int(outcome.iterations))
         r.append("converged", .int(outcome.converged ? 1 : 0))
         r.append("seconds", .double((seconds * 1e6).rounded() / 1e6))
-        r.append("version", .string(FlatMinima.version))
+        r.fields += Record.provenance
         if spec.task == .teacher {
             r.append("teacher", .string(spec.teacherPrior.rawValue))
             let overlap = problem.teacherOverlap(outcome.weights)
@@ -125,6 +125,7 @@ public enum Run {
         if spec.task == .data {
             r.append("data", .string(spec.dataFile ?? ""))
             r.append("test_fraction", .double(spec.testFraction))
+            r.append("header", .string((spec.dataHeader ?? .auto).rawValue))
         }
         for (name, value) in parameters.ordered {
             if let spec = parameters.specs.first(where: { $0.name == name }), !spec.isNumeric {
