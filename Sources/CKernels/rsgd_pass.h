@@ -6,12 +6,12 @@
 // A site's new target t = table[c] comes from register permutes where the table fits in two vectors (at most
 // 2·FM_W entries): vgatherdps is slow on cores with the gather-data-sampling mitigation (BENCHMARKS.md).
 // Larger tables are gathered, and only where a site flipped (elsewhere t = table[c] already holds). The last
-// sites of [lo, hi) go through the same body with partial loads and stores: the lanes past hi read zero
-// (no flip there) and are not written.
+// sites of [lo, hi) go through the same body: with AVX2 on zero-padded copies, with AVX-512 by masked moves;
+// the lanes past hi read zero (no flip there) and are not written.
 //
 // Per width: FM_FN(name) names the copy, FM_TARGET its attribute; FM_PERMUTE, FM_GATHER and FM_FLIPS are the
-// three steps the vector extension has no operation for; loads and stores of the first `count` lanes are
-// plain copies with AVX2 and masked moves with AVX-512. The file undefines its macros at its end.
+// three steps the vector extension has no operation for; FM_LOAD_F … FM_STORE_I move whole vectors (AVX2)
+// or the first `count` lanes (AVX-512). The file undefines its macros at its end.
 #pragma STDC FP_CONTRACT OFF
 
 #if FM_W == 8
@@ -47,82 +47,52 @@
 #define FM_INLINE static inline __attribute__((always_inline)) FM_TARGET
 #define FM_SELECT(mask, a, b) ((__typeof__(a))(((FM_VI)(mask) & (FM_VI)(a)) | (~(FM_VI)(mask) & (FM_VI)(b))))
 
-// ---- Loads and stores of the first `count` lanes (the rest read as zero, and are not written) -----------
+// ---- Loads and stores: whole vectors with AVX2, the first `count` lanes (masked) with AVX-512 -------------
 
 #if FM_W == 8
-// vmaskmovps / vpmaskmovd; with a whole vector's count the mask is a constant and they become plain moves.
-#define FM_LIVE(count) (__m256i)((FM_VI){FM_LANES} < (FM_VI)(int)(count))
-#endif
-
-FM_INLINE FM_VF FM_FN(fm_rsgd_load_f)(const float *p, long count) {
-#if FM_W == 8
-    return (FM_VF)_mm256_maskload_ps(p, FM_LIVE(count));
+#define FM_LOAD(V, p) ({ V v_; __builtin_memcpy(&v_, p, sizeof v_); v_; })
+#define FM_STORE(p, v) ({ __typeof__(v) s_ = (v); __builtin_memcpy(p, &s_, sizeof s_); })
+#define FM_LOAD_F(p, count) FM_LOAD(FM_VF, p)
+#define FM_STORE_F(p, v, count) FM_STORE(p, v)
+#define FM_LOAD_I(p, count) FM_LOAD(FM_VI, p)
+#define FM_STORE_I(p, v, count) FM_STORE(p, v)
+#define FM_LOAD_C(p, count) FM_LOAD(FM_VC, p)
 #else
-    return (FM_VF)_mm512_maskz_loadu_ps(FM_MASK(count), p);
+#define FM_LOAD_F(p, count) (FM_VF)_mm512_maskz_loadu_ps(FM_MASK(count), p)
+#define FM_STORE_F(p, v, count) _mm512_mask_storeu_ps(p, FM_MASK(count), (__m512)(v))
+#define FM_LOAD_I(p, count) (FM_VI)_mm512_maskz_loadu_epi32(FM_MASK(count), p)
+#define FM_STORE_I(p, v, count) _mm512_mask_storeu_epi32(p, FM_MASK(count), (__m512i)(v))
+#define FM_LOAD_C(p, count) (FM_VC)_mm_maskz_loadu_epi8(FM_MASK(count), p)
 #endif
-}
-
-FM_INLINE void FM_FN(fm_rsgd_store_f)(float *p, FM_VF v, long count) {
-#if FM_W == 8
-    _mm256_maskstore_ps(p, FM_LIVE(count), (__m256)v);
-#else
-    _mm512_mask_storeu_ps(p, FM_MASK(count), (__m512)v);
-#endif
-}
-
-FM_INLINE FM_VI FM_FN(fm_rsgd_load_i)(const int32_t *p, long count) {
-#if FM_W == 8
-    return (FM_VI)_mm256_maskload_epi32((const int *)p, FM_LIVE(count));
-#else
-    return (FM_VI)_mm512_maskz_loadu_epi32(FM_MASK(count), p);
-#endif
-}
-
-FM_INLINE void FM_FN(fm_rsgd_store_i)(int32_t *p, FM_VI v, long count) {
-#if FM_W == 8
-    _mm256_maskstore_epi32((int *)p, FM_LIVE(count), (__m256i)v);
-#else
-    _mm512_mask_storeu_epi32(p, FM_MASK(count), (__m512i)v);
-#endif
-}
-
-FM_INLINE FM_VC FM_FN(fm_rsgd_load_c)(const int8_t *p, long count) {
-#if FM_W == 8
-    if (count >= FM_W) { FM_VC v; __builtin_memcpy(&v, p, sizeof v); return v; }
-    FM_VC v = (FM_VC)0;
-    for (long k = 0; k < count; k++) v[k] = p[k];
-    return v;
-#else
-    return (FM_VC)_mm_maskz_loadu_epi8(FM_MASK(count), p);
-#endif
-}
 
 // ---- The pass ---------------------------------------------------------------------------------------------
 
-// Sites [i, i + min(count, FM_W)) (always inlined: a whole vector's count is a constant).
-FM_INLINE void FM_FN(fm_rsgd_sites)(float *h, float *w, int32_t *counts, float *targets, const float *table,
-                                    int permuting, FM_VF low, FM_VF high, uint64_t *bits, const int8_t *sums,
-                                    long i, long count, float rate, float pull, float clip) {
+// Sites i … i + min(count, FM_W) − 1, whose arrays start at h, w, counts, targets and sums (always inlined:
+// a whole vector's count is a constant). Lanes past `count` are zero (AVX2: a padded copy) or masked.
+FM_INLINE void FM_FN(fm_rsgd_sites)(float *h, float *w, int32_t *counts, float *targets, const int8_t *sums,
+                                    const float *table, int permuting, FM_VF low, FM_VF high, uint64_t *bits,
+                                    long i, long count, float rate, float pull, float clip, int stepping,
+                                    int clipping) {
     const FM_VF zero = (FM_VF)0.0f, one = (FM_VF)1.0f, minus = (FM_VF)-1.0f;
-    const FM_VF ws = FM_FN(fm_rsgd_load_f)(w + i, count), ts = FM_FN(fm_rsgd_load_f)(targets + i, count);
-    FM_VF hs = FM_FN(fm_rsgd_load_f)(h + i, count);
+    const FM_VF ws = FM_LOAD_F(w, count), ts = FM_LOAD_F(targets, count);
+    FM_VF hs = FM_LOAD_F(h, count);
     hs = hs + pull * (ts - ws);
-    if (rate != 0.0f) hs = hs + rate * __builtin_convertvector(FM_FN(fm_rsgd_load_c)(sums + i, count), FM_VF);
-    if (clip > 0.0f) {
+    if (stepping) hs = hs + rate * __builtin_convertvector(FM_LOAD_C(sums, count), FM_VF);
+    if (clipping) {
         const FM_VF lower = (FM_VF)-clip, upper = (FM_VF)clip;
         hs = FM_SELECT(hs > lower, hs, lower);   // x86's max and min: the second operand on a tie
         hs = FM_SELECT(hs < upper, hs, upper);
     }
-    FM_FN(fm_rsgd_store_f)(h + i, hs, count);
+    FM_STORE_F(h, hs, count);
     const FM_VI live = (FM_VI){FM_LANES} < (FM_VI)(int)(count >= FM_W ? FM_W : count);
     const FM_VI positive = hs > zero;
     const FM_VI changed = (positive ^ (ws > zero)) & live;
-    FM_FN(fm_rsgd_store_f)(w + i, FM_SELECT(positive, one, minus), count);
-    const FM_VI c = FM_FN(fm_rsgd_load_i)(counts + i, count) + (changed & FM_SELECT(positive, (FM_VI)1, (FM_VI)-1));
-    FM_FN(fm_rsgd_store_i)(counts + i, c, count);
+    FM_STORE_F(w, FM_SELECT(positive, one, minus), count);
+    const FM_VI c = FM_LOAD_I(counts, count) + (changed & FM_SELECT(positive, (FM_VI)1, (FM_VI)-1));
+    FM_STORE_I(counts, c, count);
     const uint64_t flips = FM_FLIPS(changed);
-    if (permuting) FM_FN(fm_rsgd_store_f)(targets + i, FM_PERMUTE(low, high, c), count);
-    else if (flips) FM_FN(fm_rsgd_store_f)(targets + i, FM_GATHER(ts, changed, c, table), count);
+    if (permuting) FM_STORE_F(targets, FM_PERMUTE(low, high, c), count);
+    else if (flips) FM_STORE_F(targets, FM_GATHER(ts, changed, c, table), count);
     bits[i >> 6] ^= flips << (i & 63);
 }
 
@@ -130,15 +100,36 @@ FM_TARGET void FM_FN(fm_rsgd_pull_sign)(float *h, float *w, int32_t *counts, flo
                                         long entries, uint64_t *bits, const int8_t *sums, long lo, long hi,
                                         float rate, float pull, float clip) {
     const int permuting = entries <= 2 * FM_W;
-    const FM_VF low = permuting ? FM_FN(fm_rsgd_load_f)(table, FM_W) : (FM_VF)0.0f;
-    const FM_VF high = permuting && entries > FM_W ? FM_FN(fm_rsgd_load_f)(table + FM_W, FM_W) : low;
+    const FM_VF low = permuting ? FM_LOAD_F(table, FM_W) : (FM_VF)0.0f;
+    const FM_VF high = permuting && entries > FM_W ? FM_LOAD_F(table + FM_W, FM_W) : low;
+    const int stepping = rate != 0.0f, clipping = clip > 0.0f;
     long i = lo;
     for (; i + FM_W <= hi; i += FM_W)
-        FM_FN(fm_rsgd_sites)(h, w, counts, targets, table, permuting, low, high, bits, sums, i, FM_W,
-                             rate, pull, clip);
-    if (i < hi)
-        FM_FN(fm_rsgd_sites)(h, w, counts, targets, table, permuting, low, high, bits, sums, i, hi - i,
-                             rate, pull, clip);
+        FM_FN(fm_rsgd_sites)(h + i, w + i, counts + i, targets + i, sums + i, table, permuting, low, high, bits,
+                             i, FM_W, rate, pull, clip, stepping, clipping);
+    if (i == hi) return;
+#if FM_W == 8
+    // The last < 8 sites on zero-padded copies (AVX2's masked stores are slow on some cores): zero lanes
+    // do not flip, and only the `count` sites are copied back.
+    const long count = hi - i;
+    float hc[FM_W] = {0}, wc[FM_W] = {0}, tc[FM_W] = {0};
+    int32_t cc[FM_W] = {0};
+    int8_t sc[FM_W] = {0};
+    // (Unrolled over the FM_W lanes: a loop to `count` would become calls to memcpy.)
+    #pragma clang loop unroll(full)
+    for (long k = 0; k < FM_W; k++)
+        if (k < count) {
+            hc[k] = h[i + k]; wc[k] = w[i + k]; tc[k] = targets[i + k]; cc[k] = counts[i + k]; sc[k] = sums[i + k];
+        }
+    FM_FN(fm_rsgd_sites)(hc, wc, cc, tc, sc, table, permuting, low, high, bits, i, count, rate, pull, clip,
+                         stepping, clipping);
+    #pragma clang loop unroll(full)
+    for (long k = 0; k < FM_W; k++)
+        if (k < count) { h[i + k] = hc[k]; w[i + k] = wc[k]; targets[i + k] = tc[k]; counts[i + k] = cc[k]; }
+#else
+    FM_FN(fm_rsgd_sites)(h + i, w + i, counts + i, targets + i, sums + i, table, permuting, low, high, bits,
+                         i, hi - i, rate, pull, clip, stepping, clipping);
+#endif
 }
 
 #undef FM_VF
@@ -148,7 +139,13 @@ FM_TARGET void FM_FN(fm_rsgd_pull_sign)(float *h, float *w, int32_t *counts, flo
 #undef FM_TARGET
 #undef FM_LANES
 #undef FM_MASK
-#undef FM_LIVE
+#undef FM_LOAD
+#undef FM_STORE
+#undef FM_LOAD_F
+#undef FM_STORE_F
+#undef FM_LOAD_I
+#undef FM_STORE_I
+#undef FM_LOAD_C
 #undef FM_PERMUTE
 #undef FM_GATHER
 #undef FM_FLIPS
