@@ -1,5 +1,5 @@
-// Stand-ins off x86-64: the vector kernels are never called there (every fm_cpu_has_* beyond the baseline
-// returns 0, so no InstructionSet above .portable is chosen), but Swift links against them. Each traps; its
+// Stand-ins off x86-64: the vector kernels are never called there (every fm_cpu_has_* returns 0, so no
+// InstructionSet above .portable is chosen), but Swift links against them. Each traps; its
 // parameters are named only to repeat CKernels.h's prototype, which the compiler checks it against.
 #include "internal.h"
 
@@ -12,10 +12,6 @@
 #define FM_UNREACHABLE_WIDTHS(type, name, ...) \
     FM_UNREACHABLE(type, name##_avx2, __VA_ARGS__) \
     FM_UNREACHABLE(type, name##_avx512, __VA_ARGS__)
-
-int fm_cpu_has_avx2_fma(void) { return 0; }
-int fm_cpu_has_avx512bw(void) { return 0; }
-int fm_cpu_has_avx512vbmi(void) { return 0; }
 
 // dense.c
 FM_UNREACHABLE(void, fm_sum_rows_avx2, int8_t *s, const int8_t *x, long stride, const long *rows, long count, long n)
