@@ -5,7 +5,9 @@ import Foundation
 /// Reports the Bethe free entropy at the fixed point (the entropy of solutions for storage, the
 /// log-evidence for teacher–student), the mean squared magnetisation q = (1/N) Σ tanh² h_i, and the
 /// configuration sign(h) (a solution only by luck: plain BP estimates marginals, it does not decimate).
-/// Converged means the largest message change fell below `tol` within `max_iters` iterations.
+/// Converged means the largest message change fell below `tol` within `max_iters` iterations, at a fixed
+/// point that describes solutions: φ ≥ −log 2, or sign(h) solves the instance (on a teacher task above the
+/// transition BP polarises on the teacher: q = 1, φ ≈ 0). Otherwise `reason` says why.
 public struct BeliefPropagation: Solver {
     public static let name = "bp"
     public static let summary = "belief propagation to a fixed point (Bethe entropy); binary perceptron and committees"
