@@ -1,22 +1,24 @@
-// Run-time CPU checks (see include/CKernels.h) and the spin-wait hint.
+// Run-time CPU checks (see include/CKernels.h) and the spin-wait hint. Off x86-64 every check returns 0.
 #include "internal.h"
 
-int fm_cpu_has_popcnt(void) {
 #if FM_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("popcnt") ? 1 : 0;
+// Whether the CPU has `feature` (a string literal), after the once-only initialisation of the check.
+#define FM_SUPPORTS(feature) (__builtin_cpu_init(), __builtin_cpu_supports(feature))
 #else
-    return 0;
+#define FM_SUPPORTS(feature) 0
 #endif
-}
 
-int fm_cpu_has_avx2(void) {
-#if FM_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") ? 1 : 0;
-#else
-    return 0;
-#endif
+int fm_cpu_has_popcnt(void) { return FM_SUPPORTS("popcnt") ? 1 : 0; }
+
+int fm_cpu_has_avx2(void) { return FM_SUPPORTS("avx2") ? 1 : 0; }
+
+int fm_cpu_has_avx2_fma(void) { return FM_SUPPORTS("avx2") && FM_SUPPORTS("fma") ? 1 : 0; }
+
+int fm_cpu_has_avx512bw(void) { return FM_SUPPORTS("avx512f") && FM_SUPPORTS("avx512bw") ? 1 : 0; }
+
+int fm_cpu_has_avx512vbmi(void) {
+    return FM_SUPPORTS("avx512f") && FM_SUPPORTS("avx512bw") && FM_SUPPORTS("avx512dq") && FM_SUPPORTS("avx512vl")
+        && FM_SUPPORTS("avx512vbmi") ? 1 : 0;
 }
 
 void fm_cpu_relax(void) {
@@ -26,22 +28,3 @@ void fm_cpu_relax(void) {
     __asm__ __volatile__("yield");
 #endif
 }
-
-#if FM_X86
-int fm_cpu_has_avx512bw(void) {
-    __builtin_cpu_init();
-    return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) ? 1 : 0;
-}
-
-int fm_cpu_has_avx2_fma(void) {
-    __builtin_cpu_init();
-    return (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) ? 1 : 0;
-}
-
-int fm_cpu_has_avx512vbmi(void) {
-    __builtin_cpu_init();
-    return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")
-            && __builtin_cpu_supports("avx512dq")
-            && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi")) ? 1 : 0;
-}
-#endif

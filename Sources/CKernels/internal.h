@@ -24,5 +24,6 @@ typedef int fm_v8i __attribute__((ext_vector_type(8)));
 typedef float fm_v8f __attribute__((ext_vector_type(8)));
 typedef signed char fm_v8c __attribute__((ext_vector_type(8)));
 typedef int fm_v16i __attribute__((ext_vector_type(16)));
+typedef signed char fm_v16c __attribute__((ext_vector_type(16)));
 typedef float fm_v16f __attribute__((ext_vector_type(16)));
 #endif

@@ -2,123 +2,27 @@
 #include "internal.h"
 
 #if FM_X86
-// ---- Exact products of ±1 matrices by table look-up (SignLookup.swift has the layout and the tables) --
+// ---- Exact products of ±1 matrices by table look-up (lookup_lanes.h has the arithmetic) ---------------
+#define FM_W 32
+#include "lookup_lanes.h"
+#undef FM_W
+#define FM_W 64
+#include "lookup_lanes.h"
+#undef FM_W
 
-// Words [first, last) of one block of 16 rows of a `SignLookupMatrix`: with S_kr the sum over those index
-// words of plane k's entries (7-bit bytes) for row r, out[r] += Σ_k 2^{7k} S_kr (k < planeCount, 4…7;
-// word q's planes at planes + 32·planeCount·q). An index word is 32 bytes: in 128-bit lane L, bytes 2j and
-// 2j+1 are row 8L + j's indices into the two 8-entry halves of a 16-byte table (low nibble: the word's
-// first table, high nibble: its second). vpshufb looks 32 indices up at once (both lanes read the same
-// broadcast table), two look-ups add in bytes (≤ 254), and vpmaddubsw against ones adds each row's byte
-// pair into its 16-bit lane (≤ 508); every 64 words (≤ 32512) the lanes are widened into Int32. Callers
-// whose tables would not stay in the caches walk the words in chunks over all their blocks.
-__attribute__((target("avx2"), always_inline))
-static inline void fm_lookup16_body(const uint8_t *index, long first, long last, const uint8_t *planes, const int count,
-                                    int64_t *out) {
-    const __m256i ones = _mm256_set1_epi8(1), low = _mm256_set1_epi8(0x0F);
-    __m256i wide[14];
-    for (int k = 0; k < 2 * count; k++) wide[k] = _mm256_setzero_si256();
-    long q = first;
-    while (q < last) {
-        const long stop = last - q > 64 ? q + 64 : last;
-        __m256i a[7];
-        for (int k = 0; k < count; k++) a[k] = _mm256_setzero_si256();
-        for (; q < stop; q++) {
-            const __m256i w = _mm256_loadu_si256((const __m256i *)(index + 32 * q));
-            const __m256i i0 = _mm256_and_si256(w, low), i1 = _mm256_and_si256(_mm256_srli_epi16(w, 4), low);
-            const uint8_t *t = planes + 32 * count * q;
-            #define FM_TABLE(off) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(t + (off))))
-            for (int k = 0; k < count; k++)
-                a[k] = _mm256_add_epi16(a[k], _mm256_maddubs_epi16(_mm256_add_epi8(
-                    _mm256_shuffle_epi8(FM_TABLE(32 * k), i0), _mm256_shuffle_epi8(FM_TABLE(32 * k + 16), i1)), ones));
-            #undef FM_TABLE
-        }
-        for (int k = 0; k < count; k++) {
-            wide[2 * k] = _mm256_add_epi32(wide[2 * k], _mm256_cvtepu16_epi32(_mm256_castsi256_si128(a[k])));
-            wide[2 * k + 1] = _mm256_add_epi32(wide[2 * k + 1], _mm256_cvtepu16_epi32(_mm256_extracti128_si256(a[k],
-                    1)));
-        }
-    }
-    // out[r] += Σ_k 2^{7k} S_kr in Int64 (wrapping: the exact total fits); four rows per step.
-    for (int quarter = 0; quarter < 4; quarter++) {
-        __m256i total = _mm256_loadu_si256((const __m256i *)(out + 4 * quarter));
-        for (int k = 0; k < count; k++) {
-            const __m256i lanes = wide[2 * k + (quarter >> 1)];
-            const __m128i four = (quarter & 1) ? _mm256_extracti128_si256(lanes, 1) : _mm256_castsi256_si128(lanes);
-            total = _mm256_add_epi64(total, _mm256_slli_epi64(_mm256_cvtepu32_epi64(four), 7 * k));
-        }
-        _mm256_storeu_si256((__m256i *)(out + 4 * quarter), total);
-    }
-}
-
-// (One copy per plane count, so that the accumulators stay in registers.)
+// One block of 16 rows with AVX2.
 __attribute__((target("avx2")))
 void fm_lookup16_avx2(const uint8_t *index, long first, long last, const uint8_t *planes, long planeCount,
                       int64_t *out) {
-    switch (planeCount) {
-    case 4: fm_lookup16_body(index, first, last, planes, 4, out); break;
-    case 5: fm_lookup16_body(index, first, last, planes, 5, out); break;
-    case 6: fm_lookup16_body(index, first, last, planes, 6, out); break;
-    default: fm_lookup16_body(index, first, last, planes, 7, out); break;
-    }
+    fm_lookup_planes_avx2(index, 0, first, last, planes, planeCount, out);
 }
 
-// Two consecutive blocks of 16 rows at once with AVX-512BW (same tables, same exact sums as
-// fm_lookup16_avx2): a 64-byte vector holds word q of the first block in its low half and word q of the
-// second in its high half, each 16-byte table is broadcast to all four 128-bit lanes, and the 16-bit lane
-// j of a product vector is row j of the pair (rows 0–15 of the first block, then of the second).
-// index: the first block's words (the second's follow at index + 32·words); out: its 32 rows.
-__attribute__((target("avx512f,avx512bw"), always_inline))
-static inline void fm_lookup32_body(const uint8_t *index, long words, long first, long last, const uint8_t *planes,
-                                    const int count, int64_t *out) {
-    const __m512i ones = _mm512_set1_epi8(1), low = _mm512_set1_epi8(0x0F);
-    const uint8_t *second = index + 32 * words;
-    __m512i wide[14];
-    for (int k = 0; k < 2 * count; k++) wide[k] = _mm512_setzero_si512();
-    long q = first;
-    while (q < last) {
-        const long stop = last - q > 64 ? q + 64 : last;
-        __m512i a[7];
-        for (int k = 0; k < count; k++) a[k] = _mm512_setzero_si512();
-        for (; q < stop; q++) {
-            const __m256i word0 = _mm256_loadu_si256((const __m256i *)(index + 32 * q));
-            const __m512i w = _mm512_inserti64x4(_mm512_castsi256_si512(word0),
-                                                 _mm256_loadu_si256((const __m256i *)(second + 32 * q)), 1);
-            const __m512i i0 = _mm512_and_si512(w, low), i1 = _mm512_and_si512(_mm512_srli_epi16(w, 4), low);
-            const uint8_t *t = planes + 32 * count * q;
-            #define FM_TABLE(off) _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)(t + (off))))
-            for (int k = 0; k < count; k++)
-                a[k] = _mm512_add_epi16(a[k], _mm512_maddubs_epi16(_mm512_add_epi8(
-                    _mm512_shuffle_epi8(FM_TABLE(32 * k), i0), _mm512_shuffle_epi8(FM_TABLE(32 * k + 16), i1)), ones));
-            #undef FM_TABLE
-        }
-        for (int k = 0; k < count; k++) {
-            wide[2 * k] = _mm512_add_epi32(wide[2 * k], _mm512_cvtepu16_epi32(_mm512_castsi512_si256(a[k])));
-            wide[2 * k + 1] = _mm512_add_epi32(wide[2 * k + 1], _mm512_cvtepu16_epi32(_mm512_extracti64x4_epi64(a[k],
-                    1)));
-        }
-    }
-    // out[r] += Σ_k 2^{7k} S_kr in Int64 (wrapping: the exact total fits); eight rows per step.
-    for (int eighth = 0; eighth < 4; eighth++) {
-        __m512i total = _mm512_loadu_si512((const void *)(out + 8 * eighth));
-        for (int k = 0; k < count; k++) {
-            const __m512i lanes = wide[2 * k + (eighth >> 1)];
-            const __m256i eight = (eighth & 1) ? _mm512_extracti64x4_epi64(lanes, 1) : _mm512_castsi512_si256(lanes);
-            total = _mm512_add_epi64(total, _mm512_slli_epi64(_mm512_cvtepu32_epi64(eight), 7 * k));
-        }
-        _mm512_storeu_si512((void *)(out + 8 * eighth), total);
-    }
-}
-
+// Two consecutive blocks of 16 rows at once with AVX-512BW (the same exact sums as two fm_lookup16_avx2
+// calls). index: the first block's words (the second's follow at index + 32·words); out: its 32 rows.
 __attribute__((target("avx512f,avx512bw")))
 void fm_lookup32_avx512(const uint8_t *index, long words, long first, long last, const uint8_t *planes, long planeCount,
                         int64_t *out) {
-    switch (planeCount) {
-    case 4: fm_lookup32_body(index, words, first, last, planes, 4, out); break;
-    case 5: fm_lookup32_body(index, words, first, last, planes, 5, out); break;
-    case 6: fm_lookup32_body(index, words, first, last, planes, 6, out); break;
-    default: fm_lookup32_body(index, words, first, last, planes, 7, out); break;
-    }
+    fm_lookup_planes_avx512(index, words, first, last, planes, planeCount, out);
 }
 #endif
 

@@ -60,19 +60,7 @@ enum Kernels {
     static func axpy(_ b: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Int8>, _ g: Double, count n: Int,
                      instructions: InstructionSet = .current) {
         if instructions.hasAVX2 { fm_axpy_i8_f64_avx2(b, x, g, n); return }
-        let gs = SIMD8<Double>(repeating: g)
-        var i = 0
-        while i + 8 <= n {
-            let xs = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int8>.self)
-            var bs = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Double>.self)
-            bs += SIMD8<Double>(xs) * gs
-            UnsafeMutableRawPointer(b + i).storeBytes(of: bs, as: SIMD8<Double>.self)
-            i += 8
-        }
-        while i < n {
-            b[i] += g * Double(x[i])
-            i += 1
-        }
+        axpyLanes(b, x, g, count: n)
     }
 }
 
@@ -105,17 +93,27 @@ extension Kernels {
     /// b_i += g · x_i in single precision, x ∈ {±1} as Int8.
     @inline(__always)
     static func axpy(_ b: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Int8>, _ g: Float, count n: Int) {
-        let gs = SIMD8<Float>(repeating: g)
+        axpyLanes(b, x, g, count: n)
+    }
+
+    /// b_i += g · x_i with x ∈ {±1} as Int8, eight lanes per step: the one Swift loop of both precisions,
+    /// and the reference of `fm_axpy_i8_f64_avx2` (each element one product and one sum, rounded
+    /// separately, so lanes and tail give the same bits). Always inlined, hence specialised per precision.
+    @inline(__always)
+    static func axpyLanes<Scalar: BinaryFloatingPoint & SIMDScalar>(_ b: UnsafeMutablePointer<Scalar>,
+                                                                     _ x: UnsafePointer<Int8>, _ g: Scalar,
+                                                                     count n: Int) {
+        let gs = SIMD8<Scalar>(repeating: g)
         var i = 0
         while i + 8 <= n {
             let xs = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Int8>.self)
-            var bs = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            bs += SIMD8<Float>(xs) * gs
-            UnsafeMutableRawPointer(b + i).storeBytes(of: bs, as: SIMD8<Float>.self)
+            var bs = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Scalar>.self)
+            bs += SIMD8<Scalar>(xs) * gs
+            UnsafeMutableRawPointer(b + i).storeBytes(of: bs, as: SIMD8<Scalar>.self)
             i += 8
         }
         while i < n {
-            b[i] += g * Float(x[i])
+            b[i] += g * Scalar(x[i])
             i += 1
         }
     }

@@ -5,7 +5,9 @@ import Foundation
 /// Reports the Bethe free entropy at the fixed point (the entropy of solutions for storage, the
 /// log-evidence for teacher–student), the mean squared magnetisation q = (1/N) Σ tanh² h_i, and the
 /// configuration sign(h) (a solution only by luck: plain BP estimates marginals, it does not decimate).
-/// Converged means the largest message change fell below `tol` within `max_iters` iterations.
+/// Converged means the largest message change fell below `tol` within `max_iters` iterations, at a fixed
+/// point that describes solutions: φ ≥ −log 2, or sign(h) solves the instance (on a teacher task above the
+/// transition BP polarises on the teacher: q = 1, φ ≈ 0). Otherwise `reason` says why.
 public struct BeliefPropagation: Solver {
     public static let name = "bp"
     public static let summary = "belief propagation to a fixed point (Bethe entropy); binary perceptron and committees"
@@ -28,12 +30,15 @@ public struct BeliefPropagation: Solver {
             if change < options.tolerance { break }
         }
         let reached = change < options.tolerance
-        let h = engine.fields
+        let h = engine.fields, weights = MessagePassingOptions.signs(h)
         let phi = reached ? engine.freeEntropy() : Double.nan
         // φ = (1/N) log #solutions ≥ 0 whenever one exists; a fixed point below −log 2 (generous slack for
         // the Bethe approximation at finite N) describes an empty set: far above capacity BP settles
-        // on φ ≈ −10^78 at α = 5. Such a run has not found what it reports.
-        let empty = reached && !(phi >= -log(2.0))
+        // on φ ≈ −10^78 at α = 5. Such a run has not found what it reports. A fixed point whose sign(h)
+        // solves the instance is a result whatever φ: on a teacher task above the transition BP polarises
+        // on the teacher (q = 1, φ ≈ 0, the log-evidence of a unique solution).
+        let solves = reached && problem.model.energy(weights: weights, on: problem.train) == 0
+        let empty = reached && !(phi >= -log(2.0)) && !solves
         let converged = reached && !empty
         let q = h.reduce(0) { $0 + tanh($1) * tanh($1) } / Double(h.count)
         var extra: [Record.Field] = [
@@ -43,7 +48,7 @@ public struct BeliefPropagation: Solver {
             extra.append(("reason", .string(empty ? "free entropy below -log 2: no solutions (above capacity)"
                                                 : change.isFinite ? "max_iters reached" : "messages became NaN")))
         }
-        return SolverOutcome(weights: MessagePassingOptions.signs(h), iterations: iterations,
+        return SolverOutcome(weights: weights, iterations: iterations,
                              converged: converged, extra: extra)
     }
 }

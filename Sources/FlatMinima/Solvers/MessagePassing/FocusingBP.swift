@@ -83,13 +83,23 @@ public struct FocusingBP: Solver {
             if total >= options.maxIterations { reason = "max_iters reached"; break }
         }
         if errors != 0, reason == nil { reason = "protocol ended without a solution" }
+        var freeEntropy = last?.freeEntropy ?? .nan, localEntropy = last?.localEntropy ?? .nan
+        if errors != 0, last != nil, !(localEntropy >= -log(2.0)) {
+            // Without a solution, a local entropy below −log 2 (the slack BP's φ gets) or none at all
+            // describes an empty set around the reference, not an entropy: far above capacity (α = 5) the
+            // focused state reaches −10^29. Both entropies are left out, with the reason.
+            reason = (reason.map { $0 + "; " } ?? "") + (localEntropy.isNaN
+                ? "entropies not finite" : "local entropy below -log 2: no solutions near the reference")
+            freeEntropy = .nan
+            localEntropy = .nan
+        }
         var extra: [Record.Field] = [
             ("protocol", .string(protocolName)), ("protocol_steps", .int(stepsDone)),
             ("final_gamma", .double(stepsDone > 0 ? protocolSteps[stepsDone - 1].gamma : .nan)),
             ("final_y", .double(stepsDone > 0 ? protocolSteps[stepsDone - 1].y : .nan)),
             ("overlap", .double(last?.overlap ?? .nan)),
-            ("free_entropy", .double(last?.freeEntropy ?? .nan)),
-            ("local_entropy", .double(last?.localEntropy ?? .nan)),
+            ("free_entropy", .double(freeEntropy)),
+            ("local_entropy", .double(localEntropy)),
         ]
         if let reason { extra.append(("reason", .string(reason))) }
         return SolverOutcome(weights: errors == 0 ? weights : best.1, iterations: total, converged: errors == 0,
