@@ -243,24 +243,52 @@ def follow(make_f, ds, y0, tol=1e-9, max_halvings=5):
 
 
 # ---------------------------------------------------------------- dense regions, free reference (robust ensemble)
+def log2cosh_envelope(a, dh):
+    """max_u [log 2cosh(a + u) - u^2/(2 dh)] for a >= 0 (elementwise), and the copy field a + u*.
+
+    The maximiser solves u = dh tanh(a + u); for a >= 0 the largest root is the global maximum (the objective
+    is even under (a, u) -> (-a, -u) and larger on the side of a). Newton from u = dh (g(u) = u - dh tanh(a + u)
+    is convex and increasing right of that root), to |step| < 1e-14."""
+    if dh <= 0:
+        return log2cosh(a), a
+    u = np.full_like(a, dh)
+    for _ in range(200):
+        th = np.tanh(a + u)
+        g = u - dh * th
+        gp = 1.0 - dh * (1.0 - th * th)
+        step = g / np.maximum(gp, 1e-300)
+        u = u - step
+        if np.max(np.abs(step)) < 1e-14:
+            break
+    return log2cosh(a + u) - u * u / (2.0 * dh), a + u
+
+
 def dense_free_functional(x, alpha, kappa, p, gauss=FINE):
-    """RS local entropy of the densest regions at y -> infinity, reference unconstrained.
+    """RS local entropy of the densest regions at y -> infinity, reference unconstrained (robust ensemble).
 
     x = (c, qh0, q1, Dh, dq):
     S = -c p - qh0 (1 - q1)/2 - (qh0 dq + Dh q1)/2
-        + int Dz [log 2cosh(A) + Dh tanh^2(A)/2],  A = sqrt(qh0)|z| + c
+        + int Dz max_u [log 2cosh(A + u) - u^2/(2 Dh)],  A = sqrt(qh0)|z| + c   (centre w~ = sign z)
         + alpha int Dz max_b [log H((kappa - sqrt(q1) z - b)/sqrt(1 - q1)) - b^2/(2 dq)].
     """
     c, qh0, q1, dh, dq = x
-    if qh0 < 0 or not 0 < q1 < 1 or dq <= 0 or dh < 0:
+    if qh0 < 0 or not 0 < q1 < 1 or dq <= 0 or dh < 0 or c < 0:
         return math.nan
     z = gauss.z
     a = math.sqrt(qh0) * np.abs(z) + c
-    th = np.tanh(a)
-    ent = gauss.mean(log2cosh(a) + 0.5 * dh * th * th)
+    ent_values, _ = log2cosh_envelope(a, dh)
     env, _ = envelope(math.sqrt(q1) * z - kappa, math.sqrt(1.0 - q1), dq)
-    return (-c * p - 0.5 * qh0 * (1.0 - q1) - 0.5 * (qh0 * dq + dh * q1) + ent
+    return (-c * p - 0.5 * qh0 * (1.0 - q1) - 0.5 * (qh0 * dq + dh * q1) + gauss.mean(ent_values)
             + alpha * gauss.mean(env))
+
+
+def dense_free_observables(x, gauss=FINE):
+    """(p, q1) recomputed from the copies' magnetisation tanh(A + u*): checks of the saddle point."""
+    c, qh0, q1, dh, dq = x
+    a = math.sqrt(qh0) * np.abs(gauss.z) + c
+    _, field = log2cosh_envelope(a, dh)
+    m = np.tanh(field)
+    return gauss.mean(m), gauss.mean(m * m)
 
 
 def _logit(q):
@@ -273,11 +301,11 @@ def _expit(y):
 
 def dense_free_to_internal(x):
     c, qh0, q1, dh, dq = x
-    return np.array([c, math.log(qh0), _logit(q1), dh, math.log(dq)])
+    return np.array([c, math.log(qh0), _logit(q1), math.log(dh), math.log(dq)])
 
 
 def dense_free_from_internal(y):
-    return np.array([y[0], math.exp(y[1]), _expit(y[2]), y[3], math.exp(y[4])])
+    return np.array([y[0], math.exp(y[1]), _expit(y[2]), math.exp(y[3]), math.exp(y[4])])
 
 
 # ---------------------------------------------------------------- Franz-Parisi around a typical solution
