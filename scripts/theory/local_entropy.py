@@ -383,3 +383,145 @@ def fp_to_internal(x, p, gardner_point):
     sig2 = q1 - t * t / Q - (p - t) ** 2 / (1.0 - Q)
     var_a = qh1 - th * th / Qh
     return np.array([t, math.log(max(sig2, 1e-6)), th, math.log(max(var_a, 1e-6)), ph])
+
+
+# ---------------------------------------------------------------- curves
+DENSE_SEED = (0.4, 0.0, 0.1, np.array([0.7137, 0.08769, 0.6436, 0.2196, 1.919]))  # (alpha, kappa, d, x)
+CEILING_TOL = 1e-9
+
+
+def _dense_make(alpha, kappa):
+    return lambda d: (lambda v: dense_free_functional(dense_free_from_internal(v), alpha, kappa, 1.0 - 2.0 * d))
+
+
+def dense_seed(alpha, kappa, d_seed=None):
+    """Internal saddle point at (alpha, kappa, d = 0.1) by continuation from DENSE_SEED (steps <= 0.02 in alpha,
+    0.05 in kappa). Returns (y, converged)."""
+    a0, k0, d0, x0 = DENSE_SEED
+    y = dense_free_to_internal(x0)
+    ok = True
+    for a in np.linspace(a0, alpha, max(2, int(math.ceil(abs(alpha - a0) / 0.02)) + 1))[1:]:
+        y, ok, _ = stationary(_dense_make(a, k0)(d0), y)
+    for k in np.linspace(k0, kappa, max(2, int(math.ceil(abs(kappa - k0) / 0.05)) + 1))[1:]:
+        y, ok, _ = stationary(_dense_make(alpha, k)(d0), y)
+    return y, ok
+
+
+def _row(d, s, params, status):
+    return {"d": d, "S": s, "ceiling": h2(d), "params": params, "status": status}
+
+
+def dense_curve(alpha, kappa, ds):
+    """Dense-region local entropy at the distances ds (each in (0, 1/2)); list of rows (dicts)."""
+    y0, ok0 = dense_seed(alpha, kappa)
+    d0 = DENSE_SEED[2]
+    rows = {}
+    make = _dense_make(alpha, kappa)
+    for branch in ([d for d in sorted(ds, reverse=True) if d < d0], [d for d in sorted(ds) if d >= d0]):
+        if not branch:
+            continue
+        at_ceiling = False
+        for d, y, ok, res in follow(make, [d0] + branch, y0):
+            if d == d0 and d not in branch:
+                continue
+            x = dense_free_from_internal(y)
+            s = _safe(make(d))(y)
+            if at_ceiling or x[1] < 1e-12 or x[4] > 1e10:
+                # the saddle point has reached q^0 = 0, dq = infinity: the energetic term vanishes and S = H2(d)
+                at_ceiling = True
+                rows[d] = _row(d, h2(d), x, "ceiling")
+                continue
+            status = "ok" if ok else "no-convergence"
+            if s > h2(d) + CEILING_TOL or x[2] < 2 * (1 - 2 * d) - 1:
+                status = "unphysical"
+            rows[d] = _row(d, s, x, status)
+    return [rows[d] for d in ds]
+
+
+def _fp_make(alpha, kappa, gp):
+    return lambda d: (lambda v: fp_functional(fp_from_internal(v, 1.0 - 2.0 * d, gp), alpha, kappa,
+                                              1.0 - 2.0 * d, gp))
+
+
+def fp_curve(alpha, kappa, ds, grid=FP_GRID):
+    """Franz-Parisi local entropy at the distances ds; list of rows (dicts)."""
+    Q, Qh, s_g = gardner(alpha, kappa)
+    if not np.isfinite(Q):
+        return [_row(d, math.nan, [], "no-gardner-solution") for d in ds]
+    gp = (Q, Qh)
+    d0 = (1.0 - Q) / 2.0
+    make = lambda d: (lambda v: fp_functional(fp_from_internal(v, 1.0 - 2.0 * d, gp), alpha, kappa,
+                                              1.0 - 2.0 * d, gp, grid))
+    rows = {}
+    for d in ds:
+        if abs(d - d0) < 1e-12:
+            rows[d] = _row(d, s_g, list(fp_initial(gp)), "ok")
+    y_start = np.array([Q, math.log(1e-4), Qh, math.log(1e-4), Qh])
+    for sign in (-1.0, 1.0):
+        start = d0 + sign * 0.01
+        branch = [d for d in sorted(ds, reverse=(sign < 0)) if sign * (d - start) > 0 or
+                  (sign < 0 and start > d >= d0 - 0.01 and d < d0) or (sign > 0 and d0 < d <= start)]
+        branch = [d for d in branch if d not in rows]
+        if not branch:
+            continue
+        for d, y, ok, res in follow(make, [start] + branch, y_start):
+            if d == start and d not in branch:
+                continue
+            x = fp_from_internal(y, 1.0 - 2.0 * d, gp)
+            s = _safe(make(d))(y)
+            rows[d] = _row(d, s, x, "ok" if ok else "no-convergence")
+    return [rows[d] for d in ds]
+
+
+# ---------------------------------------------------------------- command line
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=["fp", "dense", "gardner"], nargs="?", default=None)
+    ap.add_argument("--alpha", type=float, default=None)
+    ap.add_argument("--margin", type=float, default=0.0)
+    ap.add_argument("--distance", type=str, default="0.005,0.01,0.02,0.05,0.1,0.2,0.3")
+    ap.add_argument("--alpha-u", action="store_true", help="compute alpha_U of the dense curve (kappa = --margin)")
+    args = ap.parse_args(argv)
+    kappa = args.margin
+    if kappa < 0:
+        sys.exit("local_entropy.py: --margin must be >= 0 (got %g)" % kappa)
+    if args.alpha_u:
+        au, lo, hi = alpha_u(kappa)
+        print("margin\talpha_U\tbracket_low\tbracket_high")
+        print("%g\t%.4f\t%.4f\t%.4f" % (kappa, au, lo, hi))
+        return
+    if args.mode is None or args.alpha is None:
+        sys.exit("local_entropy.py: give a mode (fp, dense, gardner) and --alpha, or --alpha-u")
+    alpha = args.alpha
+    if not alpha > 0:
+        sys.exit("local_entropy.py: --alpha must be > 0 (got %g)" % alpha)
+    if args.mode == "gardner":
+        q, qh, s = gardner(alpha, kappa)
+        print("alpha\tmargin\tq\tqhat\tS\tstatus")
+        print("%g\t%g\t%.10g\t%.10g\t%.10g\t%s" % (alpha, kappa, q, qh, s, "ok" if np.isfinite(s) else "no-solution"))
+        return
+    try:
+        ds = [float(v) for v in args.distance.split(",") if v.strip()]
+    except ValueError:
+        sys.exit("local_entropy.py: --distance takes comma-separated numbers (got %r)" % args.distance)
+    if not ds or any(not 0 < d < 0.5 for d in ds):
+        sys.exit("local_entropy.py: every distance must lie in (0, 1/2) (got %r)" % args.distance)
+    q, qh, s_g = gardner(alpha, kappa)
+    if not np.isfinite(s_g) or s_g <= 0:
+        sys.exit("local_entropy.py: alpha = %g is at or above the RS capacity at margin %g (no solutions)"
+                 % (alpha, kappa))
+    if args.mode == "fp":
+        rows = fp_curve(alpha, kappa, ds)
+        names = ["t", "q1", "that", "qhat1", "phat"]
+    else:
+        rows = dense_curve(alpha, kappa, ds)
+        names = ["c", "qhat0", "q1", "Dhat", "dq"]
+    print("\t".join(["alpha", "margin", "d", "S", "ceiling"] + names + ["status"]))
+    for r in rows:
+        params = list(r["params"]) if len(r["params"]) else [math.nan] * len(names)
+        print("\t".join(["%g" % alpha, "%g" % kappa, "%g" % r["d"], "%.8f" % r["S"], "%.8f" % r["ceiling"]]
+                        + ["%.6g" % v for v in params] + [r["status"]]))
+
+
+if __name__ == "__main__":
+    main()
