@@ -525,3 +525,56 @@ def main(argv=None):
 
 if __name__ == "__main__":
     main()
+
+
+# ---------------------------------------------------------------- alpha_U
+ALPHA_U_DS = (0.1, 0.08, 0.07, 0.06, 0.05, 0.045, 0.04, 0.035, 0.03, 0.025, 0.02, 0.015)
+
+
+def dense_min_slope(alpha, kappa, y_seed=None, ds=ALPHA_U_DS):
+    """min over d of c(d) = (dS/dd)/2 along the dense branch (parabola through the smallest grid value).
+    Returns (c_min, d_at_min, y at d = ds[0], all converged)."""
+    y0 = y_seed
+    if y0 is None:
+        y0, _ = dense_seed(alpha, kappa)
+    make = _dense_make(alpha, kappa)
+    cs, ys, good = [], None, True
+    for d, y, ok, res in follow(make, list(ds), y0):
+        if ys is None:
+            ys = y
+        good = good and ok
+        cs.append(y[0])
+    cs = np.array(cs)
+    i = int(np.argmin(cs))
+    if 0 < i < len(ds) - 1:
+        x3, y3 = np.array(ds[i - 1:i + 2]), cs[i - 1:i + 2]
+        a2, a1, a0 = np.polyfit(x3, y3, 2)
+        if a2 > 0:
+            dm = -a1 / (2 * a2)
+            return a0 + a1 * dm + a2 * dm * dm, dm, ys, good
+    return cs[i], ds[i], ys, good
+
+
+def alpha_u(kappa=0.0, lo=0.70, hi=0.82, tol=2e-3):
+    """alpha_U: the load at which the dense curve stops being monotonic (min_d dS/dd = 0). Below it S(d)
+    increases from the ceiling-touching small-d regime (S -> H2(d)) to d = 1/2; above it dS/dd < 0 on an
+    interval, the small-d part that reaches the ceiling is cut off from the rest. Secant/bisection on
+    c_min(alpha). Returns (alpha_U, bracket low, bracket high)."""
+    y_lo, _ = dense_seed(lo, kappa)
+    c_lo, _, y_lo, _ = dense_min_slope(lo, kappa, y_lo)
+    y_hi = y_lo
+    for a in np.linspace(lo, hi, int(math.ceil((hi - lo) / 0.02)) + 1)[1:]:
+        y_hi, _ = stationary(_dense_make(a, kappa)(ALPHA_U_DS[0]), y_hi)
+    c_hi, _, y_hi, _ = dense_min_slope(hi, kappa, y_hi)
+    if not (c_lo > 0 > c_hi):
+        return math.nan, lo, hi
+    while hi - lo > tol:
+        mid = lo - c_lo * (hi - lo) / (c_hi - c_lo)
+        mid = min(max(mid, lo + 0.1 * (hi - lo)), hi - 0.1 * (hi - lo))
+        y_mid, _ = stationary(_dense_make(mid, kappa)(ALPHA_U_DS[0]), y_lo)
+        c_mid, _, y_mid, _ = dense_min_slope(mid, kappa, y_mid)
+        if c_mid > 0:
+            lo, c_lo, y_lo = mid, c_mid, y_mid
+        else:
+            hi, c_hi, y_hi = mid, c_mid, y_mid
+    return lo - c_lo * (hi - lo) / (c_hi - c_lo), lo, hi
