@@ -40,7 +40,8 @@ def log_h(u):
 
 def g_over_h(u):
     """G(u)/H(u) = d(-log H)/du, stable for all u."""
-    return np.exp(-0.5 * u * u - math.log(SQRT2PI) - special.log_ndtr(-u))
+    with np.errstate(over="ignore", under="ignore"):
+        return np.exp(-0.5 * u * u - math.log(SQRT2PI) - special.log_ndtr(-u))
 
 
 def log2cosh(x):
@@ -528,11 +529,11 @@ if __name__ == "__main__":
 
 
 # ---------------------------------------------------------------- alpha_U
-ALPHA_U_DS = (0.1, 0.08, 0.07, 0.06, 0.05, 0.045, 0.04, 0.035, 0.03, 0.025, 0.02, 0.015)
+ALPHA_U_DS = (0.1, 0.08, 0.07, 0.06, 0.05, 0.045, 0.04, 0.035, 0.03, 0.025, 0.02, 0.017, 0.015, 0.012, 0.01)
 
 
 def dense_min_slope(alpha, kappa, y_seed=None, ds=ALPHA_U_DS):
-    """min over d of c(d) = (dS/dd)/2 along the dense branch (parabola through the smallest grid value).
+    """min over d <= 0.06 of c(d) = (dS/dd)/2 along the dense branch (parabola through the smallest grid value).
     Returns (c_min, d_at_min, y at d = ds[0], all converged)."""
     y0 = y_seed
     if y0 is None:
@@ -545,7 +546,9 @@ def dense_min_slope(alpha, kappa, y_seed=None, ds=ALPHA_U_DS):
         good = good and ok
         cs.append(y[0])
     cs = np.array(cs)
-    i = int(np.argmin(cs))
+    # the interior (small-d) minimum: c also decreases towards c = 0 at d = 1/2, so only d <= 0.06 counts
+    small = [k for k, d in enumerate(ds) if d <= 0.06]
+    i = small[int(np.argmin(cs[small]))]
     if 0 < i < len(ds) - 1:
         x3, y3 = np.array(ds[i - 1:i + 2]), cs[i - 1:i + 2]
         a2, a1, a0 = np.polyfit(x3, y3, 2)
