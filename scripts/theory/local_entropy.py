@@ -558,7 +558,7 @@ def dense_min_slope(alpha, kappa, y_seed=None, ds=ALPHA_U_DS):
     return cs[i], ds[i], ys, good
 
 
-def alpha_u(kappa=0.0, lo=0.70, hi=0.82, tol=2e-3):
+def alpha_u(kappa=0.0, lo=0.72, hi=0.78, tol=2e-3):
     """alpha_U: the load at which the dense curve stops being monotonic (min_d dS/dd = 0). Below it S(d)
     increases from the ceiling-touching small-d regime (S -> H2(d)) to d = 1/2; above it dS/dd < 0 on an
     interval, the small-d part that reaches the ceiling is cut off from the rest. Secant/bisection on
