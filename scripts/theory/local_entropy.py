@@ -206,7 +206,7 @@ def stationary(f, x0, tol=1e-9):
             return np.full(len(x), 1e3)
         return gradient(f, x)
 
-    sol = optimize.root(grad, np.asarray(x0, dtype=float), method="hybr", options={"xtol": 1e-12})
+    sol = optimize.root(grad, np.asarray(x0, dtype=float), method="hybr", options={"xtol": 1e-12, "maxfev": 300})
     res = float(np.max(np.abs(grad(sol.x))))
     return sol.x, bool(res < tol), res
 
