@@ -387,6 +387,18 @@ def fp_to_internal(x, p, gardner_point):
 
 
 # ---------------------------------------------------------------- curves
+def _path(start, targets, max_step=0.025, rel=0.3):
+    """start followed by the targets, with intermediate points so that no step exceeds max_step nor
+    rel * (the smaller distance): continuation is cheap in small steps and expensive when it fails."""
+    out, cur = [start], start
+    for t in targets:
+        while abs(t - cur) > min(max_step, rel * cur) + 1e-15:
+            cur = cur + math.copysign(min(max_step, rel * cur), t - cur)
+            out.append(cur)
+        out.append(t)
+        cur = t
+    return out
+
 DENSE_SEED = (0.4, 0.0, 0.1, np.array([0.7137, 0.08769, 0.6436, 0.2196, 1.919]))  # (alpha, kappa, d, x)
 CEILING_TOL = 1e-9
 
@@ -422,8 +434,8 @@ def dense_curve(alpha, kappa, ds):
         if not branch:
             continue
         at_ceiling = False
-        for d, y, ok, res in follow(make, [d0] + branch, y0):
-            if d == d0 and d not in branch:
+        for d, y, ok, res in follow(make, _path(d0, branch), y0):
+            if d not in branch:
                 continue
             x = dense_free_from_internal(y)
             s = _safe(make(d))(y)
@@ -465,8 +477,8 @@ def fp_curve(alpha, kappa, ds, grid=FP_GRID):
         branch = [d for d in branch if d not in rows]
         if not branch:
             continue
-        for d, y, ok, res in follow(make, [start] + branch, y_start):
-            if d == start and d not in branch:
+        for d, y, ok, res in follow(make, _path(start, branch), y_start):
+            if d not in branch:
                 continue
             x = fp_from_internal(y, 1.0 - 2.0 * d, gp)
             s = _safe(make(d))(y)
