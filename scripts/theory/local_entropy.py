@@ -196,7 +196,7 @@ def _safe(f):
     return g
 
 
-def stationary(f, x0, tol=1e-9):
+def stationary(f, x0, tol=1e-8):
     """A root of grad f near x0 (hybr). Returns (x, converged, residual norm)."""
     f = _safe(f)
 
@@ -206,12 +206,12 @@ def stationary(f, x0, tol=1e-9):
             return np.full(len(x), 1e3)
         return gradient(f, x)
 
-    sol = optimize.root(grad, np.asarray(x0, dtype=float), method="hybr", options={"xtol": 1e-12, "maxfev": 300})
+    sol = optimize.root(grad, np.asarray(x0, dtype=float), method="hybr", options={"xtol": 1e-10, "maxfev": 300})
     res = float(np.max(np.abs(grad(sol.x))))
     return sol.x, bool(res < tol), res
 
 
-def follow(make_f, ds, y0, tol=1e-9, max_halvings=5):
+def follow(make_f, ds, y0, tol=1e-8, max_halvings=5):
     """Continuation of a saddle point along the distances ds (in the order given) from the internal point y0,
     which must be a solution at ds[0] or close to it. Linear predictor from the last two solutions; a failed
     step is halved up to max_halvings times. Yields (d, y, converged, residual)."""
