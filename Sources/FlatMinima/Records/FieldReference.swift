@@ -50,6 +50,8 @@ public enum FieldReference {
         FieldDoc("converged", "0/1", "1 when the solver reached its stopping rule; 0 with a reason otherwise"),
         FieldDoc("seconds", "number", "wall-clock time of the solve (set-up included, measures excluded)"),
         FieldDoc("version", "text", "FlatMinima's version"),
+        FieldDoc("commit", "text", "git commit the binary was built from (+dirty with local changes; unknown "
+                 + "outside a checkout)"),
         FieldDoc("teacher", "text", "teacher task: the teacher's prior, binary | gaussian", conditional: true),
         FieldDoc("teacher_overlap", "number", "teacher task: normalised overlap R of the weights with the teacher",
                  conditional: true),
@@ -59,6 +61,8 @@ public enum FieldReference {
         FieldDoc("test_patterns", "integer", "teacher task: fresh patterns behind test_error", conditional: true),
         FieldDoc("data", "text", "data task: the CSV file", conditional: true),
         FieldDoc("test_fraction", "number", "data task: fraction of the rows held out", conditional: true),
+        FieldDoc("header", "text", "data task: the --header choice (yes | no | auto)",
+                 conditional: true),
         FieldDoc("reason", "text", "why converged is 0 (limit reached, NaN, no solution ...)", conditional: true),
         FieldDoc("measure_seconds", "number", "time spent in the width measures", conditional: true),
     ]

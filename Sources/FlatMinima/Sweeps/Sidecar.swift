@@ -70,7 +70,7 @@ public struct Sidecar: Sendable, Equatable {
         self.shard = shard
         self.runs = runs
         version = FlatMinima.version
-        gitCommit = SweepRunner.gitCommit()
+        gitCommit = FlatMinima.build.commitText
         gslVersion = GSL.version
         started = ISO8601DateFormatter().string(from: Date())
         host = ProcessInfo.processInfo.hostName

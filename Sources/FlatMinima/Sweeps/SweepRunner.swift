@@ -207,23 +207,6 @@ public struct SweepRunner: Sendable {
         }
         return Outcome(failures: failedBefore + failed.value, runs: finished + todo.count)
     }
-
-    /// The commit of the checkout the executable was built in (`git rev-parse HEAD` next to it), or
-    /// "unknown" for an installed binary.
-    static func gitCommit() -> String {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["git", "-C", executable.deletingLastPathComponent().path, "rev-parse", "HEAD"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return "unknown" }
-        process.waitUntilExit()
-        let text = String(data: pipe.fileHandleForReading.readDataToEndOfFile(), encoding: .utf8)?
-            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-        return process.terminationStatus == 0 && !text.isEmpty ? text : "unknown"
-    }
 }
 
 /// A thread-safe counter.
