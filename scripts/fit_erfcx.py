@@ -49,9 +49,19 @@ for piece in range(PIECES):
         approx = mp.fsum(mp.mpf(c) * s ** j for j, c in enumerate(mono))
         worst = max(worst, abs(approx - target(lo + (hi - lo) * (s + 1) / 2)))
 
-# Five coefficients per line keeps the generated lines within 120 characters.
-rows = "\n".join("        " + ", ".join(repr(c) for c in row[h:h + 5]) + ","
-                 for row in table for h in range(0, len(row), 5))
+def wrapped(row, width=120, indent="        "):
+    """The coefficients of one interval as lines of at most `width` characters."""
+    lines, line = [], indent
+    for c in row:
+        cell = repr(c) + ","
+        if line != indent and len(line) + 1 + len(cell) > width:
+            lines.append(line)
+            line = indent
+        line += ("" if line == indent else " ") + cell
+    return lines + [line]
+
+
+rows = "\n".join(line for row in table for line in wrapped(row))
 n = DEGREE + 1
 swift = f'''import Foundation
 

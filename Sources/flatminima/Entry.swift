@@ -52,9 +52,12 @@ enum Entry {
 struct FlatMinimaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "flatminima",
-        abstract: "Statistical physics of wide flat minima: solvers and estimators on perceptrons and committee machines.",
+        abstract: "Statistical physics of wide flat minima: solvers and estimators on perceptrons and committee "
+            + "machines.",
         discussion: """
-        Problems are fixed by --instance-seed (patterns, labels, teacher); solvers' randomness by --seed, so every solver can be run on the very same instance. Records go to stdout, errors to stderr.
+        Problems are fixed by --instance-seed (patterns, labels, teacher); solvers' randomness by \
+        --seed, so every solver can be run on the very same instance. Records go to stdout, errors to \
+        stderr.
         """,
         version: FlatMinima.build.summary,
         subcommands: [Solve.self, MeasureCommand.self, Theory.self, SweepCommand.self, MergeCommand.self,

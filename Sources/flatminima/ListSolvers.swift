@@ -59,7 +59,8 @@ struct ListSolvers: ParsableCommand {
             var object: [String: Any] = ["name": p.name, "default": p.defaultValue, "help": p.help,
                                          "accepted": p.accepted]
             switch p.kind {
-            case let .real(range): object.merge(["kind": "real", "min": range.lowerBound, "max": range.upperBound]) { $1 }
+            case let .real(range):
+                object.merge(["kind": "real", "min": range.lowerBound, "max": range.upperBound]) { $1 }
             case let .integer(range):
                 object.merge(["kind": "integer", "min": range.lowerBound, "max": range.upperBound]) { $1 }
             case let .choice(choices): object.merge(["kind": "choice", "choices": choices]) { $1 }

@@ -70,8 +70,10 @@ import Testing
             do { _ = try Problem(spec); return nil } catch { return error.description }
         }
         #expect(message(ProblemSpec(model: perceptron, patterns: 0))?.hasPrefix("--alpha/--patterns") == true)
-        #expect(message(ProblemSpec(model: Model(kind: .perceptron, weights: .binary, inputs: 100), patterns: 10))?.hasPrefix("-N") == true)
-        #expect(message(ProblemSpec(model: perceptron, task: .teacher, patterns: 10, testPatterns: 0))?.hasPrefix("--test-patterns") == true)
+        let even = ProblemSpec(model: Model(kind: .perceptron, weights: .binary, inputs: 100), patterns: 10)
+        #expect(message(even)?.hasPrefix("-N") == true)
+        let noTests = ProblemSpec(model: perceptron, task: .teacher, patterns: 10, testPatterns: 0)
+        #expect(message(noTests)?.hasPrefix("--test-patterns") == true)
         let huge = ProblemSpec(model: Model(kind: .perceptron, weights: .binary, inputs: 100_001), patterns: 100_000)
         #expect(message(huge)?.contains("GiB") == true)
         #expect(message(ProblemSpec(model: perceptron, task: .data, patterns: 0))?.hasPrefix("--data") == true)
@@ -80,7 +82,8 @@ import Testing
 
 @Suite struct DataTableTests {
     func write(_ text: String) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-\(UUID().uuidString).csv").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("flatminima-\(UUID().uuidString).csv").path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
