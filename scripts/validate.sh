@@ -9,7 +9,8 @@ echo "(results in $out)"
 run() {
   "$bin" sweep "sweeps/$1.toml" --out "$out/$1.tsv" --resume
 }
-echo "== Binary perceptron storage, N = 1001, 10 instances per load: rbp and fbp (docs/VALIDATION.md 'Message passing') =="
+echo "== Binary perceptron storage, N = 1001, 10 instances per load: rbp and fbp" \
+    "(docs/VALIDATION.md 'Message passing') =="
 run message-passing
 "$bin" table "$out/message-passing.tsv" --rows alpha --cols solver --stat success
 echo

@@ -18,7 +18,8 @@ enum CLI {
     }()
 
     /// The repository root (for data/digits.csv).
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     struct Result {
         let status: Int32
@@ -69,7 +70,8 @@ enum CLI {
         let named = try CLI.run(["help", "theory"])
         #expect(named.status == 0 && named.stdout.contains("Replica-symmetric"))
         let unknown = try CLI.run(["help", "frobnicate"])
-        #expect(unknown.status == 2 && unknown.stdout.isEmpty && unknown.stderr.contains("unknown command 'frobnicate'"), "\(unknown.stderr)")
+        #expect(unknown.status == 2 && unknown.stdout.isEmpty
+                && unknown.stderr.contains("unknown command 'frobnicate'"), "\(unknown.stderr)")
     }
 
     /// The acceptance command.
@@ -132,7 +134,8 @@ enum CLI {
             let args = ["solve", "--solver", "amp", "-N", "1001", "--instances", "2", "--format", "json"] + extra
             let alone = try CLI.run(args + ["--jobs", "1"]), shared = try CLI.run(args + ["--jobs", "2"])
             #expect(alone.status == 0 && shared.status == 0, "\(alone.stderr) \(shared.stderr)")
-            let a = strip(alone.stdout).split(separator: "\n").sorted(), b = strip(shared.stdout).split(separator: "\n").sorted()
+            let a = strip(alone.stdout).split(separator: "\n").sorted()
+            let b = strip(shared.stdout).split(separator: "\n").sorted()
             #expect(a.count == 2 && a == b, "\(extra)")
         }
     }
@@ -198,7 +201,9 @@ enum CLI {
         #expect(lines.count == 4)
         let header = lines[0].split(separator: "\t").map(String.init)
         for key in Self.requiredKeys { #expect(header.contains(key)) }
-        #expect(lines.dropFirst().allSatisfy { $0.split(separator: "\t", omittingEmptySubsequences: false).count == header.count })
+        #expect(lines.dropFirst().allSatisfy {
+            $0.split(separator: "\t", omittingEmptySubsequences: false).count == header.count
+        })
     }
 
     @Test func tableSummarisesSolvers() throws {
@@ -267,7 +272,8 @@ enum CLI {
     /// Runtime failures (bad data files): exit 1, one line on stderr, nothing on stdout.
     @Test(arguments: ["missing", "nan", "ragged"])
     func dataErrors(kind: String) throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-cli-\(kind)-\(UUID().uuidString).csv").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("flatminima-cli-\(kind)-\(UUID().uuidString).csv").path
         switch kind {
         case "nan": try "1,2,1\n3,NaN,-1\n".write(toFile: path, atomically: true, encoding: .utf8)
         case "ragged": try "1,2,1\n3,-1\n".write(toFile: path, atomically: true, encoding: .utf8)
@@ -300,7 +306,8 @@ enum CLI {
     @Test func capacityAndTransitions() throws {
         let capacity = try CLI.run(["theory", "capacity", "--weights", "spherical", "--margin", "0", "--format",
                                     "json"])
-        let alphaC = (try CLI.json(try #require(capacity.stdout.split(separator: "\n").first))["alpha_c"] as? NSNumber)?.doubleValue
+        let first = try #require(capacity.stdout.split(separator: "\n").first)
+        let alphaC = (try CLI.json(first)["alpha_c"] as? NSNumber)?.doubleValue
         #expect(abs((alphaC ?? 0) - 2) < 1e-6)
         let t = try CLI.run(["theory", "transitions", "--format", "tsv"])
         #expect(t.status == 0 && t.stdout.hasPrefix("prior\ttransition\tspinodal"))
@@ -343,7 +350,8 @@ enum CLI {
         let r = try CLI.run(arguments)
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stdout.isEmpty && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
-        #expect(r.stderr.contains(option) && r.stderr.contains("at most 100000 values") && r.stderr.contains("start:stop:step"), "\(r.stderr)")
+        #expect(r.stderr.contains(option) && r.stderr.contains("at most 100000 values")
+                && r.stderr.contains("start:stop:step"), "\(r.stderr)")
     }
 
     /// Ranges are inclusive and free of binary rounding (0.1 + 2·0.1 is printed as 0.3); --help shows a
@@ -378,7 +386,8 @@ enum CLI {
             let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }
             #expect(rows.count == 3)
             let tiny = try #require(rows.first)
-            #expect((tiny["q"] as? Double ?? 1) < 1e-7 && (tiny["gibbs_error"] as? Double ?? 0) > 0.4999 && tiny["status"] as? String == "ok")
+            #expect((tiny["q"] as? Double ?? 1) < 1e-7 && (tiny["gibbs_error"] as? Double ?? 0) > 0.4999
+                    && tiny["status"] as? String == "ok")
             if prior == "gaussian" {
                 #expect((rows[1]["bayes_error"] as? Double ?? 0) > 4e-7 && rows[1]["status"] as? String == "ok")
                 #expect(rows[2]["q"] is NSNull && (rows[2]["status"] as? String)?.contains("1e-300") == true)
@@ -406,14 +415,16 @@ enum CLI {
             let rows = try r.stdout.split(separator: "\n").map { try CLI.json($0) }
             #expect(rows.count == alphas.split(separator: ",").count)
             #expect(rows.first?["status"] as? String == "ok" && rows.first?["entropy"] is Double)
-            #expect((rows.last?["status"] as? String)?.hasPrefix("at or above capacity") == true && rows.last?["entropy"] is NSNull)
+            #expect((rows.last?["status"] as? String)?.hasPrefix("at or above capacity") == true
+                    && rows.last?["entropy"] is NSNull)
         }
     }
 }
 
 @Suite struct MeasureCLITests {
     @Test func measuresAddCurves() throws {
-        let r = try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--measure", "local-energy,local-entropy",
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2",
+                             "--measure", "local-energy,local-entropy",
                              "--perturbations", "0.01,0.05", "--samples", "20", "--lambdas", "3,1", "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let record = try CLI.json(try #require(r.stdout.split(separator: "\n").first))
@@ -445,9 +456,11 @@ enum CLI {
     /// A saved configuration regenerates its instance exactly: `measure` on the file gives the very
     /// curves `solve --measure` gave (same solver seed, same measure stream).
     @Test func measureReproducesSolve() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("flatminima-\(UUID().uuidString).jsonl").path
         let solve = try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--instances", "2",
-                                 "--save-weights", path, "--measure", "local-energy", "--samples", "20", "--format", "json"])
+                                 "--save-weights", path, "--measure", "local-energy", "--samples", "20",
+                                 "--format", "json"])
         #expect(solve.status == 0, "\(solve.stderr)")
         let measure = try CLI.run(["measure", path, "--measure", "local-energy", "--samples", "20", "--format", "json"])
         #expect(measure.status == 0, "\(measure.stderr)")
@@ -469,9 +482,12 @@ enum CLI {
 
 @Suite struct CurvesCLITests {
     @Test func curvesTable() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-\(UUID().uuidString).tsv").path
-        let r = try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--measure", "local-energy,local-entropy,hessian",
-                             "--perturbations", "0.01,0.05", "--samples", "10", "--lambdas", "3,1", "--curves", path, "--format", "json"])
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("flatminima-\(UUID().uuidString).tsv").path
+        let r = try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2",
+                             "--measure", "local-energy,local-entropy,hessian",
+                             "--perturbations", "0.01,0.05", "--samples", "10", "--lambdas", "3,1",
+                             "--curves", path, "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
         #expect(lines.first?.hasPrefix("instance_seed\tseed\tsolver\tmeasure\tparameter") == true)
@@ -485,7 +501,8 @@ enum CLI {
 @Suite struct MeasureFlagsCLITests {
     /// The spelling: `measure FILE --local-energy GRID --local-entropy GRID --hessian`.
     @Test func flagSpelling() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-\(UUID().uuidString).jsonl").path
+        let path = FileManager.default.temporaryDirectory
+            .appendingPathComponent("flatminima-\(UUID().uuidString).jsonl").path
         #expect(try CLI.run(["solve", "--solver", "sa", "-N", "201", "--alpha", "0.2", "--save-weights", path,
                              "--format", "json"]).status == 0)
         let r = try CLI.run(["measure", path, "--local-energy", "0.01,0.02", "--local-entropy", "4:1:-1", "--hessian",

@@ -19,7 +19,8 @@ import Testing
 
     /// A fresh scratch directory with the spec written into it.
     func scratch(_ text: String = spec, name: String = "spec.toml") throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-sweep-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("flatminima-sweep-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         return directory
@@ -27,7 +28,8 @@ import Testing
 
     /// Rows by run_id without the timing columns.
     func rows(_ path: URL) throws -> [String: [String: String]] {
-        let lines = try String(contentsOf: path, encoding: .utf8).split(separator: "\n").map { $0.components(separatedBy: "\t") }
+        let lines = try String(contentsOf: path, encoding: .utf8).split(separator: "\n")
+            .map { $0.components(separatedBy: "\t") }
         let header = lines[0]
         var result: [String: [String: String]] = [:]
         for line in lines.dropFirst() {
@@ -134,10 +136,12 @@ import Testing
              ":3: key 'alpha': range '0.1:0.1000000000001:1e-14' repeats the value 0.1"),
             // A stack overflow in the reader once.
             ("x = " + String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n",
-             ":1: key 'x': cannot read the value '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[…': arrays nested more than 64 deep"),
+             ":1: key 'x': cannot read the value '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[…'"
+                + ": arrays nested more than 64 deep"),
             // The total size, replicates and seeds are bounded before anything is enumerated.
             ("[problem]\nN = \"51:100051:2\"\nalpha = \"0.0001:10:0.0001\"\n[[solver]]\nname = \"sa\"\n",
-             "spec.toml: the sweep has 5000100000 runs (5000100000 problem cells × 1 solver option cells × 1 replicates; at most 10000000 runs)"),
+             "spec.toml: the sweep has 5000100000 runs (5000100000 problem cells × 1 solver option cells "
+                + "× 1 replicates; at most 10000000 runs)"),
             ("replicates = 1000000000000\n[[solver]]\nname = \"sa\"\n",
              ":1: key 'replicates': must be an integer in [1, 1000000] (got 1000000000000)"),
             ("replicates = 2\ninstance_seed = 9223372036854775807\n[[solver]]\nname = \"sa\"\n",
@@ -145,7 +149,9 @@ import Testing
             // Runs that would share a run id.
             ("[problem]\nN = 101\nalpha = [0.3, 0.30]\n[[solver]]\nname = \"sa\"\n",
              ":3: key 'alpha': the value 0.3 appears twice"),
-            ("[problem]\nN = 101\nalpha = 0.3\n[[solver]]\nname = \"sa\"\nmax_iters = [1, 2]\n[[solver]]\nname = \"sa\"\nmax_iters = [2, 3]\n", ":8: key 'name': this [[solver]] block repeats the runs of the one at line 5"),
+            ("[problem]\nN = 101\nalpha = 0.3\n[[solver]]\nname = \"sa\"\nmax_iters = [1, 2]\n"
+                + "[[solver]]\nname = \"sa\"\nmax_iters = [2, 3]\n",
+             ":8: key 'name': this [[solver]] block repeats the runs of the one at line 5"),
             ("[problem]\nN = 101\nalpha = 0.3\ndata = \"a\\tb\"\n[[solver]]\nname = \"sa\"\n",
              ":4: key 'data': values may not contain tabs"),
             ("[problem]\nN = -5\nalpha = 0.3\n[[solver]]\nname = \"sa\"\n",
@@ -321,10 +327,12 @@ import Testing
 
         let a = try CLI.run(["merge", good.path, short, "--out", merged.path])
         #expect(a.status == 1)
-        #expect(a.stderr == "flatminima: error: \(short):3: a row of 5 cells, but the header has \(header.count) columns (corrupt file)\n")
+        #expect(a.stderr == "flatminima: error: \(short):3: a row of 5 cells, "
+                + "but the header has \(header.count) columns (corrupt file)\n")
         let b = try CLI.run(["merge", good.path, conflict, "--out", merged.path])
         #expect(b.status == 1)
-        #expect(b.stderr.hasPrefix("flatminima: error: \(conflict):2: run_id ") && b.stderr.contains("is also at \(good.path):2 with other values (solved)"), "\(b.stderr)")
+        #expect(b.stderr.hasPrefix("flatminima: error: \(conflict):2: run_id ")
+                && b.stderr.contains("is also at \(good.path):2 with other values (solved)"), "\(b.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("m.tsv") }.isEmpty)
         // table and --resume refuse the corrupt file too, naming the line.
         #expect(try CLI.run(["table", short, "--rows", "alpha"]).stderr.contains("short.tsv:3: a row of 5 cells"))
@@ -379,10 +387,12 @@ import Testing
         #expect(ok.stdout.split(separator: "\n").map { $0.prefix { $0 != "\t" } } == ["1", "5", "9"])
         // --array=4-10:2 (tasks 4, 6, 8, 10; four shards): task 6 is shard 1, task 7 none.
         let stepped = try CLI.run(["sweep", spec, "--out", out, "--dry-run"], environment: [
-            "SLURM_ARRAY_TASK_ID": "6", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"])
+            "SLURM_ARRAY_TASK_ID": "6", "SLURM_ARRAY_TASK_MIN": "4",
+            "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"])
         #expect(stepped.status == 0 && stepped.stdout == ok.stdout, "\(stepped.stderr)")
         let between = try CLI.run(["sweep", spec, "--out", out, "--dry-run"], environment: [
-            "SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "4", "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"])
+            "SLURM_ARRAY_TASK_ID": "7", "SLURM_ARRAY_TASK_MIN": "4",
+            "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "4"])
         #expect(between.status == 2 && between.stderr.contains("gives no shard"), "\(between.stderr)")
     }
 }

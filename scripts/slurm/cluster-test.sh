@@ -75,7 +75,9 @@ for _ in $(seq 60); do
     sinfo -h -o %T 2>/dev/null | grep -Eq '^(idle|mixed)' && break
     sleep 1
 done
-sinfo -h -o %T | grep -Eq '^(idle|mixed)' || { echo "cluster-test: the node never became idle"; cat "$work"/slurm*.log; exit 1; }
+sinfo -h -o %T | grep -Eq '^(idle|mixed)' || {
+    echo "cluster-test: the node never became idle"; cat "$work"/slurm*.log; exit 1
+}
 echo "cluster-test: slurm is up ($(sinfo -h -o '%P %D %T'))"
 
 # The sweep as a 4-task array and a merge job; wait for the merge job.
@@ -85,7 +87,11 @@ for _ in $(seq 300); do
     [ -z "$(squeue -h -o %i 2>/dev/null)" ] && break
     sleep 1
 done
-[ -s "$out/results.tsv" ] || { echo "cluster-test: no merged results"; cat "$out"/*.log "$work"/slurm*.log 2>/dev/null | tail -40; exit 1; }
+[ -s "$out/results.tsv" ] || {
+    echo "cluster-test: no merged results"
+    cat "$out"/*.log "$work"/slurm*.log 2>/dev/null | tail -40
+    exit 1
+}
 
 # The same spec in one process; compare every column but the timings, rows by run_id.
 "$flatminima" sweep "$spec" --out "$work/single.tsv" --quiet
@@ -94,7 +100,8 @@ normalise() {
                 { line = ""; for (i = 1; i <= NF; i++) if (keep[i]) line = line $i "\t"; print line }' "$1" | sort
 }
 if diff <(normalise "$work/single.tsv") <(normalise "$out/results.tsv") >/dev/null; then
-    echo "cluster-test: OK — the merged 4-shard Slurm run equals the single-process run ($(($(wc -l < "$out/results.tsv") - 1)) runs)"
+    runs=$(($(wc -l < "$out/results.tsv") - 1))
+    echo "cluster-test: OK — the merged 4-shard Slurm run equals the single-process run ($runs runs)"
 else
     echo "cluster-test: FAILED — merged Slurm results differ from the single-process run"
     diff <(normalise "$work/single.tsv") <(normalise "$out/results.tsv") | head -20

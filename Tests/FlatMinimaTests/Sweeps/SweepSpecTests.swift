@@ -7,7 +7,8 @@ import Testing
 @Suite struct SweepSpecTests {
     /// A spec file with `text` in a fresh directory.
     func spec(_ text: String, name: String = "spec.toml") throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flatminima-spec-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("flatminima-spec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let path = directory.appendingPathComponent(name).path
         try text.write(toFile: path, atomically: true, encoding: .utf8)
@@ -44,7 +45,8 @@ import Testing
     @Test func nestingIsBounded() throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(try refusal("x = \(deep)\n")?.hasSuffix("arrays nested more than 64 deep") == true)
-        #expect(try refusal("x = " + String(repeating: "[", count: 100_000) + "\n")?.contains("SPEC:1: key 'x'") == true)
+        let unclosed = "x = " + String(repeating: "[", count: 100_000) + "\n"
+        #expect(try refusal(unclosed)?.contains("SPEC:1: key 'x'") == true)
         let json = "{\"x\": " + String(repeating: "[", count: 65) + String(repeating: "]", count: 65) + "}"
         #expect(try refusal(json, name: "spec.json") == "SPEC:1: key 'x': arrays nested more than 64 deep")
         // 64 levels are read (and then refused for what they are: an unknown key).
@@ -54,14 +56,16 @@ import Testing
 
     @Test func sizeReplicatesAndSeedsAreBounded() throws {
         #expect(try refusal("[problem]\nN = \"51:100051:2\"\nalpha = \"0.0001:10:0.0001\"\n" + Self.solver)
-                == "SPEC: the sweep has 5000100000 runs (5000100000 problem cells × 1 solver option cells × 1 replicates; at most 10000000 runs)")
+                == "SPEC: the sweep has 5000100000 runs (5000100000 problem cells × 1 solver option cells "
+                + "× 1 replicates; at most 10000000 runs)")
         // Products that overflow an Int are refused, not wrapped.
         let axes = (1...4).map { "k\($0) = \"1:100000:1\"" }.joined(separator: "\n")
         #expect(try refusal("[[solver]]\nname = \"sa\"\n" + axes + "\n")?.contains("at most 10000000 runs") == true)
         #expect(try refusal("replicates = 1000000000000\n" + Self.solver)
                 == "SPEC:1: key 'replicates': must be an integer in [1, 1000000] (got 1000000000000)")
         #expect(try refusal("replicates = 2\ninstance_seed = 9223372036854775807\n" + Self.solver)
-                == "SPEC:2: key 'instance_seed': must be an integer in [0, 9223372036854775806] (got 9223372036854775807)")
+                == "SPEC:2: key 'instance_seed': must be an integer in [0, 9223372036854775806] "
+                + "(got 9223372036854775807)")
         let top = try SweepSpec(path: spec("replicates = 2\ninstance_seed = 9223372036854775806\n" + Self.solver))
         #expect(top.runs().map(\.instanceSeed) == [Int.max - 1, Int.max])
         let most = try SweepSpec(path: spec("replicates = 100\n[problem]\nalpha = \"1:100000:1\"\n" + Self.solver))
@@ -69,9 +73,13 @@ import Testing
     }
 
     @Test func runsThatWouldShareAnIdAreRefused() throws {
-        #expect(try refusal("[problem]\nN = [101, 101.0]\n" + Self.solver) == "SPEC:2: key 'N': the value 101.0 appears twice in the list")
-        #expect(try refusal("[problem]\nalpha = \"0.1:0.1000000000001:1e-14\"\n" + Self.solver)?.contains("repeats the value 0.1") == true)
-        #expect(try refusal(Self.solver + Self.solver)?.hasPrefix("SPEC:4: key 'name': this [[solver]] block repeats the runs of the one at line 2") == true)
+        #expect(try refusal("[problem]\nN = [101, 101.0]\n" + Self.solver)
+                == "SPEC:2: key 'N': the value 101.0 appears twice in the list")
+        let repeated = try refusal("[problem]\nalpha = \"0.1:0.1000000000001:1e-14\"\n" + Self.solver)
+        #expect(repeated?.contains("repeats the value 0.1") == true)
+        let twice = try refusal(Self.solver + Self.solver)
+        #expect(twice?.hasPrefix("SPEC:4: key 'name': this [[solver]] block "
+                                 + "repeats the runs of the one at line 2") == true)
         // The same solver twice with different options is fine.
         #expect(try refusal(Self.solver + "max_iters = 10\n" + Self.solver + "max_iters = 20\n") == nil)
         #expect(try refusal("[problem]\ndata = \"a\\nb\"\n" + Self.solver)?.contains("tabs or line breaks") == true)
@@ -80,7 +88,9 @@ import Testing
     /// The run ids of a spec are those the enumeration has always given (resume and merge rely on them),
     /// and a shard is exactly the runs of the whole sweep at its indices.
     @Test func enumerationIsStable() throws {
-        let sweep = try SweepSpec(path: spec("replicates = 2\n[problem]\nN = 101\nalpha = [0.2, 0.4]\n[[solver]]\nname = \"sa\"\nmax_iters = 200\n"))
+        let text = "replicates = 2\n[problem]\nN = 101\nalpha = [0.2, 0.4]\n"
+            + "[[solver]]\nname = \"sa\"\nmax_iters = 200\n"
+        let sweep = try SweepSpec(path: spec(text))
         let all = sweep.runs()
         #expect(all.map(\.id) == ["86e8cd00cb84bfc7", "a0423c00d9b25712", "ebd1a53dc234a565", "e123f83dbb96661c"])
         #expect(sweep.runCount == all.count)
@@ -109,14 +119,20 @@ import Testing
 
     func readError(_ text: String) throws -> String? {
         let path = try results(text)
-        do { _ = try Results.read(path: path); return nil } catch { return error.description.replacingOccurrences(of: path, with: "R") }
+        do { _ = try Results.read(path: path); return nil } catch {
+            return error.description.replacingOccurrences(of: path, with: "R")
+        }
     }
 
     @Test func corruptRowsAreRefusedWithTheirLine() throws {
-        #expect(try readError(Self.header + "a\t0\ts\t1\t0.1\tNA\nb\t1\ts\n") == "R:3: a row of 3 cells, but the header has 6 columns (corrupt file)")
-        #expect(try readError(Self.header + "a\t0\ts\t1\t0.1\tNA\tx\n") == "R:2: a row of 7 cells, but the header has 6 columns (corrupt file)")
-        #expect(try readError(Self.header + "a\tzero\ts\t1\t0.1\tNA\n")?.hasPrefix("R:2: run must be a non-negative integer") == true)
-        #expect(try readError("run_id\trun\tsweep\tx\tx\n")?.hasPrefix("R:1: the header names the column 'x' twice") == true)
+        #expect(try readError(Self.header + "a\t0\ts\t1\t0.1\tNA\nb\t1\ts\n")
+                == "R:3: a row of 3 cells, but the header has 6 columns (corrupt file)")
+        #expect(try readError(Self.header + "a\t0\ts\t1\t0.1\tNA\tx\n")
+                == "R:2: a row of 7 cells, but the header has 6 columns (corrupt file)")
+        let zero = try readError(Self.header + "a\tzero\ts\t1\t0.1\tNA\n")
+        #expect(zero?.hasPrefix("R:2: run must be a non-negative integer") == true)
+        let named = try readError("run_id\trun\tsweep\tx\tx\n")
+        #expect(named?.hasPrefix("R:1: the header names the column 'x' twice") == true)
         // A torn last line (no newline) is dropped, an empty line skipped.
         let table = try Results.read(path: results(Self.header + "a\t0\ts\t1\t0.1\tNA\n\nb\t1\ts\t0\t0.2\tNA\nc\t2\ts"))
         #expect(table.rows.map { $0[0] } == ["a", "b"] && table.lines == [2, 4])
@@ -143,7 +159,8 @@ import Testing
     }
 
     @Test func tablesCountFailedRuns() throws {
-        let table = try Results.read(path: results(Self.header + "a\t0\ts\t1\t0.1\tNA\nb\t1\ts\tNA\tNA\tboom\nc\t2\ts\t0\t0.1\tNA\n"))
+        let text = Self.header + "a\t0\ts\t1\t0.1\tNA\nb\t1\ts\tNA\tNA\tboom\nc\t2\ts\t0\t0.1\tNA\n"
+        let table = try Results.read(path: results(text))
         let cell = Summary.cell(table.rows, table: table, statistic: .success)
         #expect(cell.successes == 1 && cell.runs == 2 && cell.errors == 1)
         #expect(Summary.cell(table.rows, table: table, statistic: .count).errors == 1)
