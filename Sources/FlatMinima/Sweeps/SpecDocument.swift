@@ -221,10 +221,18 @@ struct SpecDocument: Sendable {
 
     // MARK: TOML
 
-    /// Reads the TOML subset described above from checked scalars.
-    static func parseTOML(_ text: [Unicode.Scalar], path: String) throws(FlatMinimaError) -> SpecDocument {
+    /// A one-pass reader of one syntax over checked scalars.
+    protocol Reader {
+        var cursor: Cursor { get }
+        init(cursor: Cursor)
+        mutating func read(into document: inout SpecDocument) throws
+    }
+
+    /// Runs `R` over `text`, turning its errors into "FILE:LINE: key: message".
+    static func parse<R: Reader>(_ text: [Unicode.Scalar], path: String, with _: R.Type)
+        throws(FlatMinimaError) -> SpecDocument {
         var document = SpecDocument(path: path)
-        var reader = TOMLReader(cursor: Cursor(text))
+        var reader = R(cursor: Cursor(text))
         do {
             try reader.read(into: &document)
         } catch let error as ReadError {
@@ -235,7 +243,12 @@ struct SpecDocument: Sendable {
         return document
     }
 
-    struct TOMLReader {
+    /// Reads the TOML subset described above from checked scalars.
+    static func parseTOML(_ text: [Unicode.Scalar], path: String) throws(FlatMinimaError) -> SpecDocument {
+        try parse(text, path: path, with: TOMLReader.self)
+    }
+
+    struct TOMLReader: Reader {
         var cursor: Cursor
         enum Target { case root, table(Int), array(Int) }
 
@@ -570,19 +583,10 @@ struct SpecDocument: Sendable {
 
     /// Reads a JSON object from checked scalars in one pass, keeping the order of its keys.
     static func parseJSON(_ text: [Unicode.Scalar], path: String) throws(FlatMinimaError) -> SpecDocument {
-        var document = SpecDocument(path: path)
-        var reader = JSONReader(cursor: Cursor(text))
-        do {
-            try reader.read(into: &document)
-        } catch let error as ReadError {
-            throw document.error(error.line, error.key, error.message)
-        } catch {
-            throw document.error(reader.cursor.line, nil, "\(error)")
-        }
-        return document
+        try parse(text, path: path, with: JSONReader.self)
     }
 
-    struct JSONReader {
+    struct JSONReader: Reader {
         var cursor: Cursor
 
         func fail(_ message: String, key: String? = nil, line: Int? = nil) -> ReadError {
