@@ -61,6 +61,6 @@ struct FlatMinimaCommand: ParsableCommand {
         """,
         version: FlatMinima.build.summary,
         subcommands: [Solve.self, MeasureCommand.self, Theory.self, SweepCommand.self, MergeCommand.self,
-                      TableCommand.self, ListSolvers.self, FieldsCommand.self]
+                      TableCommand.self, CurvesCommand.self, ListSolvers.self, FieldsCommand.self]
     )
 }

@@ -124,7 +124,9 @@ struct MeasureCommand: ParsableCommand {
             let measures = try options.measures(for: problem.model)
             records.append(try configuration.record(problem: problem, measures: measures))
         }
-        if let curves = options.curves { try AtomicFile.write(Curves.table(records), to: curves, option: "--curves") }
+        if let curves = options.curves {
+            try AtomicFile.write(CurveTable.long(records).text, to: curves, option: "--curves")
+        }
         let format = self.format ?? (isatty(STDOUT_FILENO) != 0 ? .table : .json)
         Output.write(format.render(records))
     }

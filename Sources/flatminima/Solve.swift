@@ -94,7 +94,7 @@ struct Solve: ParsableCommand {
         if let saveWeights {
             files.append((saved.joined(separator: "\n") + "\n", saveWeights, "--save-weights"))
         }
-        if let curves = measureOptions.curves { files.append((Curves.table(records), curves, "--curves")) }
+        if let curves = measureOptions.curves { files.append((CurveTable.long(records).text, curves, "--curves")) }
         if let trace {
             let traced = traces.prefix(records.count).enumerated().map { (records[$0.offset], $0.element) }
             files.append((TraceRecorder.table(traced), trace, "--trace"))
@@ -245,7 +245,7 @@ enum SummaryTable {
         if let angles = list("cone_angle"), let volumes = list("cone_volume") {
             for (angle, v) in zip(angles, volumes) { cells.append(("cone_volume@\(short(angle))", short(v))) }
         }
-        if let top = list("hessian_top"), let first = top.first { cells.append(("hessian_top", short(first))) }
+        if let top = list("hessian_top"), let first = top.first { cells.append(("hessian_top@1", short(first))) }
         if let trace = record["hessian_trace"] { cells.append(("hessian_trace", trace.short)) }
         return cells
     }

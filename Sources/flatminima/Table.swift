@@ -118,20 +118,35 @@ struct TableCommand: ParsableCommand {
         commandName: "table",
         abstract: "Summarise a results file as a table: rows × columns of one statistic.",
         discussion: """
+        Reads every results format the tool writes: a sweep's or merge's results file, the TSV or JSON Lines \
+        of solve, measure and theory, a long table of curves (--curves, 'flatminima curves').
+
         Statistics: success (fraction solved with a Wilson 95% interval), count, or mean|median|stderr|min|max:COLUMN \
-        (a numeric column). Failed runs (their error column set) have no results: a cell with any says so, e.g. \
-        "3/3 1 [0.4385, 1] (1 error)", the tsv format has an errors column, and stderr gets one line with the total.
+        (a numeric column). A measure's curve is a column at an abscissa, LIST@X: local_energy@0.01 (at flip \
+        probability p = 0.01), local_entropy_curve@4 or local_entropy_d@4 (at coupling λ = 4), cone_volume@0.3, \
+        hessian_top@1 (the largest eigenvalue); it can also key rows, columns and --where. Failed runs (their \
+        error column set) have no results: a cell with any says so, e.g. "3/3 1 [0.4385, 1] (1 error)", the tsv \
+        and json formats have an errors field, and stderr gets one line with the total.
 
         Examples:
           flatminima table results.tsv --rows alpha --cols solver --stat success
           flatminima table results.tsv --rows N,alpha --cols solver --stat median:iterations --where task=storage
+          flatminima table results.tsv --rows alpha --cols solver --stat mean:local_energy@0.01
+          flatminima table curves.tsv --rows parameter --cols solver --stat mean:value --where measure=local_energy
           flatminima table results.tsv --rows alpha --cols solver --format markdown
         """
     )
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, markdown, tsv }
+    /// The output formats, named as in solve's `--format` (`text` is read as `table`).
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case table, markdown, tsv, json
 
-    @Argument(help: "Results file (TSV from sweep or merge).")
+        init?(argument: String) {
+            self.init(rawValue: argument == "text" ? "table" : argument)
+        }
+    }
+
+    @Argument(help: "Results file: a sweep's or merge's TSV, solve/measure/theory output (TSV or JSON Lines), curves.")
     var results: String
 
     @Option(help: "Columns whose values make the rows, comma-separated.")
@@ -146,26 +161,40 @@ struct TableCommand: ParsableCommand {
     @Option(name: .customLong("where"), help: "Keep rows with COLUMN=VALUE (repeatable; numbers compare numerically).")
     var filters: [String] = []
 
-    @Option(help: "text (aligned) | markdown | tsv (long form: keys, value, interval, successes, runs, errors).")
-    var format: Format = .text
+    @Option(help: ArgumentHelp("table (aligned) | markdown | tsv | json (tsv and json: one row or object per "
+                               + "cell with keys, value, low, high, successes, runs, errors)."))
+    var format: Format = .table
 
     func run() throws {
         guard let statistic = Summary.Statistic.parse(stat) else {
             throw FlatMinimaError.invalidOption(option: "--stat",
                     message: "must be success, count or mean|median|stderr|min|max:COLUMN (got '\(stat)')")
         }
-        let table = try Self.oneSweep(results)
+        var table = try Self.runs(results)
         let rowKeys = rows.split(separator: ",").map(String.init)
         let colKeys = cols?.split(separator: ",").map(String.init) ?? []
         guard !rowKeys.isEmpty else {
             throw FlatMinimaError.invalidOption(option: "--rows", message: "give at least one column (got '\(rows)')")
         }
-        for key in rowKeys + colKeys + [statistic.column].compactMap({ $0 }) where table.column(key) == nil {
-            let option = rowKeys.contains(key) ? "--rows" : colKeys.contains(key) ? "--cols" : "--stat"
+        let filterKeys = filters.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) }
+        let named = rowKeys + colKeys + [statistic.column].compactMap({ $0 }) + filterKeys
+        for key in named where table.column(key) == nil {
+            let option = rowKeys.contains(key) ? "--rows" : colKeys.contains(key) ? "--cols"
+                : statistic.column == key ? "--stat" : "--where"
+            if try CurveTable.addColumn(key, to: &table, option: option) { continue }
+            if option == "--where" { continue }
             throw FlatMinimaError.invalidOption(option: option, message: "no column '\(key)' in \(results) "
-                                                + "(columns: \(table.columns.joined(separator: ", ")))")
+                                                + "(columns: \(table.columns.joined(separator: ", ")); a curve "
+                                                + "at an abscissa: LIST@X, e.g. local_energy@0.01)")
         }
         if let column = statistic.column, !Summary.isNumeric(column, in: table) {
+            if CurveTable.abscissae[column] != nil || CurveTable.ranked.contains(column) {
+                let points = table.rows.lazy.map { row in CurveTable.points(of: column) { table.value(row, $0) } }
+                    .first { !$0.isEmpty } ?? []
+                throw FlatMinimaError.invalidOption(option: "--stat", message: "column '\(column)' is a curve (a "
+                    + "value per point); give a point as \(column)@X, X among "
+                    + points.map { Record.Value.double($0).text }.joined(separator: ", "))
+            }
             let example = table.rows.lazy.compactMap { table.value($0, column) }
                 .first { $0 != "NA" && !$0.isEmpty } ?? ""
             throw FlatMinimaError.invalidOption(option: "--stat",
@@ -208,18 +237,25 @@ struct TableCommand: ParsableCommand {
         }
         func number(_ v: Double?) -> String { v.map { String(format: "%.4g", $0) } ?? "NA" }
 
-        if format == .tsv {
-            let names = rowKeys + colKeys + ["value", "low", "high", "successes", "runs", "errors"]
-            var lines = [names.joined(separator: "\t")]
+        if format == .tsv || format == .json {
+            var records: [Record] = []
             for r in rowValues {
                 for c in colValues {
                     guard let x = cell(r, c) else { continue }
-                    lines.append((r + c + [number(x.value), number(x.low), number(x.high),
-                                           x.successes.map(String.init) ?? "NA",
-                                           String(x.runs), String(x.errors)]).joined(separator: "\t"))
+                    var record = Record(zip(rowKeys + colKeys, r + c).map { name, text in
+                        (name, format == .json ? Self.value(text) : .string(text))
+                    })
+                    record.append("value", x.value.map { .double($0) } ?? .null)
+                    record.append("low", x.low.map { .double($0) } ?? .null)
+                    record.append("high", x.high.map { .double($0) } ?? .null)
+                    record.append("successes", x.successes.map { .int($0) } ?? .null)
+                    record.append("runs", .int(x.runs))
+                    record.append("errors", .int(x.errors))
+                    records.append(record)
                 }
             }
-            Output.write(lines.joined(separator: "\n") + "\n")
+            let names = rowKeys + colKeys + ["value", "low", "high", "successes", "runs", "errors"]
+            Output.write((format == .json ? RecordFormat.json : .tsv).render(records, columns: names))
             return
         }
         func text(_ x: Summary.Cell?) -> String {
@@ -243,14 +279,27 @@ struct TableCommand: ParsableCommand {
         }
     }
 
-    /// The runs of a results file, each once: refuses rows of different sweeps and two rows of one run with
-    /// different results; drops exact duplicates and a torn last line, with one line on stderr each.
-    static func oneSweep(_ path: String) throws(FlatMinimaError) -> Results.Table {
-        let table = try Results.read(path: path)
+    /// A key cell as a record value: a number when it reads as one, else text.
+    static func value(_ text: String) -> Record.Value {
+        if text == "NA" { return .null }
+        if let i = Int(text) { return .int(i) }
+        if let d = Double(text), d.isFinite { return .double(d) }
+        return .string(text)
+    }
+
+    /// The rows of any results file (`Results.load`); a sweep's runs each once (`oneSweep`).
+    static func runs(_ path: String) throws(FlatMinimaError) -> Results.Table {
+        let (table, kind) = try Results.load(path: path)
         if table.droppedTornRow {
             Output.error("table: the last line of \(path) was torn (no newline; an interrupted writer) and is "
                          + "left out\n")
         }
+        return kind == .sweep ? try oneSweep(table, path: path) : table
+    }
+
+    /// The runs of a sweep's results file, each once: refuses rows of different sweeps and two rows of one
+    /// run with different results; drops exact duplicates, with one line on stderr.
+    static func oneSweep(_ table: Results.Table, path: String) throws(FlatMinimaError) -> Results.Table {
         var first: [String: Int] = [:]
         for (index, row) in table.rows.enumerated() {
             let sweep = table.value(row, "sweep") ?? ""

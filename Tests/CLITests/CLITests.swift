@@ -490,11 +490,13 @@ enum CLI {
                              "--curves", path, "--format", "json"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
-        #expect(lines.first?.hasPrefix("instance_seed\tseed\tsolver\tmeasure\tparameter") == true)
+        let header = ["solver", "N", "alpha", "instance_seed", "seed", "measure", "parameter", "distance", "value",
+                      "se", "ceiling", "converged"].joined(separator: "\t")
+        #expect(lines.first.map(String.init) == header)
         // 2 local-energy points (error and loss), 2 local-entropy points, 3 eigenvalues, 1 trace.
         #expect(lines.count == 1 + 2 * 2 + 2 + 3 + 1)
         #expect(lines.dropFirst().allSatisfy { $0.split(separator: "\t",
-                                                        omittingEmptySubsequences: false).count == 10 })
+                                                        omittingEmptySubsequences: false).count == 12 })
     }
 }
 

@@ -218,7 +218,7 @@ public struct ProblemRequest: Sendable, Hashable {
         return ProblemSpec(model: built, task: isData ? .data : task, inputs: inputKind ?? .pm1, patterns: p,
                            teacherPrior: teacher, instanceSeed: UInt64(seed), testPatterns: testPatterns ?? 10_000,
                            dataFile: data, testFraction: testFraction ?? 0.2,
-                           dataHeader: isData ? header ?? .auto : nil)
+                           dataHeader: isData ? header ?? .auto : nil, requestedAlpha: isData ? nil : alpha)
     }
 
     /// P from --alpha or --patterns for `model` (checked first).

@@ -18,6 +18,9 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
     public var inputs: Inputs
     /// P, the number of training patterns (for `data`, fixed by the file and the split).
     public var patterns: Int
+    /// The load as requested (`--alpha`), which records report as `alpha` beside the realised P/N
+    /// (`alpha_actual`); nil when P was given (`--patterns`) or fixed by a data file.
+    public var requestedAlpha: Double?
     public var teacherPrior: TeacherPrior
     public var instanceSeed: UInt64
     /// Fresh patterns on which a teacher task measures the test error.
@@ -32,11 +35,13 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
 
     public init(model: Model, task: Task = .storage, inputs: Inputs = .pm1, patterns: Int,
                 teacherPrior: TeacherPrior? = nil, instanceSeed: UInt64 = 1, testPatterns: Int = 10_000,
-                dataFile: String? = nil, testFraction: Double = 0.2, dataHeader: DataHeader? = nil) {
+                dataFile: String? = nil, testFraction: Double = 0.2, dataHeader: DataHeader? = nil,
+                requestedAlpha: Double? = nil) {
         self.model = model
         self.task = task
         self.inputs = inputs
         self.patterns = patterns
+        self.requestedAlpha = requestedAlpha
         self.teacherPrior = teacherPrior ?? (model.weights == .binary ? .binary : .gaussian)
         self.instanceSeed = instanceSeed
         self.testPatterns = testPatterns
@@ -57,8 +62,11 @@ public struct ProblemSpec: Sendable, Hashable, Codable {
         return p > Double(largestPatterns) ? largestPatterns + 1 : max(0, Int(p))
     }
 
-    /// α = P / number of weights.
+    /// α = P / number of weights, the realised load.
     public var alpha: Double { Double(patterns) / Double(model.weightCount) }
+
+    /// The load records report as `alpha`: the requested one, or the realised P/N when none was requested.
+    public var reportedAlpha: Double { requestedAlpha ?? alpha }
 
     /// Bytes the problem and a solver's working copy of it take: the stored patterns (1 byte per ±1
     /// input, 8 per real one), a column-major working copy in Doubles (as simulated annealing keeps),

@@ -35,7 +35,9 @@ public enum FieldReference {
         FieldDoc("K", "integer", "hidden units (1 for a perceptron)"),
         FieldDoc("N", "integer", "inputs per hidden unit (the perceptron's weights)"),
         FieldDoc("P", "integer", "training patterns"),
-        FieldDoc("alpha", "number", "load: P over the number of weights (P/N, or P/(K·N) fully connected)"),
+        FieldDoc("alpha", "number", "the requested load (--alpha); P/N when P was given or set by a data file"),
+        FieldDoc("alpha_actual", "number",
+                 "the realised load: P over the number of weights (P/N, or P/(K·N) fully connected)"),
         FieldDoc("task", "text", "storage | teacher | data"),
         FieldDoc("inputs", "text", "pm1 | gaussian | data"),
         FieldDoc("margin", "number", "margin κ of the constraints y·w·x/√N > κ"),
@@ -73,7 +75,6 @@ public enum FieldReference {
         FieldDoc("run_id", "text", "hash of the run's definition (problem, solver options, seeds, measures)"),
         FieldDoc("run", "integer", "index of the run in the spec's order"),
         FieldDoc("sweep", "text", "hash identifying the sweep (also in the sidecar)"),
-        FieldDoc("alpha_actual", "number", "the realised load P/N (alpha is the requested one in a sweep)"),
         FieldDoc("error", "text", "a run that failed: its one-line error (its other results are NA)",
                  conditional: true),
     ]

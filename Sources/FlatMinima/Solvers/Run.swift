@@ -8,7 +8,7 @@ import Foundation
 public enum Run {
     /// The fields every record starts with, in this order.
     static let commonFields = [
-        "model", "weights", "arch", "K", "N", "P", "alpha", "task", "inputs", "margin", "solver",
+        "model", "weights", "arch", "K", "N", "P", "alpha", "alpha_actual", "task", "inputs", "margin", "solver",
         "instance_seed", "seed", "solved", "train_errors", "train_error_rate", "test_error",
         "iterations", "converged", "seconds", "version", "commit",
     ]
@@ -97,7 +97,8 @@ public enum Run {
         r.append("K", .int(model.hidden))
         r.append("N", .int(model.inputs))
         r.append("P", .int(problem.train.count))
-        r.append("alpha", .double(spec.alpha))
+        r.append("alpha", .double(spec.reportedAlpha))
+        r.append("alpha_actual", .double(spec.alpha))
         r.append("task", .string(spec.task.rawValue))
         r.append("inputs", .string(spec.task == .data ? "data" : spec.inputs.rawValue))
         r.append("margin", .double(model.margin))

@@ -137,12 +137,11 @@ public struct SweepPlan: Sendable {
         return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
-    /// The header of the results file: the leading columns, the record's common fields, the spec's
-    /// problem keys not among them, and alpha_actual when alpha is requested.
+    /// The header of the results file: the leading columns, the record's common fields (`alpha` the
+    /// requested load, `alpha_actual` the realised P/N among them), the spec's problem keys not among them.
     public var columns: [String] {
         var header = Results.leadingColumns + Run.commonFields
         for key in sweep.problem.map(\.key) where !header.contains(key) { header.append(key) }
-        if sweep.problem.contains(where: { $0.key == "alpha" }) { header.append("alpha_actual") }
         return header
     }
 
