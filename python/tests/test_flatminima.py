@@ -100,3 +100,22 @@ def test_a_phase_diagram_in_three_lines(tmp_path):
     assert (merged["solved"] == merged["successes"]).all() and (merged["runs"] == merged["runs_tool"]).all()
     assert ((merged["low"] - merged["low_tool"]).abs() < 1e-4).all()
     assert ((merged["high"] - merged["high_tool"]).abs() < 1e-4).all()
+
+
+def test_a_curve_point_agrees_with_the_tool():
+    """`at` on the committed table and `flatminima table --stat mean:local_energy@0.01` give the same means,
+    and the tool's long table (`flatminima curves`) holds the same points as `curves`."""
+    binary = fm.find_binary()
+    path = DATA / "local-entropy-low.tsv"
+    runs = fm.read_results(path)
+    runs["le"] = fm.at(runs, "local_energy", "local_energy_perturbation", 0.01)
+    mine = runs.groupby("solver")["le"].mean()
+    tool = subprocess.run([binary, "table", str(path), "--rows", "solver", "--stat", "mean:local_energy@0.01",
+                           "--format", "json"], capture_output=True, text=True, check=True).stdout
+    printed = pd.read_json(io.StringIO(tool), lines=True).set_index("solver")["value"]
+    assert set(printed.index) == set(mine.index)
+    assert all(abs(printed[s] - mine[s]) <= 1e-12 * max(1.0, abs(mine[s])) for s in mine.index)
+    long = subprocess.run([binary, "curves", str(path), "--measure", "local_energy", "--format", "tsv"],
+                          capture_output=True, text=True, check=True).stdout
+    points = pd.read_csv(io.StringIO(long), sep="\t", keep_default_na=False, na_values=["NA"])
+    assert len(points) == len(fm.curves(runs, "local_energy"))
